@@ -1,0 +1,66 @@
+# Two entry points: `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian packages the test suite drives for real.
+DEBIAN_TEST_PACKAGES := chromium fonts-noto-cjk iproute2
+
+.PHONY: demo test lint typecheck pytest catalogs messages install debian-packages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) catalogs
+
+# Compiled message catalogs are build products: compile them from the .po sources.
+catalogs: $(STAMP)
+	$(BIN)/pybabel compile --statistics -d portal/translations
+
+demo: install
+	bash deploy/demo.sh
+
+debian-packages:
+	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "Not root: the tests that need$$missing will skip (and fail under CI=true)."; \
+	  fi; \
+	fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+pytest: install debian-packages
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: install
+	$(BIN)/python bench/portal.py
+
+clean:
+	rm -rf $(VENV) instance test-artifacts portal/translations/*/LC_MESSAGES/*.mo
+
+# After changing a translatable string: re-extract, then translate what `make test` reports.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext --no-location \
+	  --project bluezone-venue --copyright-holder "bluezone-venue contributors" \
+	  -o portal/translations/messages.pot portal
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -w 100 \
+	  -i portal/translations/messages.pot -d portal/translations

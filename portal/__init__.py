@@ -1,0 +1,162 @@
+"""The Bluezone captive portal: a Flask application built by :func:`create_app`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask_babel import Babel
+from werkzeug.exceptions import HTTPException
+
+from . import views
+from .access import Access
+from .campaign import load_campaign
+from .config import PortalConfig, load_config
+from .destination import clean_destination
+from .events import EventLog
+from .gateway import create_gateway
+from .intercept import Interceptor
+from .language import NATIVE_NAMES, choose_language, html_lang
+from .splash import CONTINUE_QUERY, CONTINUE_VALUE, TOKEN, SplashCache, continue_query
+from .store import Store
+from .token import AcceptTokens
+
+babel = Babel()
+
+_CSS = (Path(__file__).parent / "templates" / "portal.css").read_text(encoding="utf-8")
+
+
+def _secret_key(config: PortalConfig, instance: Path) -> str:
+    """The configured secret, or one generated once and kept in the instance folder (0600)."""
+    if config.secret_key:
+        return config.secret_key
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _security_headers() -> list[tuple[str, str]]:
+    """Headers for every HTML page: nothing may load from anywhere, styles only our own."""
+    digest = base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
+    policy = (
+        "default-src 'none'; "
+        f"style-src 'sha256-{digest}'; "
+        "img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+    return [
+        ("Content-Security-Policy", policy),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+    ]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the portal. ``test_config`` overrides any configuration key (for tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config = load_config(os.environ.get("PORTAL_CONFIG"), overrides=test_config)
+    logging.getLogger("portal").setLevel(config.log_level.upper())
+    instance = Path(app.instance_path)
+    secret = _secret_key(config, instance)
+    app.config.update(
+        SECRET_KEY=secret,
+        MAX_CONTENT_LENGTH=16 * 1024,
+        BABEL_DEFAULT_LOCALE=config.default_language,
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        PORTAL=config,
+    )
+    store = Store(
+        config.database or str(instance / "portal.sqlite3"),
+        salt=hmac.new(secret.encode(), b"client-identifier-salt", hashlib.sha256).digest(),
+    )
+    campaign = load_campaign(
+        Path(config.campaign_file) if config.campaign_file else None, config.languages
+    )
+    service = Access(
+        config=config,
+        campaign=campaign,
+        store=store,
+        gateway=create_gateway(config.gateway),
+        tokens=AcceptTokens(secret, config.token_minutes * 60),
+        events=EventLog(store, config.event_flush_seconds),
+    )
+    app.extensions["bluezone.access"] = service
+    babel.init_app(app, locale_selector=lambda: g.get("lang", config.default_language))
+
+    @app.before_request
+    def _choose_language() -> None:
+        g.lang = choose_language(
+            views.request_value("lang"),
+            request.headers.get("Accept-Language"),
+            config.languages,
+            config.default_language,
+        )
+
+    @app.context_processor
+    def _page_context() -> dict[str, Any]:
+        lang = g.get("lang", config.default_language)
+        return {
+            "lang": lang,
+            "html_lang": html_lang(lang),
+            "languages": [(code, html_lang(code), NATIVE_NAMES[code]) for code in config.languages],
+            "venue_name": config.venue_name,
+            "campaign": campaign,
+            "text": campaign.text(lang),
+            "css": _CSS,
+            "continue_query": continue_query(clean_destination(views.request_value("continue"))),
+        }
+
+    security_headers = _security_headers()
+
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        if response.mimetype == "text/html":
+            for name, value in security_headers:
+                response.headers.setdefault(name, value)
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.register_blueprint(views.bp)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> tuple[str, int]:
+        code = error.code or 500
+        reason = {404: "not_found", 405: "bad_request", 413: "bad_request"}.get(code, "bad_request")
+        return views.render_error(reason, code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[str, int]:
+        app.logger.exception("unexpected error")
+        return views.render_error("unexpected", 500)
+
+    def render_splash(lang: str) -> str:
+        with app.test_request_context(f"/?lang={lang}"):
+            g.lang = lang
+            return render_template(
+                "splash.html",
+                token=TOKEN,
+                continue_value=CONTINUE_VALUE,
+                continue_query=CONTINUE_QUERY,
+                duration=views.session_length(),
+                page="splash",
+            )
+
+    app.wsgi_app = Interceptor(  # type: ignore[method-assign]
+        app.wsgi_app, service, SplashCache(render_splash), security_headers
+    )
+    return app

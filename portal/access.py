@@ -1,0 +1,138 @@
+"""The access flow, free of Flask: who a request is from, whether it may pass, and granting.
+
+Views and the interception middleware call :class:`Access`; it owns the store, the gateway,
+the tokens and the event log, and knows nothing about HTTP frameworks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .campaign import Campaign
+from .client import Client, client_ip, identify
+from .config import PortalConfig
+from .events import EventLog
+from .gateway import Gateway
+from .neighbours import NeighbourTable
+from .store import Session, Store
+from .token import AcceptTokens, TokenProblem
+from .useragent import store_for
+
+log = logging.getLogger(__name__)
+
+# Sources of /go links that are the portal's own buttons; any other source is a QR code.
+PORTAL_SOURCES = frozenset({"online", "venue"})
+
+
+@dataclass(frozen=True)
+class Granted:
+    """The result of a successful accept."""
+
+    session: Session
+
+
+class Access:
+    """Grants, checks and reports network access for visitors."""
+
+    def __init__(
+        self,
+        config: PortalConfig,
+        campaign: Campaign,
+        store: Store,
+        gateway: Gateway,
+        tokens: AcceptTokens,
+        events: EventLog,
+    ) -> None:
+        self.config = config
+        self.campaign = campaign
+        self.store = store
+        self.gateway = gateway
+        self.tokens = tokens
+        self.events = events
+        self._neighbours = NeighbourTable() if config.mac_lookup else None
+        self._last_purge = 0.0
+
+    def client(self, environ: Mapping[str, Any]) -> Client:
+        """The client behind a WSGI request (cached in the environ for later callers)."""
+        cached = environ.get("bluezone.client")
+        if isinstance(cached, Client):
+            return cached
+        ip = client_ip(
+            environ.get("REMOTE_ADDR"),
+            environ.get("HTTP_X_FORWARDED_FOR"),
+            self.config.trusted_proxies,
+        )
+        client = identify(ip, self._neighbours)
+        if isinstance(environ, dict):
+            environ["bluezone.client"] = client
+        return client
+
+    def session(self, client: Client) -> Session | None:
+        """The client's unexpired session, if it has one."""
+        return self.store.session(client.key)
+
+    def accept(
+        self, client: Client, token: str | None, lang: str, os: str
+    ) -> Granted | TokenProblem:
+        """Check the accept token and, if it is good, grant access for the session length.
+
+        Raises :class:`~portal.gateway.GatewayError` when the enforcement point fails; nothing
+        is recorded then.
+        """
+        problem = self.tokens.check(token, client.key)
+        if problem is not None:
+            return problem
+        seconds = self.config.session_minutes * 60
+        self.gateway.grant(client, seconds)
+        session = self.store.grant(client.key, self.config.venue_id, seconds)
+        self.events.record("accept", self.config.venue_id, lang, os)
+        self._purge_now_and_then()
+        return Granted(session)
+
+    def captive_status(self, client: Client) -> dict[str, Any]:
+        """The RFC 8908 API answer for ``client``."""
+        base = self.config.portal_url
+        answer: dict[str, Any] = {
+            "captive": True,
+            "user-portal-url": f"{base}/",
+            "venue-info-url": f"{base}/venue",
+        }
+        session = self.session(client)
+        if session is not None:
+            answer["captive"] = False
+            answer["seconds-remaining"] = max(0, session.expires_at - int(time.time()))
+            # Accepting again on the splash page renews the session.
+            answer["can-extend-session"] = True
+        else:
+            answer["can-extend-session"] = False
+        return answer
+
+    def install_target(self, user_agent: str | None, chosen: str | None = None) -> str:
+        """Where the smart install link sends this device: the store the visitor ``chosen``
+        (``app_store`` or ``google_play``), else the one its user agent implies, else the
+        campaign's official install page."""
+        store = chosen if chosen in ("app_store", "google_play") else store_for(user_agent)
+        if store == "app_store":
+            return self.campaign.app_store_url
+        if store == "google_play":
+            return self.campaign.google_play_url
+        return self.campaign.install_url
+
+    def count_install_link(self, src: str, lang: str, os: str) -> None:
+        """Count one use of the smart install link from source ``src``."""
+        kind = "store_click" if src in PORTAL_SOURCES else "qr_scan"
+        self.events.record(kind, self.config.venue_id, lang, os, src)
+
+    def _purge_now_and_then(self) -> None:
+        """Purge expired sessions and old counters at most once an hour per process."""
+        now = time.monotonic()
+        if now - self._last_purge < 3600:
+            return
+        self._last_purge = now
+        sessions, events = self.store.purge(self.config.event_retention_days)
+        if sessions or events:
+            log.info("purged %d expired sessions and %d old counters", sessions, events)

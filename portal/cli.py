@@ -1,0 +1,122 @@
+"""``bluezone-portal``: the Flask CLI group (run, routes, shell) plus the portal's commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+from .access import Access
+from .campaign import CampaignError, load_campaign
+from .config import ConfigError, load_config
+
+GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn" / "portal.conf.py"
+
+
+def _access() -> Access:
+    service: Access = current_app.extensions["bluezone.access"]
+    return service
+
+
+def _create_app() -> Flask:
+    """The app for commands that need it; configuration problems become one clear line."""
+    try:
+        return create_app()
+    except (ConfigError, CampaignError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """The Bluezone captive portal."""
+
+
+@main.command(with_appcontext=False)
+@click.option("--bind", default="0.0.0.0:8080", show_default=True, help="HOST:PORT to listen on.")
+@click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), help="Portal YAML config."
+)
+@click.option("--workers", type=click.IntRange(1, 64), help="Override the number of workers.")
+def serve(bind: str, config_file: str | None, workers: int | None) -> None:
+    """Run the portal under gunicorn with deploy/gunicorn/portal.conf.py."""
+    if config_file:
+        os.environ["PORTAL_CONFIG"] = str(Path(config_file).resolve())
+    try:
+        config = load_config(os.environ.get("PORTAL_CONFIG"))
+        load_campaign(
+            Path(config.campaign_file) if config.campaign_file else None, config.languages
+        )
+    except (ConfigError, CampaignError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if not GUNICORN_CONFIG.is_file():
+        raise click.ClickException(f"gunicorn settings not found at {GUNICORN_CONFIG}")
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which(
+        "gunicorn"
+    )
+    if gunicorn is None:
+        raise click.ClickException("gunicorn is not installed in this environment")
+    argv = [gunicorn, "--config", str(GUNICORN_CONFIG), "--bind", bind]
+    if workers:
+        argv += ["--workers", str(workers)]
+    os.execv(gunicorn, [*argv, "portal.wsgi:app"])
+
+
+@main.command("check-config", with_appcontext=False)
+@click.argument("config_file", type=click.Path(dir_okay=False), required=False)
+def check_config(config_file: str | None) -> None:
+    """Check a portal config file (and the campaign it names); exit 1 on the first problem."""
+    try:
+        config = load_config(config_file or os.environ.get("PORTAL_CONFIG"))
+        load_campaign(
+            Path(config.campaign_file) if config.campaign_file else None, config.languages
+        )
+    except (ConfigError, CampaignError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("configuration OK")
+
+
+@main.command()
+@with_appcontext
+def purge() -> None:
+    """Delete expired sessions and campaign counts older than event_retention_days."""
+    service = _access()
+    sessions, events = service.store.purge(service.config.event_retention_days)
+    click.echo(f"removed {sessions} expired sessions and {events} old hourly counts")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def sessions(as_json: bool) -> None:
+    """List unexpired sessions (client identifiers are stored only as salted hashes)."""
+    rows = _access().store.active_sessions()
+    if as_json:
+        click.echo(json.dumps([row.__dict__ for row in rows]))
+        return
+    for row in rows:
+        click.echo(f"{row.client_hash}  {row.venue}  expires {row.expires_at}")
+    click.echo(f"{len(rows)} active sessions")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def stats(as_json: bool) -> None:
+    """Campaign counts per hour: splash views, accepts, store clicks and QR scans."""
+    service = _access()
+    service.events.flush()
+    counts = service.store.event_counts()
+    if as_json:
+        click.echo(json.dumps([{**key.__dict__, "count": n} for key, n in counts]))
+        return
+    for key, n in counts:
+        click.echo(
+            f"{key.hour}  {key.kind:<11} {key.venue}  {key.lang:<7} {key.os:<8} {key.src}  {n}"
+        )

@@ -1,0 +1,193 @@
+"""Portal configuration: defaults in code, overridden by a YAML file, then by ``PORTAL_*``.
+
+The result is a frozen :class:`PortalConfig`. Every key is documented in README.md (a test
+fails when one is not). Bad values raise :class:`ConfigError` naming the file, line and key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from .yamlfile import compose_file
+
+LANGUAGES = ("vi", "en", "ko", "zh_Hans", "zh_Hant", "ja")
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, unknown or malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class PortalConfig:
+    """The portal's settings; see README.md "Configuration" for each key."""
+
+    venue_name: str = "Wi-Fi công cộng"
+    venue_id: str = "default"
+    portal_url: str = "http://portal.bluezone.local"
+    aliases: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+    session_minutes: int = 240
+    token_minutes: int = 15
+    languages: tuple[str, ...] = LANGUAGES
+    default_language: str = "vi"
+    gateway: str = "none"
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    mac_lookup: bool = True
+    database: str = ""
+    campaign_file: str = ""
+    event_retention_days: int = 90
+    event_flush_seconds: float = 5.0
+    secret_key: str = ""
+    log_level: str = "INFO"
+
+    @property
+    def portal_host(self) -> str:
+        """The host name (without port) that visitors use to reach the portal."""
+        return urlsplit(self.portal_url).hostname or ""
+
+    @property
+    def own_hosts(self) -> frozenset[str]:
+        """Host names (lower case, without port or brackets) that mean "the portal itself"."""
+        return frozenset({self.portal_host.lower(), *(a.lower() for a in self.aliases)})
+
+
+_KEYS = {f.name: f for f in fields(PortalConfig)}
+
+
+def _fail(where: str, key: str, message: str) -> ConfigError:
+    return ConfigError(f"{where}: {key}: {message}")
+
+
+def _as_int(where: str, key: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(where, key, f"expected a whole number, got {value!r}")
+    if not low <= value <= high:
+        raise _fail(where, key, f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _as_str(where: str, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _fail(where, key, f"expected text, got {value!r}")
+    return value
+
+
+def _as_list(where: str, key: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _fail(where, key, f"expected a list of text values, got {value!r}")
+    return value
+
+
+def _convert(where: str, key: str, value: Any) -> Any:
+    """Check and convert one raw value for ``key``; raise ConfigError on anything wrong."""
+    if key in ("session_minutes",):
+        return _as_int(where, key, value, 1, 60 * 24 * 30)
+    if key == "token_minutes":
+        return _as_int(where, key, value, 1, 24 * 60)
+    if key == "event_retention_days":
+        return _as_int(where, key, value, 1, 3650)
+    if key == "event_flush_seconds":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
+            raise _fail(where, key, f"expected seconds between 0 and 3600, got {value!r}")
+        return float(value)
+    if key == "mac_lookup":
+        if not isinstance(value, bool):
+            raise _fail(where, key, f"expected true or false, got {value!r}")
+        return value
+    if key == "aliases":
+        return tuple(v.strip("[]").lower() for v in _as_list(where, key, value))
+    if key == "languages":
+        langs = tuple(_as_list(where, key, value))
+        unknown = [lang for lang in langs if lang not in LANGUAGES]
+        if unknown or not langs:
+            raise _fail(where, key, f"unknown language {unknown}; choose from {list(LANGUAGES)}")
+        return langs
+    if key == "trusted_proxies":
+        nets = []
+        for item in _as_list(where, key, value):
+            try:
+                nets.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                raise _fail(where, key, f"{item!r} is not an IP address or network") from None
+        return tuple(nets)
+    text = _as_str(where, key, value)
+    if key == "portal_url":
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _fail(where, key, f"expected an http:// or https:// URL, got {text!r}")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise _fail(where, key, "must be the portal's base URL, without a path or query")
+        return text.rstrip("/")
+    if key == "default_language" and text not in LANGUAGES:
+        raise _fail(where, key, f"unknown language {text!r}; choose from {list(LANGUAGES)}")
+    if key == "log_level" and text.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise _fail(where, key, f"expected DEBUG, INFO, WARNING or ERROR, got {text!r}")
+    if key == "venue_id" and not (text and text.replace("-", "").replace("_", "").isalnum()):
+        raise _fail(where, key, "use letters, digits, '-' and '_' only")
+    return text
+
+
+def _read_yaml(path: Path) -> dict[str, tuple[Any, str]]:
+    """Read the YAML file into ``{key: (value, "file:line")}``."""
+    root = compose_file(path, "configuration file", ConfigError)
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(f"{path}:{root.start_mark.line + 1}: expected 'key: value' lines")
+    result: dict[str, tuple[Any, str]] = {}
+    for key_node, value_node in root.value:
+        where = f"{path}:{key_node.start_mark.line + 1}"
+        key = key_node.value
+        if key in result:
+            raise ConfigError(f"{where}: {key}: given twice")
+        value = yaml.safe_load(yaml.serialize(value_node))
+        result[key] = (value, where)
+    return result
+
+
+def load_config(
+    path: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> PortalConfig:
+    """Build the configuration from defaults, the YAML file ``path``, ``PORTAL_*`` variables
+    in ``environ`` and finally ``overrides`` (used by tests), in that order of precedence."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, tuple[Any, str]] = {}
+    if path:
+        raw.update(_read_yaml(Path(path)))
+    for name, text in environ.items():
+        if not name.startswith("PORTAL_") or name == "PORTAL_CONFIG":
+            continue
+        key = name.removeprefix("PORTAL_").lower()
+        if key not in _KEYS:
+            raise ConfigError(f"environment: {name}: unknown setting")
+        try:
+            value = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            value = text
+        if _KEYS[key].type in ("str", "str | None") and not isinstance(value, str):
+            value = text
+        raw[key] = (value, "environment")
+    for key, value in (overrides or {}).items():
+        raw[key] = (value, "test configuration")
+    values: dict[str, Any] = {}
+    for key, (value, where) in raw.items():
+        if key not in _KEYS:
+            raise ConfigError(f"{where}: {key}: unknown setting (see README, Configuration)")
+        values[key] = _convert(where, key, value)
+    config = PortalConfig(**values)
+    if config.default_language not in config.languages:
+        raise ConfigError(f"default_language {config.default_language!r} is not in languages")
+    return config

@@ -1,0 +1,59 @@
+"""Campaign events (splash views, accepts, store clicks, QR scans), counted per hour.
+
+Counting happens in memory and is written to the store in one transaction every
+``flush_seconds`` (at once when it is 0) and when the process exits, so the splash page never
+waits for a database write. Only venue, language, OS family and link source are kept.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import sqlite3
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
+
+from .store import EventKey, Store
+
+log = logging.getLogger(__name__)
+
+KINDS = ("view", "accept", "store_click", "qr_scan")
+
+
+class EventLog:
+    """Buffers event counts for one process and flushes them to a :class:`Store`."""
+
+    def __init__(self, store: Store, flush_seconds: float) -> None:
+        self._store = store
+        self._flush_seconds = flush_seconds
+        self._lock = threading.Lock()
+        self._pending: Counter[EventKey] = Counter()
+        self._last_flush = time.monotonic()
+        atexit.register(self.flush)
+
+    def record(self, kind: str, venue: str, lang: str, os: str, src: str = "") -> None:
+        """Count one event of ``kind`` (one of ``KINDS``) now."""
+        hour = datetime.now(UTC).strftime("%Y-%m-%dT%H")
+        with self._lock:
+            self._pending[EventKey(hour, kind, venue, lang, os, src)] += 1
+            due = time.monotonic() - self._last_flush >= self._flush_seconds
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write pending counts to the store."""
+        with self._lock:
+            pending, self._pending = self._pending, Counter()
+            self._last_flush = time.monotonic()
+        if not pending:
+            return
+        try:
+            self._store.add_events(pending.items())
+        except sqlite3.Error:
+            # Keep the counts for the next flush rather than lose them; the store will be
+            # back when the lock or disk problem is.
+            log.warning("could not save campaign counts; keeping them for later", exc_info=True)
+            with self._lock:
+                self._pending.update(pending)

@@ -1,0 +1,27 @@
+"""The ``none`` backend: grants are recorded in the portal's sessions and logged, nothing more.
+
+For the demo, and for networks whose access control lives elsewhere (for example a firewall
+that reads the portal's RFC 8908 API).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ..client import Client
+
+log = logging.getLogger(__name__)
+
+
+class RecordOnlyGateway:
+    """A gateway that enforces nothing; the session table is the record."""
+
+    name = "none"
+
+    def grant(self, client: Client, seconds: int) -> None:
+        """Log the grant; the portal records the session itself."""
+        log.info("grant for %d s (gateway 'none' enforces nothing)", seconds)
+
+    def revoke(self, client: Client) -> None:
+        """Log the revoke."""
+        log.info("revoke (gateway 'none' enforces nothing)")

@@ -1,0 +1,186 @@
+"""Sessions and campaign figures in SQLite (one file at the instance path by default).
+
+Client identifiers are never stored as such: a session row holds an HMAC of the client key
+with a secret salt. Expired sessions are deleted when purged; campaign events are stored
+only as hourly counts with no client identifier, and purged after the retention period.
+The database is opened once per process and thread (gunicorn forks workers), in WAL mode so
+readers never wait for a writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    client_hash TEXT PRIMARY KEY,
+    venue TEXT NOT NULL,
+    granted_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at);
+CREATE TABLE IF NOT EXISTS event_counts (
+    hour TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    venue TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    os TEXT NOT NULL,
+    src TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (hour, kind, venue, lang, os, src)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Session:
+    """A granted client: ``expires_at`` is a Unix time in seconds."""
+
+    client_hash: str
+    venue: str
+    granted_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class EventKey:
+    """What one campaign event counts under (no client identifier, by design)."""
+
+    hour: str
+    kind: str
+    venue: str
+    lang: str
+    os: str
+    src: str
+
+
+class Store:
+    """The portal's database. Thread- and fork-safe: each thread of each process connects."""
+
+    def __init__(self, path: str, salt: bytes) -> None:
+        self.path = path
+        self._salt = salt
+        self._local = threading.local()
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None or getattr(self._local, "pid", None) != os.getpid():
+            db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db, self._local.pid = db, os.getpid()
+        return db
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        db = self._connect()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def client_hash(self, client_key: str) -> str:
+        """The salted hash under which ``client_key`` is stored."""
+        return hmac.new(self._salt, client_key.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def grant(self, client_key: str, venue: str, seconds: int, now: float | None = None) -> Session:
+        """Record (or renew) a session for ``client_key`` lasting ``seconds`` from ``now``."""
+        start = int(now if now is not None else time.time())
+        session = Session(self.client_hash(client_key), venue, start, start + seconds)
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?, ?) ON CONFLICT (client_hash) DO UPDATE "
+                "SET venue = excluded.venue, granted_at = excluded.granted_at, "
+                "expires_at = excluded.expires_at",
+                (session.client_hash, session.venue, session.granted_at, session.expires_at),
+            )
+        return session
+
+    def revoke(self, client_key: str) -> bool:
+        """End the session of ``client_key``; ``True`` if there was one."""
+        with self._write() as db:
+            cur = db.execute(
+                "DELETE FROM sessions WHERE client_hash = ?", (self.client_hash(client_key),)
+            )
+        return cur.rowcount > 0
+
+    def session(self, client_key: str, now: float | None = None) -> Session | None:
+        """The unexpired session of ``client_key``, if any."""
+        row = (
+            self._connect()
+            .execute(
+                "SELECT client_hash, venue, granted_at, expires_at FROM sessions "
+                "WHERE client_hash = ? AND expires_at > ?",
+                (self.client_hash(client_key), int(now if now is not None else time.time())),
+            )
+            .fetchone()
+        )
+        return Session(*row) if row else None
+
+    def active_sessions(self, now: float | None = None) -> list[Session]:
+        """Every unexpired session, soonest to expire first."""
+        rows = (
+            self._connect()
+            .execute(
+                "SELECT client_hash, venue, granted_at, expires_at FROM sessions "
+                "WHERE expires_at > ? ORDER BY expires_at",
+                (int(now if now is not None else time.time()),),
+            )
+            .fetchall()
+        )
+        return [Session(*row) for row in rows]
+
+    def add_events(self, counts: Iterable[tuple[EventKey, int]]) -> None:
+        """Add to the hourly campaign counters in one transaction."""
+        rows = [(k.hour, k.kind, k.venue, k.lang, k.os, k.src, n) for k, n in counts]
+        if not rows:
+            return
+        with self._write() as db:
+            db.executemany(
+                "INSERT INTO event_counts VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (hour, kind, venue, lang, os, src) "
+                "DO UPDATE SET count = count + excluded.count",
+                rows,
+            )
+
+    def event_counts(self) -> list[tuple[EventKey, int]]:
+        """All stored counters, oldest hour first."""
+        rows = (
+            self._connect()
+            .execute(
+                "SELECT hour, kind, venue, lang, os, src, count "
+                "FROM event_counts ORDER BY hour, kind"
+            )
+            .fetchall()
+        )
+        return [(EventKey(*row[:6]), int(row[6])) for row in rows]
+
+    def purge(self, retention_days: int, now: float | None = None) -> tuple[int, int]:
+        """Delete expired sessions and counters older than ``retention_days``.
+
+        Returns how many sessions and counter rows were removed.
+        """
+        moment = now if now is not None else time.time()
+        cutoff = datetime.fromtimestamp(moment, UTC) - timedelta(days=retention_days)
+        with self._write() as db:
+            sessions = db.execute(
+                "DELETE FROM sessions WHERE expires_at <= ?", (int(moment),)
+            ).rowcount
+            events = db.execute(
+                "DELETE FROM event_counts WHERE hour < ?", (cutoff.strftime("%Y-%m-%dT%H"),)
+            ).rowcount
+        return sessions, events

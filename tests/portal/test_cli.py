@@ -1,0 +1,39 @@
+"""The bluezone-portal commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+from portal.cli import main
+
+from .conftest import accept
+
+
+def test_sessions_and_stats(app: Flask, runner: FlaskCliRunner) -> None:
+    accept(app.test_client(), lang="ja")
+    sessions = runner.invoke(main, ["sessions", "--json"], catch_exceptions=False)
+    assert len(json.loads(sessions.output)) == 1
+    stats = runner.invoke(main, ["stats", "--json"], catch_exceptions=False)
+    kinds = sorted((row["kind"], row["lang"]) for row in json.loads(stats.output))
+    assert kinds == [("accept", "ja"), ("view", "vi")]
+
+
+def test_purge(runner: FlaskCliRunner) -> None:
+    result = runner.invoke(main, ["purge"], catch_exceptions=False)
+    assert "removed 0 expired sessions" in result.output
+
+
+def test_check_config_reports_the_problem(tmp_path: Path) -> None:
+    bad = tmp_path / "portal.yaml"
+    bad.write_text("session_minutes: soon\n")
+    result = FlaskCliRunner(Flask("x")).invoke(main, ["check-config", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:1: session_minutes: expected a whole number" in result.output
+    good = tmp_path / "good.yaml"
+    good.write_text("venue_name: Sân bay Tuy Hòa\n")
+    result = FlaskCliRunner(Flask("x")).invoke(main, ["check-config", str(good)])
+    assert result.exit_code == 0, result.output

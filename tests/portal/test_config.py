@@ -1,0 +1,87 @@
+"""Configuration: defaults, YAML, PORTAL_* variables; clear errors; every key documented."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from portal.config import ConfigError, PortalConfig, load_config
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def test_defaults() -> None:
+    config = load_config(None, environ={})
+    assert config == PortalConfig()
+    assert config.default_language == "vi"
+    assert "portal.bluezone.local" in config.own_hosts
+
+
+def test_yaml_then_environment(tmp_path: Path) -> None:
+    path = tmp_path / "portal.yaml"
+    path.write_text(
+        "venue_name: Cảng Vũng Rô\nsession_minutes: 60\ntrusted_proxies: [10.0.0.1]\n"
+        "portal_url: https://wifi.example.vn/\n"
+    )
+    config = load_config(path, environ={"PORTAL_SESSION_MINUTES": "90", "PORTAL_ALIASES": "a, b"})
+    assert config.venue_name == "Cảng Vũng Rô"
+    assert config.session_minutes == 90
+    assert config.portal_url == "https://wifi.example.vn"
+    assert config.own_hosts == {"wifi.example.vn", "a", "b"}
+    assert [str(n) for n in config.trusted_proxies] == ["10.0.0.1/32"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("session_minutes: forty\n", "portal.yaml:1: session_minutes: expected a whole number"),
+        ("venue_name: x\nsesion_minutes: 5\n", "portal.yaml:2: sesion_minutes: unknown setting"),
+        ("languages: [vi, fr]\n", "portal.yaml:1: languages: unknown language ['fr']"),
+        (
+            "portal_url: portal.local\n",
+            "portal.yaml:1: portal_url: expected an http:// or https://",
+        ),
+        (
+            "portal_url: https://a.vn/login\n",
+            "portal.yaml:1: portal_url: must be the portal's base",
+        ),
+        ("trusted_proxies: [proxy]\n", "portal.yaml:1: trusted_proxies: 'proxy' is not an IP"),
+        ("mac_lookup: maybe\n", "portal.yaml:1: mac_lookup: expected true or false"),
+        ("session_minutes: 0\n", "portal.yaml:1: session_minutes: must be between 1 and"),
+        ("a: [1\n", "portal.yaml:2: not valid YAML"),
+        ("- one\n- two\n", "portal.yaml:1: expected 'key: value' lines"),
+        ("venue_id: a b\n", "portal.yaml:1: venue_id: use letters"),
+        ("gateway: none\ngateway: none\n", "portal.yaml:2: gateway: given twice"),
+    ],
+)
+def test_bad_values_name_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "portal.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert str(caught.value).startswith(f"{path.parent}/{message}") or message in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_unknown_environment_variable_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="PORTAL_SESION_MINUTES: unknown setting"):
+        load_config(None, environ={"PORTAL_SESION_MINUTES": "5"})
+
+
+def test_default_language_must_be_offered() -> None:
+    with pytest.raises(ConfigError, match="default_language"):
+        load_config(None, environ={"PORTAL_LANGUAGES": "en,ko"})
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the configuration file"):
+        load_config(tmp_path / "absent.yaml", environ={})
+
+
+@pytest.mark.parametrize("key", [f.name for f in fields(PortalConfig)])
+def test_every_key_is_documented_in_the_readme(key: str) -> None:
+    table_rows = re.findall(r"^\| `([a-z_]+)` \|", README.read_text(), flags=re.MULTILINE)
+    assert key in table_rows, f"README.md has no configuration row for {key}"

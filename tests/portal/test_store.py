@@ -1,0 +1,69 @@
+"""Sessions and counts: hashed identifiers, expiry, retention, survival across restarts."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from flask import Flask
+
+from portal import create_app
+from portal.access import Access
+from portal.store import EventKey, Store
+
+from .conftest import PORTAL_HOST, accept, make_config
+
+
+def test_client_identifiers_are_stored_only_as_salted_hashes(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "db.sqlite3"), salt=b"salt-one")
+    store.grant("mac:aa:bb:cc:dd:ee:ff", "airport", 600)
+    raw = sqlite3.connect(tmp_path / "db.sqlite3").execute("SELECT * FROM sessions").fetchall()
+    assert "aa:bb" not in repr(raw)
+    other_salt = Store(str(tmp_path / "db.sqlite3"), salt=b"salt-two")
+    assert other_salt.session("mac:aa:bb:cc:dd:ee:ff") is None
+
+
+def test_sessions_expire_and_are_purged(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "db.sqlite3"), salt=b"s")
+    now = time.time()
+    store.grant("ip:10.0.0.1", "v", 60, now=now - 120)
+    store.grant("ip:10.0.0.2", "v", 600, now=now)
+    assert store.session("ip:10.0.0.1") is None
+    assert store.session("ip:10.0.0.2") is not None
+    old = EventKey("2020-01-01T00", "view", "v", "vi", "ios", "")
+    new = EventKey(time.strftime("%Y-%m-%dT%H", time.gmtime()), "view", "v", "vi", "ios", "")
+    store.add_events([(old, 3), (new, 2), (new, 1)])
+    assert store.purge(retention_days=30) == (1, 1)
+    assert store.event_counts() == [(new, 3)]
+    assert [s.venue for s in store.active_sessions()] == ["v"]
+
+
+def test_revoke(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "db.sqlite3"), salt=b"s")
+    store.grant("ip:10.0.0.1", "v", 600)
+    assert store.revoke("ip:10.0.0.1") is True
+    assert store.revoke("ip:10.0.0.1") is False
+    assert store.session("ip:10.0.0.1") is None
+
+
+def test_a_new_app_on_the_same_database_keeps_sessions(tmp_path: Path) -> None:
+    first = create_app(make_config(tmp_path))
+    accept(first.test_client(), {"REMOTE_ADDR": "10.1.1.1"})
+    second: Flask = create_app(make_config(tmp_path))
+    probe = second.test_client().get(
+        "/generate_204",
+        headers={"Host": "connectivitycheck.gstatic.com"},
+        environ_base={"REMOTE_ADDR": "10.1.1.1"},
+    )
+    assert probe.status_code == 204
+
+
+def test_buffered_counts_are_written_when_flushed(tmp_path: Path) -> None:
+    app = create_app(make_config(tmp_path, event_flush_seconds=3600))
+    client = app.test_client()
+    client.get("/", headers={"Host": PORTAL_HOST})
+    service: Access = app.extensions["bluezone.access"]
+    assert service.store.event_counts() == []
+    service.events.flush()
+    assert [(k.kind, n) for k, n in service.store.event_counts()] == [("view", 1)]
