@@ -19,6 +19,7 @@ import yaml
 from .yamlfile import compose_file
 
 LANGUAGES = ("vi", "en", "ko", "zh_Hans", "zh_Hant", "ja")
+GATEWAYS = ("none",)
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -129,6 +130,8 @@ def _convert(where: str, key: str, value: Any) -> Any:
         if parts.path not in ("", "/") or parts.query or parts.fragment:
             raise _fail(where, key, "must be the portal's base URL, without a path or query")
         return text.rstrip("/")
+    if key == "gateway" and text not in GATEWAYS:
+        raise _fail(where, key, f"unknown backend {text!r}; choose from {list(GATEWAYS)}")
     if key == "default_language" and text not in LANGUAGES:
         raise _fail(where, key, f"unknown language {text!r}; choose from {list(LANGUAGES)}")
     if key == "log_level" and text.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

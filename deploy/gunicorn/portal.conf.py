@@ -24,4 +24,3 @@ accesslog = None
 errorlog = "-"
 loglevel = "info"
 proc_name = "bluezone-portal"
-

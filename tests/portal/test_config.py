@@ -55,6 +55,7 @@ def test_yaml_then_environment(tmp_path: Path) -> None:
         ("- one\n- two\n", "portal.yaml:1: expected 'key: value' lines"),
         ("venue_id: a b\n", "portal.yaml:1: venue_id: use letters"),
         ("gateway: none\ngateway: none\n", "portal.yaml:2: gateway: given twice"),
+        ("gateway: iptables\n", "portal.yaml:1: gateway: unknown backend 'iptables'"),
     ],
 )
 def test_bad_values_name_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
