@@ -65,11 +65,18 @@ def _security_headers() -> list[tuple[str, str]]:
     ]
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the portal. ``test_config`` overrides any configuration key (for tests)."""
+def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bool = True) -> Flask:
+    """Build the portal. ``test_config`` overrides any configuration key (for tests).
+
+    With ``install_gateway`` (the server) the enforcement point is set up and every unexpired
+    session restored; operator commands pass ``False`` and only talk to it.
+    """
     app = Flask(__name__, instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     config = load_config(os.environ.get("PORTAL_CONFIG"), overrides=test_config)
+    if not (config.database and config.secret_key):
+        # Only the embedded defaults live in the instance folder; a deployment that sets both
+        # may run from a read-only installation.
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     logging.getLogger("portal").setLevel(config.log_level.upper())
     instance = Path(app.instance_path)
     secret = _secret_key(config, instance)
@@ -87,11 +94,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     campaign = load_campaign(
         Path(config.campaign_file) if config.campaign_file else None, config.languages
     )
+    gateway = create_gateway(config)
+    if install_gateway:
+        gateway.install(store.active_sessions())
     service = Access(
         config=config,
         campaign=campaign,
         store=store,
-        gateway=create_gateway(config.gateway),
+        gateway=gateway,
         tokens=AcceptTokens(secret, config.token_minutes * 60),
         events=EventLog(store, config.event_flush_seconds),
     )

@@ -88,10 +88,32 @@ class Access:
             return problem
         seconds = self.config.session_minutes * 60
         self.gateway.grant(client, seconds)
-        session = self.store.grant(client.key, self.config.venue_id, seconds)
+        session = self._record(client, seconds)
         self.events.record("accept", self.config.venue_id, lang, os)
         self._purge_now_and_then()
         return Granted(session)
+
+    def _record(self, client: Client, seconds: int) -> Session:
+        mac = client.mac if self.gateway.needs_mac else None
+        return self.store.grant(client.key, self.config.venue_id, seconds, mac=mac)
+
+    def grant_device(self, mac: str, seconds: int | None = None) -> Session:
+        """Grant the device ``mac`` for ``seconds`` (default: the session length), as an
+        operator does from the command line. Raises GatewayError."""
+        client = Client(ip="", mac=mac)
+        length = seconds or self.config.session_minutes * 60
+        self.gateway.grant(client, length)
+        return self._record(client, length)
+
+    def revoke_device(self, mac: str) -> bool:
+        """End the device's access and its session; ``True`` if it had a session."""
+        client = Client(ip="", mac=mac)
+        self.gateway.revoke(client)
+        return self.store.revoke(client.key)
+
+    def device_session(self, mac: str) -> Session | None:
+        """The unexpired session of device ``mac``, if any."""
+        return self.store.session(Client(ip="", mac=mac).key)
 
     def captive_status(self, client: Client) -> dict[str, Any]:
         """The RFC 8908 API answer for ``client``."""

@@ -6,7 +6,10 @@ import json
 import os
 import shutil
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -15,7 +18,10 @@ from flask.cli import FlaskGroup, with_appcontext
 from . import create_app
 from .access import Access
 from .campaign import CampaignError, load_campaign
+from .client import normalise_mac
 from .config import ConfigError, load_config
+from .gateway import GatewayError
+from .store import Session
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn" / "portal.conf.py"
 
@@ -26,9 +32,12 @@ def _access() -> Access:
 
 
 def _create_app() -> Flask:
-    """The app for commands that need it; configuration problems become one clear line."""
+    """The app for commands that need it; configuration problems become one clear line.
+
+    Commands never (re)install the gateway: only the server does, at start.
+    """
     try:
-        return create_app()
+        return create_app(install_gateway=False)
     except (ConfigError, CampaignError) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -120,3 +129,97 @@ def stats(as_json: bool) -> None:
         click.echo(
             f"{key.hour}  {key.kind:<11} {key.venue}  {key.lang:<7} {key.os:<8} {key.src}  {n}"
         )
+
+
+@main.group()
+def gateway() -> None:
+    """Look at and change who the enforcement point lets through (like ndsctl)."""
+
+
+def _emit(as_json: bool, data: dict[str, Any] | list[Any], text: str) -> None:
+    click.echo(json.dumps(data) if as_json else text)
+
+
+def _gateway_call(action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except (GatewayError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@gateway.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def gateway_status(as_json: bool) -> None:
+    """The backend, its table and interfaces, and how many devices are let through."""
+    service = _access()
+    status = _gateway_call(service.gateway.status)
+    status["sessions"] = len(service.store.active_sessions())
+    _emit(as_json, status, "\n".join(f"{key}: {value}" for key, value in status.items()))
+
+
+@gateway.command("clients")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def gateway_clients(as_json: bool) -> None:
+    """Devices let through now, with the seconds they have left."""
+    service = _access()
+    granted = getattr(service.gateway, "granted", None)
+    if granted is None:
+        now = int(time.time())
+        rows = [
+            {"client": s.client_hash, "expires_in": s.expires_at - now}
+            for s in service.store.active_sessions()
+        ]
+    else:
+        rows = [{"mac": mac, "expires_in": left} for mac, left in _gateway_call(granted)]
+    lines = [f"{row.get('mac') or row.get('client')}  {row['expires_in']} s" for row in rows]
+    _emit(as_json, rows, "\n".join([*lines, f"{len(rows)} devices"]))
+
+
+def _session_row(mac: str, session: Session | None) -> dict[str, Any]:
+    left = max(0, session.expires_at - int(time.time())) if session else 0
+    return {"mac": mac, "granted": session is not None, "expires_in": left}
+
+
+@gateway.command("grant")
+@click.argument("mac")
+@click.option("--seconds", type=click.IntRange(1, 30 * 86400), help="Default: session_minutes.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def gateway_grant(mac: str, seconds: int | None, as_json: bool) -> None:
+    """Let the device MAC through (replaces any time it had left)."""
+    mac = _gateway_call(lambda: normalise_mac(mac))
+    session = _gateway_call(lambda: _access().grant_device(mac, seconds))
+    row = _session_row(mac, session)
+    _emit(as_json, row, f"{mac} granted for {row['expires_in']} s")
+
+
+@gateway.command("extend")
+@click.argument("mac")
+@click.option("--seconds", type=click.IntRange(1, 30 * 86400), help="Default: session_minutes.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def gateway_extend(mac: str, seconds: int | None, as_json: bool) -> None:
+    """Give a granted device more time: its session ends SECONDS from its current end."""
+    service = _access()
+    mac = _gateway_call(lambda: normalise_mac(mac))
+    current = service.device_session(mac)
+    if current is None:
+        raise click.ClickException(f"{mac} has no session to extend; use 'gateway grant'")
+    extra = seconds or service.config.session_minutes * 60
+    left = current.expires_at - int(time.time())
+    session = _gateway_call(lambda: service.grant_device(mac, left + extra))
+    row = _session_row(mac, session)
+    _emit(as_json, row, f"{mac} extended: {row['expires_in']} s left")
+
+
+@gateway.command("revoke")
+@click.argument("mac")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def gateway_revoke(mac: str, as_json: bool) -> None:
+    """Cut the device MAC off now, open connections included."""
+    mac = _gateway_call(lambda: normalise_mac(mac))
+    had = _gateway_call(lambda: _access().revoke_device(mac))
+    _emit(as_json, {"mac": mac, "revoked": True, "had_session": had}, f"{mac} revoked")

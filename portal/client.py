@@ -7,10 +7,21 @@ IP changes, and the IPv4 and IPv6 addresses of one device share it), else by IP 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .config import IPNetwork
+
+MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
+
+
+def normalise_mac(text: str) -> str:
+    """``text`` as a lower-case colon-separated MAC; ValueError when it is not a device's."""
+    mac = text.strip().lower().replace("-", ":")
+    if not MAC.match(mac) or mac == "00:00:00:00:00:00" or int(mac[:2], 16) & 1:
+        raise ValueError(f"{text!r} is not a device MAC address (like 3c:22:fb:12:34:56)")
+    return mac
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -19,7 +20,12 @@ import yaml
 from .yamlfile import compose_file
 
 LANGUAGES = ("vi", "en", "ko", "zh_Hans", "zh_Hant", "ja")
-GATEWAYS = ("none",)
+GATEWAYS = ("none", "nftables")
+_IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+_TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
+)
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -49,6 +55,14 @@ class PortalConfig:
     event_flush_seconds: float = 5.0
     secret_key: str = ""
     log_level: str = "INFO"
+    nft_table: str = "bluezone"
+    lan_interface: str = ""
+    wan_interface: str = ""
+    masquerade: bool = True
+    lan_ipv4: str = ""
+    lan_ipv6: str = ""
+    redirect_port: int = 8080
+    walled_garden: tuple[str, ...] = ()
 
     @property
     def portal_host(self) -> str:
@@ -102,10 +116,23 @@ def _convert(where: str, key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
             raise _fail(where, key, f"expected seconds between 0 and 3600, got {value!r}")
         return float(value)
-    if key == "mac_lookup":
+    if key == "redirect_port":
+        return _as_int(where, key, value, 1, 65535)
+    if key in ("mac_lookup", "masquerade"):
         if not isinstance(value, bool):
             raise _fail(where, key, f"expected true or false, got {value!r}")
         return value
+    if key == "walled_garden":
+        entries = tuple(_as_list(where, key, value))
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if not _HOSTNAME.match(entry):
+                    raise _fail(
+                        where, key, f"{entry!r} is not an address, network or host name"
+                    ) from None
+        return entries
     if key == "aliases":
         return tuple(v.strip("[]").lower() for v in _as_list(where, key, value))
     if key == "languages":
@@ -130,6 +157,19 @@ def _convert(where: str, key: str, value: Any) -> Any:
         if parts.path not in ("", "/") or parts.query or parts.fragment:
             raise _fail(where, key, "must be the portal's base URL, without a path or query")
         return text.rstrip("/")
+    if key in ("lan_interface", "wan_interface") and text and not _IFNAME.match(text):
+        raise _fail(where, key, f"{text!r} is not a network interface name")
+    if key == "nft_table" and not _TABLE.match(text):
+        raise _fail(where, key, "use a letter, then letters, digits or '_' (at most 32)")
+    if key in ("lan_ipv4", "lan_ipv6") and text:
+        version = 4 if key == "lan_ipv4" else 6
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            raise _fail(where, key, f"{text!r} is not an IPv{version} address") from None
+        if address.version != version:
+            raise _fail(where, key, f"{text!r} is not an IPv{version} address")
+        return str(address)
     if key == "gateway" and text not in GATEWAYS:
         raise _fail(where, key, f"unknown backend {text!r}; choose from {list(GATEWAYS)}")
     if key == "default_language" and text not in LANGUAGES:
@@ -193,4 +233,12 @@ def load_config(
     config = PortalConfig(**values)
     if config.default_language not in config.languages:
         raise ConfigError(f"default_language {config.default_language!r} is not in languages")
+    if config.gateway == "nftables":
+        missing = [k for k in ("lan_interface", "lan_ipv4") if not getattr(config, k)]
+        if missing:
+            raise ConfigError(f"gateway nftables needs {' and '.join(missing)} (see README)")
+        if config.masquerade and not config.wan_interface:
+            raise ConfigError("gateway nftables with masquerade needs wan_interface")
+        if not config.mac_lookup:
+            raise ConfigError("gateway nftables grants by MAC address: mac_lookup must be true")
     return config

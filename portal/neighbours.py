@@ -72,3 +72,11 @@ class NeighbourTable:
             if now - self._v4_at > self._ttl:
                 self._v4, self._v4_at = _read_arp(self._arp_path), now
             return self._v4.get(ip)
+
+
+def addresses_of(mac: str, arp_path: Path = _ARP) -> list[str]:
+    """Every IPv4 and IPv6 address the kernel currently associates with ``mac`` (read fresh)."""
+    mac = mac.lower()
+    found = [ip for ip, entry in _read_arp(arp_path).items() if entry == mac]
+    found += [ip for ip, entry in _read_ipv6().items() if entry == mac]
+    return found

@@ -1,7 +1,9 @@
 """Sessions and campaign figures in SQLite (one file at the instance path by default).
 
 Client identifiers are never stored as such: a session row holds an HMAC of the client key
-with a secret salt. Expired sessions are deleted when purged; campaign events are stored
+with a secret salt. The one exception is a gateway that must re-create its grants after a
+reboot (nftables): it keeps the device's MAC address in the row until the session ends.
+Expired sessions are deleted when purged; campaign events are stored
 only as hourly counts with no client identifier, and purged after the retention period.
 The database is opened once per process and thread (gunicorn forks workers), in WAL mode so
 readers never wait for a writer.
@@ -25,7 +27,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     client_hash TEXT PRIMARY KEY,
     venue TEXT NOT NULL,
     granted_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    mac TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at);
 CREATE TABLE IF NOT EXISTS event_counts (
@@ -49,6 +52,7 @@ class Session:
     venue: str
     granted_at: int
     expires_at: int
+    mac: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,11 @@ class Store:
         self.path = path
         self._salt = salt
         self._local = threading.local()
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        db = self._connect()
+        db.executescript(_SCHEMA)
+        columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+        if "mac" not in columns:  # databases made before gateways could restore grants
+            db.execute("ALTER TABLE sessions ADD COLUMN mac TEXT")
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -97,16 +104,27 @@ class Store:
         """The salted hash under which ``client_key`` is stored."""
         return hmac.new(self._salt, client_key.encode(), hashlib.sha256).hexdigest()[:32]
 
-    def grant(self, client_key: str, venue: str, seconds: int, now: float | None = None) -> Session:
-        """Record (or renew) a session for ``client_key`` lasting ``seconds`` from ``now``."""
+    def grant(
+        self,
+        client_key: str,
+        venue: str,
+        seconds: int,
+        now: float | None = None,
+        mac: str | None = None,
+    ) -> Session:
+        """Record (or renew) a session for ``client_key`` lasting ``seconds`` from ``now``.
+
+        ``mac`` is kept only when the gateway needs it to restore the grant after a restart.
+        """
         start = int(now if now is not None else time.time())
-        session = Session(self.client_hash(client_key), venue, start, start + seconds)
+        session = Session(self.client_hash(client_key), venue, start, start + seconds, mac)
         with self._write() as db:
             db.execute(
-                "INSERT INTO sessions VALUES (?, ?, ?, ?) ON CONFLICT (client_hash) DO UPDATE "
+                "INSERT INTO sessions (client_hash, venue, granted_at, expires_at, mac) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (client_hash) DO UPDATE "
                 "SET venue = excluded.venue, granted_at = excluded.granted_at, "
-                "expires_at = excluded.expires_at",
-                (session.client_hash, session.venue, session.granted_at, session.expires_at),
+                "expires_at = excluded.expires_at, mac = excluded.mac",
+                (session.client_hash, venue, session.granted_at, session.expires_at, mac),
             )
         return session
 
@@ -123,7 +141,7 @@ class Store:
         row = (
             self._connect()
             .execute(
-                "SELECT client_hash, venue, granted_at, expires_at FROM sessions "
+                "SELECT client_hash, venue, granted_at, expires_at, mac FROM sessions "
                 "WHERE client_hash = ? AND expires_at > ?",
                 (self.client_hash(client_key), int(now if now is not None else time.time())),
             )
@@ -136,7 +154,7 @@ class Store:
         rows = (
             self._connect()
             .execute(
-                "SELECT client_hash, venue, granted_at, expires_at FROM sessions "
+                "SELECT client_hash, venue, granted_at, expires_at, mac FROM sessions "
                 "WHERE expires_at > ? ORDER BY expires_at",
                 (int(now if now is not None else time.time()),),
             )

@@ -1,15 +1,20 @@
 """Enforcement points: what actually lets a granted client through.
 
 The portal talks to every enforcement point through :class:`Gateway`. ``none`` only records
-grants (the network enforces elsewhere, or it is a demo); later backends drive nftables on a
-Linux gateway or a venue's Wi-Fi controller.
+grants (the network enforces elsewhere, or it is a demo); ``nftables`` makes the portal's own
+Linux box the gate.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..client import Client
+
+if TYPE_CHECKING:
+    from ..config import PortalConfig
+    from ..store import Session
 
 
 class GatewayError(RuntimeError):
@@ -20,18 +25,28 @@ class Gateway(Protocol):
     """Grants and revokes network access for one client."""
 
     name: str
+    #: Grants are keyed by MAC address, so sessions must keep it to be restored after a restart.
+    needs_mac: bool
+
+    def install(self, sessions: Sequence[Session]) -> int:
+        """Set the enforcement point up at start and restore ``sessions``; how many were."""
 
     def grant(self, client: Client, seconds: int) -> None:
         """Let ``client`` through for ``seconds``; raise :class:`GatewayError` on failure."""
 
     def revoke(self, client: Client) -> None:
-        """Stop letting ``client`` through; raise :class:`GatewayError` on failure."""
+        """Stop letting ``client`` through, open connections included."""
+
+    def status(self) -> dict[str, Any]:
+        """What the enforcement point reports about itself, for operators."""
 
 
-def create_gateway(name: str) -> Gateway:
-    """The backend called ``name`` in the configuration."""
-    if name == "none":
-        from .none import RecordOnlyGateway
+def create_gateway(config: PortalConfig) -> Gateway:
+    """The backend the configuration names (checked by the configuration already)."""
+    if config.gateway == "nftables":
+        from .nftables import NftablesGateway
 
-        return RecordOnlyGateway()
-    raise GatewayError(f"gateway: unknown backend {name!r}; available: ['none']")
+        return NftablesGateway.from_config(config)
+    from .none import RecordOnlyGateway
+
+    return RecordOnlyGateway()

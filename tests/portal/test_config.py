@@ -84,5 +84,45 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("key", [f.name for f in fields(PortalConfig)])
 def test_every_key_is_documented_in_the_readme(key: str) -> None:
-    table_rows = re.findall(r"^\| `([a-z_]+)` \|", README.read_text(), flags=re.MULTILINE)
+    table_rows = re.findall(r"^\| `([a-z0-9_]+)` \|", README.read_text(), flags=re.MULTILINE)
     assert key in table_rows, f"README.md has no configuration row for {key}"
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"PORTAL_GATEWAY": "nftables"}, "gateway nftables needs lan_interface and lan_ipv4"),
+        (
+            {
+                "PORTAL_GATEWAY": "nftables",
+                "PORTAL_LAN_INTERFACE": "wlan0",
+                "PORTAL_LAN_IPV4": "10.0.0.1",
+            },
+            "with masquerade needs wan_interface",
+        ),
+        ({"PORTAL_LAN_INTERFACE": "wlan0; reboot"}, "is not a network interface name"),
+        ({"PORTAL_LAN_IPV4": "fd77::1"}, "'fd77::1' is not an IPv4 address"),
+        ({"PORTAL_LAN_IPV6": "10.0.0.1"}, "'10.0.0.1' is not an IPv6 address"),
+        ({"PORTAL_NFT_TABLE": "blue zone"}, "nft_table: use a letter"),
+        ({"PORTAL_WALLED_GARDEN": "ntp.example.vn, bad host!"}, "'bad host!' is not an address"),
+        ({"PORTAL_REDIRECT_PORT": "70000"}, "redirect_port: must be between 1 and 65535"),
+    ],
+)
+def test_gateway_settings_are_checked(settings: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(None, environ=settings)
+
+
+def test_complete_gateway_settings() -> None:
+    config = load_config(
+        None,
+        environ={
+            "PORTAL_GATEWAY": "nftables",
+            "PORTAL_LAN_INTERFACE": "wlan0",
+            "PORTAL_WAN_INTERFACE": "eth0",
+            "PORTAL_LAN_IPV4": "10.77.0.1",
+            "PORTAL_LAN_IPV6": "fd77:0::1",
+            "PORTAL_WALLED_GARDEN": "pool.ntp.org, 192.0.2.0/24",
+        },
+    )
+    assert (config.lan_ipv6, config.walled_garden) == ("fd77::1", ("pool.ntp.org", "192.0.2.0/24"))
