@@ -26,6 +26,7 @@ class Nft:
         self._lock = threading.Lock()
         self._lib: ctypes.CDLL | None = None
         self._ctx: int | None = None
+        self._lister: Nft | None = None
         if use_library:
             self._load()
 
@@ -81,8 +82,15 @@ class Nft:
         return done.stdout.decode()
 
     def json(self, command: str) -> list[dict[str, Any]]:
-        """Run a listing command and return its ``nftables`` JSON array."""
-        text = self.run(command, json_output=True)
+        """Run a listing command and return its ``nftables`` JSON array.
+
+        Listings use a context of their own: a listing fills its context's cache with every
+        element of a set, and a grant through that context would then pay for refreshing it
+        (about 4 ms per grant at 10,000 devices instead of 0.1 ms).
+        """
+        if self._lister is None:
+            self._lister = Nft(use_library=self._lib is not None)
+        text = self._lister.run(command, json_output=True)
         try:
             items: list[dict[str, Any]] = json.loads(text)["nftables"]
         except (ValueError, KeyError, TypeError):
