@@ -21,7 +21,7 @@ install: $(STAMP) catalogs
 
 # Compiled message catalogs are build products: compile them from the .po sources.
 catalogs: $(STAMP)
-	$(BIN)/pybabel compile --statistics -d portal/translations
+	$(BIN)/pybabel -q compile -d portal/translations
 
 demo: install
 	bash deploy/demo.sh
