@@ -118,6 +118,7 @@ class NftablesGateway:
         self.garden = garden
         self.nft = nft or Nft()
         self.template = template
+        self.sys_class_net = Path("/sys/class/net")
 
     @classmethod
     def from_config(cls, config: PortalConfig) -> NftablesGateway:
@@ -161,8 +162,12 @@ class NftablesGateway:
         """Re-create the table and restore ``sessions`` in one transaction; how many were.
 
         Creating the table before deleting it makes the delete safe when it does not exist yet;
-        because it is one transaction, a device never sees a moment without its grant.
+        because it is one transaction, a device never sees a moment without its grant. A
+        misspelt interface is refused: every rule is tied to it, so the gate would stand open.
         """
+        for role, interface in (("lan_interface", self.lan), ("wan_interface", self.wan)):
+            if interface and not (self.sys_class_net / interface).exists():
+                raise GatewayError(f"{role}: there is no network interface {interface!r} here")
         now = time.time()
         elements = [
             f"{s.mac} timeout {int(s.expires_at - now)}s"
@@ -185,7 +190,12 @@ class NftablesGateway:
         self.grant_mac(client.mac, seconds)
 
     def grant_mac(self, mac: str, seconds: int) -> None:
-        """Grant ``mac`` for ``seconds``; an existing element gets the new timeout."""
+        """Grant ``mac`` for ``seconds``; an existing element gets the new timeout.
+
+        Connections the device opened while captive stay redirected to the portal (a browser
+        keeps spare ones open); the table resets them once the device is granted, so this is
+        one transaction and nothing more.
+        """
         mac = _checked(mac)
         element = f"add element inet {self.table} granted {{ {mac} }}"
         self.nft.run(
@@ -239,14 +249,11 @@ class NftablesGateway:
 
 
 def _forget_connections(address: str) -> None:
-    """Delete conntrack entries from and to ``address`` (argument list, never a shell)."""
-    for direction in ("--orig-src", "--orig-dst"):
+    """Delete conntrack entries from and to ``address`` (argument lists, never a shell)."""
+    for selection in (["--orig-src", address], ["--orig-dst", address]):
         try:
             subprocess.run(
-                ["conntrack", "-D", direction, address],
-                capture_output=True,
-                timeout=5,
-                check=False,
+                ["conntrack", "-D", *selection], capture_output=True, timeout=5, check=False
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            log.warning("could not delete conntrack entries of a revoked device: %s", exc)
+            log.warning("could not delete conntrack entries of %s: %s", address, exc)

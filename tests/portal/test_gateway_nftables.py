@@ -1,4 +1,4 @@
-"""The nftables backend: the rendered table, and real grants in a network namespace of the test's own."""
+"""The nftables backend: the rendered table, and real grants in a namespace the test makes."""
 
 from __future__ import annotations
 
@@ -161,7 +161,8 @@ def test_the_nft_command_serves_when_the_library_is_missing(namespace: tuple[str
     script = (
         "from portal.gateway.libnft import Nft\n"
         "from portal.gateway.nftables import NftablesGateway\n"
-        "g = NftablesGateway('bluezone', 'lan0', '10.77.0.1', '', 8080, nft=Nft(use_library=False))\n"
+        "g = NftablesGateway('bluezone', 'lan0', '10.77.0.1', '', 8080,\n"
+        "                    nft=Nft(use_library=False))\n"
         "g.install([])\n"
         "g.grant_mac('3c:22:fb:00:00:09', 30)\n"
         "[(mac, left)] = g.granted()\n"
@@ -170,3 +171,13 @@ def test_the_nft_command_serves_when_the_library_is_missing(namespace: tuple[str
     done = _in(name, config, sys.executable, "-c", script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "nft 3c:22:fb:00:00:09 True"
+
+
+def test_a_misspelt_interface_is_refused(namespace: tuple[str, Path]) -> None:
+    name, config = namespace
+    config.write_text(config.read_text().replace("lan_interface: lan0", "lan_interface: wlan9"))
+    done = _in(name, config, str(BIN / "bluezone-portal"), "serve", "--bind", "127.0.0.1:1")
+    assert done.returncode != 0
+    assert "lan_interface: there is no network interface 'wlan9' here" in done.stdout + done.stderr
+    listing = _in(name, config, "nft", "list", "ruleset")
+    assert "bluezone" not in listing.stdout
