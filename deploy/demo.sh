@@ -20,7 +20,8 @@ trap stop INT TERM EXIT
 "$BIN/bluezone-portal" serve --bind "127.0.0.1:${PORTAL_PORT}" &
 pids+=($!)
 if [ -x "$BIN/bluezone-signage" ]; then
-  "$BIN/bluezone-signage" serve --bind "127.0.0.1:${SIGNAGE_PORT}" &
+  SIGNAGE_PORTAL_URL="$PORTAL_PORTAL_URL" \
+    "$BIN/bluezone-signage" serve --bind "127.0.0.1:${SIGNAGE_PORT}" &
   pids+=($!)
 fi
 sleep 2
@@ -33,7 +34,8 @@ cat <<MSG
 MSG
 if [ -x "$BIN/bluezone-signage" ]; then
   cat <<MSG
-  Signage screens: http://127.0.0.1:${SIGNAGE_PORT}/screen/tuyhoa-airport-arrivals
+  Signage screens: http://127.0.0.1:${SIGNAGE_PORT}/
+     (one of them:  http://127.0.0.1:${SIGNAGE_PORT}/screen/tuy-hoa-airport-arrivals)
   Screen status:   http://127.0.0.1:${SIGNAGE_PORT}/api/screens
 MSG
 fi

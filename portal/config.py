@@ -36,7 +36,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class PortalConfig:
-    """The portal's settings; see README.md "Configuration" for each key."""
+    """The portal's settings; see README.md "Portal configuration" for each key."""
 
     venue_name: str = "Wi-Fi công cộng"
     venue_id: str = "default"
@@ -228,7 +228,7 @@ def load_config(
     values: dict[str, Any] = {}
     for key, (value, where) in raw.items():
         if key not in _KEYS:
-            raise ConfigError(f"{where}: {key}: unknown setting (see README, Configuration)")
+            raise ConfigError(f"{where}: {key}: unknown setting (see README, Portal configuration)")
         values[key] = _convert(where, key, value)
     config = PortalConfig(**values)
     if config.default_language not in config.languages:

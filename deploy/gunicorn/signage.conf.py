@@ -1,0 +1,64 @@
+"""gunicorn settings for the signage server (`bluezone-signage serve` passes this file).
+
+One worker, on purpose. Socket.IO keeps each client's session in the memory of the process
+that accepted it, and a long-polling client sends several requests that must all reach that
+same process; several workers behind one port would scatter them. To use more cores, run
+several `serve` processes on different ports behind nginx with `ip_hash` (see
+deploy/nginx/signage.conf) and set SIGNAGE_MESSAGE_QUEUE so they share rooms.
+
+Worker class gevent, matched by Flask-SocketIO's pinned async_mode "gevent"; websockets are
+served by simple-websocket (python-engineio's gevent driver uses it when gevent-websocket is
+absent; gevent-websocket must NOT be installed: with it every upgrade under this worker fails,
+and the app refuses to start). Chosen by measurement (bench/signage.py, BENCHMARKS.md): in
+threading mode (gthread worker) every screen held four OS threads (gunicorn's handler thread,
+engineio's writer and simple-websocket's own threads): 4,003 threads for 1,000 screens, about
+255 KiB of memory and 150-330 microseconds of CPU per screen per message, and a fan-out to
+1,000 screens of 0.4 s and more. Under gevent the same screens are greenlets in one thread:
+about 150 KiB and 60 microseconds per screen. gunicorn 27 has no eventlet worker.
+
+A gevent worker accepts at most `worker_connections` sockets; beyond that screens time out and
+even plain HTTP hangs, so it is sized from SIGNAGE_MAX_SCREENS plus room for HTTP requests.
+"""
+
+import os
+
+_screens = int(os.environ.get("SIGNAGE_MAX_SCREENS", "2500"))
+
+workers = 1
+worker_class = "gevent"
+worker_connections = _screens + 256
+# Screens keep their socket open for days; the Socket.IO ping (10 s) detects dead peers, so the
+# worker timeout only guards against a stuck worker.
+timeout = 60
+# Screens never close their websockets by themselves, so a graceful stop always waits this long;
+# keep it short: the players reconnect with back-off and catch up.
+graceful_timeout = 5
+keepalive = 5
+# gunicorn 25+ opens a control socket at ~/.gunicorn/gunicorn.ctl; the portal and the signage
+# server run as the same user and would fight over it. We do not use gunicornc.
+control_socket_disable = True
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("SIGNAGE_LOG_LEVEL", "info")
+# Each process builds its own app in the worker (no preload), after gevent's monkey-patching,
+# so the background loop and the Redis listener start where the sockets live.
+preload_app = False
+# The signage modules log playlist problems and reloads through `logging`; send them, with
+# gunicorn's own messages, to stderr (the journal under systemd).
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": loglevel.upper(), "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": ["stderr"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+    },
+}

@@ -1,0 +1,91 @@
+"""Digital signage: YAML playlists pushed in real time to kiosk screens."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flask import Flask
+
+    from signage.hub import Hub
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the signage Flask app; the only place where settings are read and parts wired.
+
+    Settings come from `signage.config` (defaults, `SIGNAGE_CONFIG` file, `SIGNAGE_*`
+    variables) with `test_config` on top. Raises `signage.config.ConfigError` on a bad setting.
+    The background loop is not started here but by the first request or screen connection.
+    """
+    # Imported here so that importing the package (for the playlist format and `check`)
+    # does not pull in Flask-SocketIO.
+    from flask import Flask, Response, jsonify, request
+    from werkzeug.exceptions import HTTPException
+
+    from signage import api, config, socket, views
+    from signage.background import Background
+    from signage.hub import Hub
+    from signage.override import OverrideStore
+    from signage.playlog import PlayLog
+    from signage.programme import Programme
+    from signage.watcher import Watcher
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config.load(os.environ, test_config))
+    database = Path(app.config["DATABASE"] or Path(app.instance_path, "signage.sqlite3"))
+    playlists = Path(app.config["PLAYLISTS_DIR"])
+    message_queue = str(app.config["MESSAGE_QUEUE"])
+    hub = Hub(
+        programme=Programme(playlists, str(app.config["PORTAL_URL"])),
+        overrides=OverrideStore(database),
+        plays=PlayLog(database),
+        watcher=Watcher(playlists),
+        offline_after=float(app.config["OFFLINE_AFTER"]),
+        emit_stored_overrides=not message_queue,
+        play_log_days=float(app.config["PLAY_LOG_DAYS"]),
+        offload=socket.run_in_thread,
+    )
+    hub.start()
+    app.extensions["signage"] = hub
+    socket.init_app(app, message_queue=message_queue)
+    background = Background(
+        hub,
+        interval=float(app.config["WATCH_INTERVAL"]),
+        extra=_cap_source(app.config, hub),
+        enabled=bool(app.config["BACKGROUND"]),
+    )
+    app.extensions["signage.background"] = background
+    app.before_request(background.ensure_started)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response | HTTPException:
+        # The API answers in JSON even for routes or methods it does not have.
+        if request.path.startswith("/api/"):
+            response = jsonify(error=exc.description or exc.name)
+            response.status_code = exc.code or 500
+            return response
+        return exc
+
+    return app
+
+
+def _cap_source(settings: Mapping[str, Any], hub: Hub) -> Callable[[float], None] | None:
+    """The CAP polling callback for the background loop, or None when CAP is not configured."""
+    if not settings["CAP_FEED_URL"] and not settings["CAP_DROP_DIR"]:
+        return None
+    from signage.capfeed import CapSource
+
+    return CapSource(
+        hub=hub,
+        feed_url=str(settings["CAP_FEED_URL"]),
+        drop_dir=Path(settings["CAP_DROP_DIR"]) if settings["CAP_DROP_DIR"] else None,
+        poll_interval=float(settings["CAP_POLL_INTERVAL"]),
+        default_minutes=float(settings["CAP_DEFAULT_MINUTES"]),
+    )

@@ -1,0 +1,120 @@
+"""Proof of play: which item each screen showed, when and for how long.
+
+Screens queue these records while offline and send them in batches; the log keeps them in the
+same SQLite file as the overrides, in its own table, for `PLAY_LOG_DAYS`. No Flask import.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .database import connect
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS plays (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    screen TEXT NOT NULL,
+    item TEXT NOT NULL,
+    version TEXT NOT NULL,
+    shown_at REAL NOT NULL,
+    duration REAL NOT NULL,
+    received REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS plays_shown ON plays (shown_at);
+"""
+
+MAX_BATCH = 500
+
+
+class PlayError(ValueError):
+    """A batch of proof-of-play records is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class Play:
+    """Item `item` of playlist version `version` shown at `shown_at` (Unix s) for `duration` s."""
+
+    item: str
+    version: str
+    shown_at: float
+    duration: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "version": self.version,
+            "shown_at": self.shown_at,
+            "duration": self.duration,
+        }
+
+
+def parse_batch(raw: object) -> list[Play]:
+    """Validate a list of `{item, version, shown_at, duration}` objects sent by a screen."""
+    if not isinstance(raw, list):
+        raise PlayError("proof of play must be a list of records")
+    if len(raw) > MAX_BATCH:
+        raise PlayError(f"at most {MAX_BATCH} records per batch, got {len(raw)}")
+    plays: list[Play] = []
+    for index, record in enumerate(raw):
+        if not isinstance(record, dict):
+            raise PlayError(f"record {index} must be an object")
+        item, version = record.get("item"), record.get("version", "")
+        shown_at, duration = record.get("shown_at"), record.get("duration")
+        if not isinstance(item, str) or not item or len(item) > 200:
+            raise PlayError(f"record {index}: item must be a non-empty id")
+        if not isinstance(version, str) or len(version) > 200:
+            raise PlayError(f"record {index}: version must be text")
+        for name, value in (("shown_at", shown_at), ("duration", duration)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise PlayError(f"record {index}: {name} must be a non-negative number")
+        assert isinstance(shown_at, int | float) and isinstance(duration, int | float)
+        plays.append(Play(item, version, float(shown_at), float(duration)))
+    return plays
+
+
+class PlayLog:
+    """The `plays` table of the signage SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(SCHEMA)
+
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path)
+
+    def record(self, screen_id: str, plays: Iterable[Play]) -> int:
+        """Store records from one screen; return how many were stored."""
+        now = time.time()
+        rows = [(screen_id, p.item, p.version, p.shown_at, p.duration, now) for p in plays]
+        with self._connect() as db:
+            db.executemany(
+                "INSERT INTO plays (screen, item, version, shown_at, duration, received)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        return len(rows)
+
+    def recent(self, screen_id: str | None = None, limit: int = 1000) -> list[tuple[str, Play]]:
+        """The newest records as `(screen, play)`, optionally of one screen."""
+        query = "SELECT * FROM plays"
+        args: tuple[str, ...] = ()
+        if screen_id is not None:
+            query, args = query + " WHERE screen = ?", (screen_id,)
+        with self._connect() as db:
+            rows = db.execute(query + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+        return [
+            (r["screen"], Play(r["item"], r["version"], r["shown_at"], r["duration"])) for r in rows
+        ]
+
+    def prune(self, before: float) -> int:
+        """Delete records shown before `before`; return how many."""
+        with self._connect() as db:
+            return int(db.execute("DELETE FROM plays WHERE shown_at < ?", (before,)).rowcount)

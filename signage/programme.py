@@ -1,0 +1,139 @@
+"""What every screen shows now: the last good catalog, its problems, and per-screen payloads.
+
+The programme holds the catalog in use. A file with problems never replaces its last good
+version (its problems are reported), so screens keep showing what last worked. It is the
+pure core between the playlist format and the Socket.IO edge; it does not import Flask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from signage import playlist as playlist_format
+from signage import schedule
+
+# Every screen of a group counts its rotation from this instant (Unix ms), so two screens that
+# hold the same items compute the same slide from the server clock alone.
+ROTATION_EPOCH_MS = 0
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """Outcome of the latest load of the playlist directory."""
+
+    at: float
+    applied: bool
+    version: str | None
+    problems: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "applied": self.applied,
+            "version": self.version,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass
+class Programme:
+    """The last good catalog of `directory` and the payload each screen gets from it."""
+
+    directory: Path
+    portal_url: str
+    catalog: playlist_format.Catalog | None = None
+    report: LoadReport | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def reload(self) -> LoadReport:
+        """Load the directory on top of the catalog in use.
+
+        A file with problems keeps its last good version (the playlist loader falls back to it
+        in the previous catalog), so a bad save never reaches the screens; its problems are
+        reported. `applied` is true when the catalog in use changed.
+        """
+        with self._lock:
+            previous = self.catalog
+            result = playlist_format.load_catalog(self.directory, previous)
+            problems = tuple(str(p) for p in sorted(result.problems))
+            if result.catalog is not None:
+                self.catalog = result.catalog
+            applied = result.catalog is not None and (
+                previous is None or result.catalog.version != previous.version
+            )
+            version = self.catalog.version if self.catalog is not None else None
+            self.report = LoadReport(time.time(), applied, version, problems)
+            return self.report
+
+    def screen_ids(self) -> list[str]:
+        """Ids of every declared screen, in declaration order."""
+        catalog = self.catalog
+        return list(catalog.screens) if catalog is not None else []
+
+    def screen(self, screen_id: str) -> Any:
+        """The declared screen with this id, or None."""
+        catalog = self.catalog
+        return catalog.screens.get(screen_id) if catalog is not None else None
+
+    def payload(self, screen_id: str, now: datetime) -> dict[str, Any] | None:
+        """The `state` message for a screen at `now` (venue-aware), or None if it is unknown.
+
+        `items` are the items active now in rotation order; `epoch` and the item durations fix
+        the rotation against the server clock; `valid_until` is the next schedule boundary
+        (Unix ms) at which the server sends a new state. `digest` (also sent as `version`, the
+        playlist version screens report) changes exactly when what this screen shows changes;
+        `catalog_version` is the version of the whole playlist directory.
+        """
+        catalog = self.catalog
+        if catalog is None or screen_id not in catalog.screens:
+            return None
+        screen = catalog.screens[screen_id]
+        playlist = playlist_format.playlist_for_screen(catalog, screen_id)
+        items: list[dict[str, Any]] = []
+        boundary: datetime | None = None
+        if playlist is not None:
+            at = now.astimezone(catalog.timezone)
+            items = [
+                item.to_json(screen, self.portal_url)
+                for item in schedule.active_items(playlist, at)
+            ]
+            boundary = schedule.next_change(playlist, at)
+        body = {
+            "screen": {
+                "id": screen.id,
+                "name": screen.name,
+                "groups": list(screen.groups),
+                "location": screen.location,
+                "languages": list(screen.languages),
+                "orientation": screen.orientation,
+            },
+            "items": items,
+            "epoch": ROTATION_EPOCH_MS,
+            "valid_until": int(boundary.timestamp() * 1000) if boundary is not None else None,
+        }
+        encoded = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+        digest = hashlib.sha256(encoded.encode()).hexdigest()[:16]
+        return {**body, "digest": digest, "version": digest, "catalog_version": catalog.version}
+
+    def next_boundary(self, after: datetime) -> datetime | None:
+        """The earliest schedule boundary after `after` over every screen's playlist."""
+        catalog = self.catalog
+        if catalog is None:
+            return None
+        at = after.astimezone(catalog.timezone)
+        found: datetime | None = None
+        for screen_id in catalog.screens:
+            playlist = playlist_format.playlist_for_screen(catalog, screen_id)
+            if playlist is None:
+                continue
+            change = schedule.next_change(playlist, at)
+            if change is not None and (found is None or change < found):
+                found = change
+        return found

@@ -1,0 +1,218 @@
+"""The Socket.IO edge: screens connect here, and every push to screens leaves from here.
+
+Rooms: `screen:<id>` (one screen, possibly several tabs), `group:<id>` for each of its groups,
+and `all`. Handlers parse, call the hub, and emit; the protocol of each event is stated in its
+docstring. Times on the wire are Unix milliseconds of the server clock.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, Final, TypeVar
+
+from flask import Flask, current_app, request
+from flask_socketio import SocketIO, emit, join_room
+from socketio.exceptions import ConnectionRefusedError as Refused
+
+from signage.hub import Changes, Hub
+from signage.override import Override
+from signage.playlog import PlayError, parse_batch
+from signage.presence import Report
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Pinned, never auto-detected (Flask-SocketIO would pick eventlet first if it were installed).
+# gevent with simple-websocket, matching gunicorn's gevent worker; why: deploy/gunicorn/.
+ASYNC_MODE: Final = "gevent"
+
+# Unbound: the factory attaches it to the app with the pinned async mode and message queue.
+socketio = SocketIO()
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _hub() -> Hub:
+    hub: Hub = current_app.extensions["signage"]
+    return hub
+
+
+def _sid() -> str:
+    sid: str = request.sid  # type: ignore[attr-defined]
+    return sid
+
+
+def _state_message(payload: dict[str, Any]) -> dict[str, Any]:
+    return {**payload, "server_time": now_ms()}
+
+
+def on_connect(auth: object = None) -> None:
+    """Client -> server on connection, with `auth = {"screen": "<id>"}`.
+
+    An unknown or missing screen id refuses the connection: the client's `connect_error`
+    gets the message "screen not registered" and the data `{"screen": id}`. Otherwise the
+    socket joins `screen:<id>`, `group:<g>` and `all`, and receives `state` then `overrides`
+    (see `push_state` and `push_overrides`).
+    """
+    screen_id = auth.get("screen") if isinstance(auth, dict) else None
+    hub = _hub()
+    if not isinstance(screen_id, str) or hub.programme.screen(screen_id) is None:
+        raise Refused("screen not registered", {"screen": str(screen_id)[:100]})
+    current_app.extensions["signage.background"].ensure_started()
+    now = time.time()
+    sid = _sid()
+    hub.presence.connect(screen_id, sid, now, request.remote_addr)
+    hub.presence.heartbeat(sid, now, Report(user_agent=request.headers.get("User-Agent", "")))
+    screen = hub.programme.screen(screen_id)
+    join_room(f"screen:{screen_id}")
+    for group in screen.groups:
+        join_room(f"group:{group}")
+    join_room("all")
+    payload = hub.state_for(screen_id, now)
+    if payload is not None:
+        emit("state", _state_message(payload))
+    emit("overrides", [o.to_json() for o in hub.overrides_for(screen_id, now)])
+
+
+def on_disconnect(reason: object = None) -> None:
+    """The socket closed; the screen is offline once no other socket of it remains."""
+    _hub().presence.disconnect(_sid())
+
+
+def on_clock(data: object = None) -> dict[str, int]:
+    """Client -> server `clock` with an acknowledgement callback; the ack is `{"now": ms}`.
+
+    Screens send a few and keep the sample with the shortest round trip to estimate the
+    offset between their clock and the server's.
+    """
+    return {"now": now_ms()}
+
+
+def on_heartbeat(data: object = None) -> dict[str, Any]:
+    """Client -> server `heartbeat` `{item, version, width, height}` every HEARTBEAT_INTERVAL.
+
+    Updates the status API. The ack is `{"now": ms}` or `{"error": text}` for a malformed
+    report.
+    """
+    if not isinstance(data, dict):
+        return {"error": "heartbeat must be an object {item, version, width, height}"}
+    item, version = data.get("item"), data.get("version")
+    width, height = data.get("width"), data.get("height")
+    if item is not None and not isinstance(item, str):
+        return {"error": "heartbeat.item must be text or null"}
+    if version is not None and not isinstance(version, str):
+        return {"error": "heartbeat.version must be text or null"}
+    for name, value in (("width", width), ("height", height)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 100_000
+        ):
+            return {"error": f"heartbeat.{name} must be a positive whole number of pixels"}
+    report = Report(
+        item=item[:200] if item else item,
+        version=version[:200] if version else version,
+        width=width,
+        height=height,
+    )
+    if _hub().presence.heartbeat(_sid(), time.time(), report) is None:
+        return {"error": "this connection is not registered as a screen"}
+    return {"now": now_ms()}
+
+
+def on_played(data: object = None) -> dict[str, Any]:
+    """Client -> server `played` with a list of proof-of-play records, sent in batches.
+
+    Each record is `{item, version, shown_at (ms), duration (ms)}`. The ack is
+    `{"stored": n}`; a malformed batch is refused whole with `{"error": text}` and the screen
+    drops it rather than retrying forever.
+    """
+    hub = _hub()
+    screen_id = hub.presence.screen_of(_sid())
+    if screen_id is None:
+        return {"error": "this connection is not registered as a screen"}
+    try:
+        plays = parse_batch(data)
+    except PlayError as exc:
+        return {"error": str(exc)}
+    return {"stored": hub.plays.record(screen_id, plays)}
+
+
+def run_in_thread(function: Callable[[], T]) -> T:
+    """Run CPU-heavy `function` in gevent's thread pool and wait for its result.
+
+    The calling greenlet waits while the event loop goes on serving screens (the thread gets
+    the interpreter in turns), instead of every screen stalling until it returns.
+    """
+    import gevent
+
+    result: T = gevent.get_hub().threadpool.apply(function)
+    return result
+
+
+def init_app(app: Flask, *, message_queue: str | None) -> None:
+    """Attach `socketio` to `app` with the pinned async mode and register the handlers.
+
+    Raises RuntimeError when gevent-websocket is installed (see ASYNC_MODE).
+    """
+    if importlib.util.find_spec("geventwebsocket") is not None:
+        raise RuntimeError(
+            "gevent-websocket is installed: python-engineio would use it instead of "
+            "simple-websocket and every websocket upgrade under gunicorn's gevent worker "
+            "would fail; uninstall gevent-websocket"
+        )
+    socketio.init_app(
+        app,
+        async_mode=ASYNC_MODE,
+        message_queue=message_queue or None,
+        ping_interval=10,
+        ping_timeout=10,
+        cors_allowed_origins=[],
+    )
+    socketio.on_event("connect", on_connect)
+    socketio.on_event("disconnect", on_disconnect)
+    socketio.on_event("clock", on_clock)
+    socketio.on_event("heartbeat", on_heartbeat)
+    socketio.on_event("played", on_played)
+
+
+def push_state(states: Iterable[tuple[str, dict[str, Any]]]) -> None:
+    """Server -> screen `state`: the full playlist of one screen, sent on connect and change.
+
+    `{screen, version, items, epoch, valid_until, digest, server_time}`. The screen shows
+    item `i` of `items` when `(server_now - epoch) mod sum(durations)` falls in its slot.
+    """
+    for screen_id, payload in states:
+        socketio.emit("state", _state_message(payload), to=f"screen:{screen_id}")
+
+
+def push_override(override: Override) -> None:
+    """Server -> screens of the target room `override`: one override, to show at once.
+
+    `{id, target, starts, until, priority, source, messages: {lang: {headline, body}}}`.
+    Screens show it full screen until `until` (server clock) or `override_end`.
+    """
+    socketio.emit("override", override.to_json(), to=override.room)
+
+
+def push_override_end(override: Override) -> None:
+    """Server -> screens of the target room `override_end` `{id}`: stop showing it."""
+    socketio.emit("override_end", {"id": override.id}, to=override.room)
+
+
+def push_overrides(screen_id: str, overrides: list[Override]) -> None:
+    """Server -> screen `overrides`: the complete list of overrides it must show now."""
+    socketio.emit("overrides", [o.to_json() for o in overrides], to=f"screen:{screen_id}")
+
+
+def push_changes(changes: Changes) -> None:
+    """Send everything one background tick decided."""
+    push_state(changes.states)
+    for override in changes.started:
+        push_override(override)
+    for override in changes.ended:
+        push_override_end(override)

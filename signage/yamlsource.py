@@ -1,0 +1,190 @@
+"""YAML text read into nodes that remember the line and column where each value was written.
+
+`parse` never raises on bad input: it returns the root node (or None) together with the
+problems found. It reads one document with PyYAML's SafeLoader, composes the node graph and
+walks it, so every value keeps its position and a key written twice in one mapping is a problem
+instead of silently replacing the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import yaml
+
+from signage.problem import Problem
+
+ScalarValue = str | int | float | bool | dt.date | None
+
+# Aliases can expand a small file into an enormous tree ("billion laughs"); operators' files are
+# a few hundred values, so anything far beyond is refused rather than walked.
+MAX_NODES = 50_000
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A single value. `text` is the value as written (without quotes), `value` as YAML reads it."""
+
+    value: ScalarValue
+    text: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """A list of nodes."""
+
+    items: tuple[Node, ...]
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Key-value pairs in the order written; keys are unique (duplicates are reported)."""
+
+    entries: tuple[tuple[Scalar, Node], ...]
+    line: int
+    column: int
+
+    def get(self, key: str) -> Node | None:
+        """The value written for `key`, or None when the key is absent."""
+        for name, value in self.entries:
+            if name.text == key:
+                return value
+        return None
+
+
+Node = Scalar | Sequence | Mapping
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The root node of a file (None when the file is empty or unreadable) and its problems."""
+
+    root: Node | None
+    problems: tuple[Problem, ...]
+
+
+def parse(text: str, file: str) -> Parsed:
+    """Read one YAML document from `text`; positions and problems name `file`."""
+    loader = yaml.SafeLoader(text)
+    try:
+        try:
+            composed = loader.get_single_node()
+        except yaml.MarkedYAMLError as error:
+            return Parsed(None, (_yaml_problem(error, file),))
+        except yaml.YAMLError as error:
+            return Parsed(None, (Problem(file, 1, 1, f"this is not valid YAML: {error}"),))
+        if composed is None:
+            return Parsed(None, ())
+        walker = _Walker(loader, file)
+        root = walker.node(composed)
+        return Parsed(root, tuple(walker.problems))
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
+    mark = error.problem_mark or error.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    what = error.problem or "unreadable"
+    if "another document" in what:
+        message = "a second document starts here; a file holds one, so remove this '---'"
+        return Problem(file, line, column, message)
+    message = f"this is not valid YAML: {what}"
+    if error.context:
+        message += f" ({error.context})"
+    if "\\t" in what or "\t" in what:
+        message += "; indent with spaces, not tabs"
+    return Problem(file, line, column, message)
+
+
+class _Walker:
+    """Turns composed PyYAML nodes into position-keeping nodes, collecting problems."""
+
+    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+        self.loader = loader
+        self.file = file
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.open: set[int] = set()
+
+    def error(self, node: yaml.Node, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(self.file, mark.line + 1, mark.column + 1, message))
+
+    def node(self, node: yaml.Node) -> Node:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        self.count += 1
+        if self.count == MAX_NODES:
+            self.error(node, f"the file expands to more than {MAX_NODES} values; split it up")
+        if self.count >= MAX_NODES:
+            return Scalar(None, "", line, column)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if id(node) in self.open:
+            self.error(node, "an alias (*name) refers to the block that contains it")
+            return Scalar(None, "", line, column)
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                if node.tag != "tag:yaml.org,2002:seq":
+                    self.error(node, f"the tag {node.tag} is not supported here; remove it")
+                return Sequence(tuple(self.node(item) for item in node.value), line, column)
+            assert isinstance(node, yaml.MappingNode)
+            return self.mapping(node)
+        finally:
+            self.open.discard(id(node))
+
+    def scalar(self, node: yaml.ScalarNode) -> Scalar:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        if node.tag not in _PLAIN_TAGS:
+            self.error(node, f"the tag {node.tag} is not supported here; remove it")
+            return Scalar(None, node.value, line, column)
+        try:
+            value = self.loader.construct_object(node)
+        except (yaml.YAMLError, ValueError, OverflowError) as error:
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                self.error(node, f"'{node.value}' is not a real date: {error}")
+            else:
+                self.error(node, f"'{node.value}' cannot be read: {error}")
+            return Scalar(None, node.value, line, column)
+        assert isinstance(value, str | int | float | bool | dt.date | None)
+        return Scalar(value, node.value, line, column)
+
+    def mapping(self, node: yaml.MappingNode) -> Mapping:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        if node.tag != "tag:yaml.org,2002:map":
+            self.error(node, f"the tag {node.tag} is not supported here; remove it")
+        entries: list[tuple[Scalar, Node]] = []
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.error(key_node, "a key must be a plain name, not a list or a block")
+                continue
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.error(key_node, "merge keys ('<<') are not supported; write the keys out")
+                continue
+            key = self.scalar(key_node)
+            if key.text in seen:
+                self.error(
+                    key_node,
+                    f"'{key.text}' is written twice in the same block (first on line "
+                    f"{seen[key.text]}); keep only one",
+                )
+                continue
+            seen[key.text] = key.line
+            entries.append((key, self.node(value_node)))
+        return Mapping(tuple(entries), line, column)
