@@ -24,6 +24,9 @@ from .useragent import store_for
 
 log = logging.getLogger(__name__)
 
+# How long a found session is trusted without asking the database again (see Access.session).
+FOUND_FOR = 1.0
+
 # Sources of /go links that are the portal's own buttons; any other source is a QR code.
 PORTAL_SOURCES = frozenset({"online", "venue"})
 
@@ -55,6 +58,7 @@ class Access:
         self.events = events
         self._neighbours = NeighbourTable() if config.mac_lookup else None
         self._last_purge = 0.0
+        self._found: dict[str, tuple[Session | None, float]] = {}
 
     def client(self, environ: Mapping[str, Any]) -> Client:
         """The client behind a WSGI request (cached in the environ for later callers)."""
@@ -71,9 +75,41 @@ class Access:
             environ["bluezone.client"] = client
         return client
 
-    def session(self, client: Client) -> Session | None:
-        """The client's unexpired session, if it has one."""
-        return self.store.session(client.key)
+    def session(self, client: Client, stale_miss_ok: bool = False) -> Session | None:
+        """The client's unexpired session, if it has one.
+
+        Sessions found are remembered in this process for ``FOUND_FOR`` seconds (their expiry is
+        still checked on every use): a granted phone probes often, and this keeps the database
+        off the hottest path. Absent sessions are not remembered, so a grant made by another
+        worker counts at once; a revoke made by another worker counts within ``FOUND_FOR``.
+
+        With ``stale_miss_ok`` an absence is remembered for as long: only for the splash page,
+        where showing the splash for a second more to a device just granted by another worker
+        does no harm, while every new phone's first request skips the database.
+        """
+        now = time.time()
+        cached = self._found.get(client.key)
+        if cached is not None and now - cached[1] < FOUND_FOR:
+            session_or_none = cached[0]
+            if session_or_none is None:
+                if stale_miss_ok:
+                    return None
+            else:
+                return session_or_none if session_or_none.expires_at > now else None
+        session = self.store.session(client.key, now=now)
+        if session is None:
+            if stale_miss_ok:
+                self._remember(client.key, None, now)
+            else:
+                self._found.pop(client.key, None)
+        else:
+            self._remember(client.key, session, now)
+        return session
+
+    def _remember(self, key: str, session: Session | None, now: float) -> None:
+        if len(self._found) >= 50_000:
+            self._found.clear()
+        self._found[key] = (session, now)
 
     def accept(
         self, client: Client, token: str | None, lang: str, os: str
@@ -95,7 +131,9 @@ class Access:
 
     def _record(self, client: Client, seconds: int) -> Session:
         mac = client.mac if self.gateway.needs_mac else None
-        return self.store.grant(client.key, self.config.venue_id, seconds, mac=mac)
+        session = self.store.grant(client.key, self.config.venue_id, seconds, mac=mac)
+        self._found[client.key] = (session, time.time())
+        return session
 
     def grant_device(self, mac: str, seconds: int | None = None) -> Session:
         """Grant the device ``mac`` for ``seconds`` (default: the session length), as an
@@ -109,6 +147,7 @@ class Access:
         """End the device's access and its session; ``True`` if it had a session."""
         client = Client(ip="", mac=mac)
         self.gateway.revoke(client)
+        self._found.pop(client.key, None)
         return self.store.revoke(client.key)
 
     def device_session(self, mac: str) -> Session | None:

@@ -6,6 +6,7 @@ IP changes, and the IPv4 and IPv6 addresses of one device share it), else by IP 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
@@ -53,6 +54,7 @@ def _trusted(
     return any(address.version == net.version and address in net for net in proxies)
 
 
+@functools.lru_cache(maxsize=4096)
 def client_ip(
     remote_addr: str | None, forwarded_for: str | None, proxies: Sequence[IPNetwork]
 ) -> str:

@@ -8,6 +8,7 @@ waits for a database write. Only venue, language, OS family and link source are 
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import sqlite3
 import threading
@@ -18,6 +19,13 @@ from datetime import UTC, datetime
 from .store import EventKey, Store
 
 log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=4)
+def _hour(hours_since_epoch: int) -> str:
+    """The UTC hour as counted under, e.g. ``2026-11-28T14``."""
+    return datetime.fromtimestamp(hours_since_epoch * 3600, UTC).strftime("%Y-%m-%dT%H")
+
 
 KINDS = ("view", "accept", "store_click", "qr_scan")
 
@@ -35,7 +43,7 @@ class EventLog:
 
     def record(self, kind: str, venue: str, lang: str, os: str, src: str = "") -> None:
         """Count one event of ``kind`` (one of ``KINDS``) now."""
-        hour = datetime.now(UTC).strftime("%Y-%m-%dT%H")
+        hour = _hour(int(time.time()) // 3600)
         with self._lock:
             self._pending[EventKey(hour, kind, venue, lang, os, src)] += 1
             due = time.monotonic() - self._last_flush >= self._flush_seconds

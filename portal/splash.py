@@ -24,17 +24,17 @@ def continue_query(destination: str | None) -> str:
     return escape(f"&continue={quote(destination, safe='')}") if destination else ""
 
 
-def _split(page: str) -> list[str | int]:
-    """``page`` as literal chunks and marker indexes, in order."""
-    parts: list[str | int] = []
+def _split(page: str) -> list[bytes | int]:
+    """``page`` as UTF-8 literal chunks and marker indexes, in order (encoded once, here)."""
+    parts: list[bytes | int] = []
     rest = page
     while True:
         found = [(rest.find(m), i) for i, m in enumerate(_MARKERS) if m in rest]
         if not found:
-            parts.append(rest)
+            parts.append(rest.encode())
             return parts
         position, index = min(found)
-        parts.append(rest[:position])
+        parts.append(rest[:position].encode())
         parts.append(index)
         rest = rest[position + len(_MARKERS[index]) :]
 
@@ -44,7 +44,7 @@ class SplashCache:
 
     def __init__(self, render: Callable[[str], str]) -> None:
         self._render = render
-        self._pages: dict[str, list[str | int]] = {}
+        self._pages: dict[str, list[bytes | int]] = {}
         self._lock = threading.Lock()
 
     def page(self, lang: str, token: str, destination: str | None) -> bytes:
@@ -56,5 +56,10 @@ class SplashCache:
                 if parts is None:
                     parts = _split(self._render(lang))
                     self._pages[lang] = parts
-        values = (escape(token), escape(destination or ""), continue_query(destination))
-        return "".join(p if isinstance(p, str) else values[p] for p in parts).encode()
+        # The per-visitor values are ASCII (a token, a checked URL), so only they are encoded.
+        values = (
+            escape(token).encode(),
+            escape(destination or "").encode(),
+            continue_query(destination).encode(),
+        )
+        return b"".join(p if isinstance(p, bytes) else values[p] for p in parts)

@@ -2,11 +2,19 @@
 
 Why these values (figures in BENCHMARKS.md, measured on a 2-core machine):
 - gthread workers: best balance of throughput and tail latency for plain HTTP here; gevent's
-  p99 was an order of magnitude worse. Keep-alive is supported, which phones use.
+  p99 was an order of magnitude worse. Keep-alive is supported, which phones use. sync
+  workers cost the same CPU per request (130-150 us for a probe answer either way, most of
+  it gunicorn's own request handling) but give up keep-alive and tie a worker to each client.
+- gunicorn's C request parser (the gunicorn[fast] extra, picked up automatically) takes about
+  a third off that: about 100 us per probe answer.
 - two workers, one per core: the hot paths (probe answers, the cached splash page) are
-  CPU-bound Python; more processes than cores only add memory.
+  CPU-bound Python; a third worker did not lower the CPU per request, it only adds memory.
+- eight threads: 1, 2, 4 and 8 threads measured the same; the spare threads cover clients
+  that send their request slowly.
 - preload_app: the app (templates, catalogs, campaign) is built once in the master and shared
-  copy-on-write by the workers, which keeps the whole portal well under 100 MB.
+  copy-on-write by the workers, which keeps the whole portal under 100 MB: about 85 MiB PSS
+  for the master and two workers after load (their RSS summed is about 125 MiB, because it
+  counts each shared page once per process).
 - no control socket: gunicorn 25+ creates ~/.gunicorn/gunicorn.ctl by default, and two services
   running as one user (portal and signage) would fight over it.
 """

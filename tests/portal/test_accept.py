@@ -83,27 +83,15 @@ def test_another_clients_token_grants_nothing(app: Flask, client: FlaskClient) -
     assert not _granted(app, PHONE_A["REMOTE_ADDR"]) and not _granted(app, PHONE_B["REMOTE_ADDR"])
 
 
-class _ShiftedClock:
-    """Stands in for the ``time`` module inside itsdangerous, frozen at one moment."""
-
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
-
 def test_expired_token_grants_nothing(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import time
 
-    import itsdangerous.timed
-
     page = client.get("/", headers={"Host": PORTAL_HOST}, environ_base=PHONE_A)
     token = token_from(page.text)
-    real_time = time.time
-    monkeypatch.setattr(itsdangerous.timed, "time", _ShiftedClock(real_time() + 16 * 60))
+    later = time.time() + 16 * 60
+    monkeypatch.setattr("time.time", lambda: later)
     response = client.post(
         "/accept",
         data={"token": token, "lang": "en"},
@@ -136,6 +124,29 @@ def test_token_checks(token: str | None, client_key: str, problem: TokenProblem 
     if token == "GOOD":
         token = tokens.issue("ip:1.1.1.1")
     assert tokens.check(token, client_key) is problem
+
+
+def test_token_expires_after_max_age() -> None:
+    tokens = AcceptTokens("secret", 600)
+    token = tokens.issue("ip:1.1.1.1", now=1000.0)
+    assert tokens.check(token, "ip:1.1.1.1", now=1600.0) is None
+    assert tokens.check(token, "ip:1.1.1.1", now=1601.0) is TokenProblem.EXPIRED
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t.replace(t.split(".")[0], format(int(t.split(".")[0], 16) + 3600, "x"), 1),
+        lambda t: t + "x",
+        lambda t: ".".join(t.split(".")[:2]),
+        lambda t: "zz." + ".".join(t.split(".")[1:]),
+    ],
+    ids=["later-issue-time", "longer-signature", "no-signature", "bad-time"],
+)
+def test_tampered_tokens_are_forged(tamper: object) -> None:
+    tokens = AcceptTokens("secret", 600)
+    token = tokens.issue("ip:1.1.1.1")
+    assert tokens.check(tamper(token), "ip:1.1.1.1") is TokenProblem.FORGED  # type: ignore[operator]
 
 
 def test_token_from_another_portal_is_forged() -> None:
