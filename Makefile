@@ -51,8 +51,11 @@ pytest: install debian-packages
 
 test: lint typecheck pytest
 
+# Benchmarks print their figures; add --write to a script's command to record them in BENCHMARKS.md.
 bench: install
 	$(BIN)/python bench/portal.py
+	$(BIN)/python bench/gateway.py
+	$(BIN)/python bench/signage.py
 
 clean:
 	rm -rf $(VENV) instance test-artifacts portal/translations/*/LC_MESSAGES/*.mo

@@ -166,6 +166,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bo
                 page="splash",
             )
 
+    # Flask declares wsgi_app as a method; wrapping it in middleware is the documented way.
     app.wsgi_app = Interceptor(  # type: ignore[method-assign]
         app.wsgi_app, service, SplashCache(render_splash), security_headers
     )

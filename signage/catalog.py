@@ -57,7 +57,7 @@ def load(directory: Path, previous: Catalog | None = None) -> LoadResult:
     ]
     on_disk.update(path.name for path in paths)
     for path in paths:
-        source, found = _read(directory, path, on_disk)
+        source, found = _read(directory, path, on_disk, earlier)
         problems.extend(found)
         if source is not None:
             current[path.name] = source
@@ -109,13 +109,21 @@ def _playlists(chosen: Mapping[str, Source]) -> dict[str, tuple[str, validate.Pl
     }
 
 
-def _read(directory: Path, path: Path, on_disk: set[str]) -> tuple[Source | None, list[Problem]]:
+def _read(
+    directory: Path, path: Path, on_disk: set[str], earlier: Mapping[str, object]
+) -> tuple[Source | None, list[Problem]]:
     name = path.name
     try:
         data = path.read_bytes()
     except OSError as error:
         return None, [Problem(name, 1, 1, f"the file cannot be read: {error.strerror}")]
     sha = hashlib.sha256(data).hexdigest()
+    known = earlier.get(name)
+    if name == SCREENS_FILE and isinstance(known, Source) and known.sha256 == sha:
+        # A province's screens file can list thousands of screens; when a playlist is saved it
+        # has not changed, and it depends on nothing else, so its checked content is reused.
+        # (Playlists are always read again: the media they name may have changed.)
+        return known, []
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
