@@ -11,13 +11,16 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from signage import playlist as playlist_format
 from signage import schedule
+
+T = TypeVar("T")
 
 # Every screen of a group counts its rotation from this instant (Unix ms), so two screens that
 # hold the same items compute the same slide from the server clock alone.
@@ -51,6 +54,9 @@ class Programme:
     catalog: playlist_format.Catalog | None = None
     report: LoadReport | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Schedules evaluated at one moment, per playlist: thousands of screens share a handful of
+    # playlists, and a push evaluates them all at the same moment.
+    _evaluated: dict[tuple[str, str, datetime], Any] = field(default_factory=dict, repr=False)
 
     def reload(self) -> LoadReport:
         """Load the directory on top of the catalog in use.
@@ -102,9 +108,9 @@ class Programme:
             at = now.astimezone(catalog.timezone)
             items = [
                 item.to_json(screen, self.portal_url)
-                for item in schedule.active_items(playlist, at)
+                for item in self._once(catalog, playlist, at, schedule.active_items)
             ]
-            boundary = schedule.next_change(playlist, at)
+            boundary = self._once(catalog, playlist, at, schedule.next_change)
         body = {
             "screen": {
                 "id": screen.id,
@@ -133,7 +139,25 @@ class Programme:
             playlist = playlist_format.playlist_for_screen(catalog, screen_id)
             if playlist is None:
                 continue
-            change = schedule.next_change(playlist, at)
+            change = self._once(catalog, playlist, at, schedule.next_change)
             if change is not None and (found is None or change < found):
                 found = change
         return found
+
+    def _once(
+        self,
+        catalog: playlist_format.Catalog,
+        playlist: playlist_format.Playlist,
+        at: datetime,
+        evaluate: Callable[[playlist_format.Playlist, datetime], T],
+    ) -> T:
+        """``evaluate(playlist, at)``, computed once per catalog version, playlist and moment."""
+        key = (f"{catalog.version}:{playlist.id}", evaluate.__name__, at)
+        if key in self._evaluated:
+            return cast(T, self._evaluated[key])
+        first = next(iter(self._evaluated), None)
+        if first is not None and (first[2] != at or len(self._evaluated) > 4096):
+            self._evaluated.clear()
+        value = evaluate(playlist, at)
+        self._evaluated[key] = value
+        return value
