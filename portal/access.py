@@ -24,7 +24,7 @@ from .useragent import store_for
 
 log = logging.getLogger(__name__)
 
-# How long a found session is trusted without asking the database again (see Access.session).
+# How long the splash page trusts a session lookup without asking again (see Access.session).
 FOUND_FOR = 1.0
 
 # Sources of /go links that are the portal's own buttons; any other source is a QR code.
@@ -58,7 +58,7 @@ class Access:
         self.events = events
         self._neighbours = NeighbourTable() if config.mac_lookup else None
         self._last_purge = 0.0
-        self._found: dict[str, tuple[Session | None, float]] = {}
+        self._found: dict[str, tuple[Session | None, float]] = {}  # see session()
 
     def client(self, environ: Mapping[str, Any]) -> Client:
         """The client behind a WSGI request (cached in the environ for later callers)."""
@@ -75,34 +75,23 @@ class Access:
             environ["bluezone.client"] = client
         return client
 
-    def session(self, client: Client, stale_miss_ok: bool = False) -> Session | None:
-        """The client's unexpired session, if it has one.
+    def session(self, client: Client, stale_ok: bool = False) -> Session | None:
+        """The client's unexpired session, if it has one, from the database.
 
-        Sessions found are remembered in this process for ``FOUND_FOR`` seconds (their expiry is
-        still checked on every use): a granted phone probes often, and this keeps the database
-        off the hottest path. Absent sessions are not remembered, so a grant made by another
-        worker counts at once; a revoke made by another worker counts within ``FOUND_FOR``.
-
-        With ``stale_miss_ok`` an absence is remembered for as long: only for the splash page,
-        where showing the splash for a second more to a device just granted by another worker
-        does no harm, while every new phone's first request skips the database.
+        With ``stale_ok`` the answer may be up to ``FOUND_FOR`` seconds old (expiry is still
+        checked on every use): only for the splash page, where showing the splash page or the
+        online page for a second too long after a grant or revoke made elsewhere does no harm,
+        while every new phone's first request skips the database. Probe answers never use it:
+        telling a revoked phone "online" would keep its sign-in window from opening.
         """
         now = time.time()
-        cached = self._found.get(client.key)
-        if cached is not None and now - cached[1] < FOUND_FOR:
-            session_or_none = cached[0]
-            if session_or_none is None:
-                if stale_miss_ok:
-                    return None
-            else:
-                return session_or_none if session_or_none.expires_at > now else None
+        if stale_ok:
+            cached = self._found.get(client.key)
+            if cached is not None and now - cached[1] < FOUND_FOR:
+                found = cached[0]
+                return found if found is not None and found.expires_at > now else None
         session = self.store.session(client.key, now=now)
-        if session is None:
-            if stale_miss_ok:
-                self._remember(client.key, None, now)
-            else:
-                self._found.pop(client.key, None)
-        else:
+        if stale_ok:
             self._remember(client.key, session, now)
         return session
 
@@ -132,7 +121,7 @@ class Access:
     def _record(self, client: Client, seconds: int) -> Session:
         mac = client.mac if self.gateway.needs_mac else None
         session = self.store.grant(client.key, self.config.venue_id, seconds, mac=mac)
-        self._found[client.key] = (session, time.time())
+        self._found.pop(client.key, None)
         return session
 
     def grant_device(self, mac: str, seconds: int | None = None) -> Session:
