@@ -24,7 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):
+    # Run as a script (bench/gateway.py): make the repository importable, as `python -m` does.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import cpu_model, write_section
+
+SECTION_TITLE = "## Linux gateway: grant latency and restore"
 SIZES = (10, 1_000, 10_000)
 SAMPLES = 200
 RESTORE = 10_000
@@ -58,7 +64,6 @@ def inside(workdir: Path) -> dict[str, object]:
             "PORTAL_LOG_LEVEL": "WARNING",
         }
     )
-    sys.path.insert(0, str(ROOT))
     from portal import create_app
     from portal.access import Access
     from portal.gateway.libnft import Nft
@@ -174,17 +179,10 @@ def report(results: dict[str, dict[str, float]]) -> str:
 
 
 def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        "?",
-    )
     nft = subprocess.run(["nft", "--version"], capture_output=True, text=True).stdout.strip()
     python = platform.python_version()
-    return f"{os.cpu_count()} cores ({cpu}), Linux {platform.release()}, Python {python}, {nft}"
+    cores = f"{os.cpu_count()} cores ({cpu_model()})"
+    return f"{cores}, Linux {platform.release()}, Python {python}, {nft}"
 
 
 def main() -> int:
@@ -226,23 +224,14 @@ def main() -> int:
     print(text)
     if args.write:
         section = (
-            "## Linux gateway: grant latency and restore\n\n"
+            f"{SECTION_TITLE}\n\n"
             "Command: `sudo .venv/bin/python bench/gateway.py --write` "
             f"({time.strftime('%Y-%m-%d')}; "
             f"{machine()}).\n\n{text}\n\n"
             "openNDS, measured on a machine like this one (see the captive-portal reference): "
             "`ndsctl auth` 0.6 s with no other client, 0.8 s with 100.\n"
         )
-        path = ROOT / "BENCHMARKS.md"
-        current = path.read_text() if path.exists() else "# Benchmarks\n"
-        marker = "## Linux gateway: grant latency and restore"
-        if marker in current:
-            head, _, rest = current.partition(marker)
-            following = rest.find("\n## ")
-            current = head + section + (rest[following + 1 :] if following >= 0 else "")
-        else:
-            current = current.rstrip("\n") + "\n\n" + section
-        path.write_text(current)
+        write_section(section, SECTION_TITLE)
     return 0
 
 

@@ -33,21 +33,33 @@ import resource
 import secrets
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
-ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):
+    # Run as a script (bench/NAME.py): make the repository importable, as `python -m` does.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import (
+    ROOT,
+    BenchError,
+    Processes,
+    Started,
+    children,
+    cpu_model,
+    free_port,
+    wait_listening,
+    workspace,
+    write_section,
+)
+
 NGINX = "/usr/sbin/nginx"
 WRK = "/usr/bin/wrk"
 PROBE_HOST = "connectivitycheck.gstatic.com"
@@ -59,91 +71,6 @@ SECTION_TITLE = "## Captive portal against nginx (bench/portal.py)"
 MIN_RATIO = 0.12
 MAX_P99_MS_AT_64 = 50.0
 MAX_PORTAL_MB = 100.0
-
-
-class BenchError(RuntimeError):
-    """The benchmark could not run or a response was wrong."""
-
-
-# --- processes -------------------------------------------------------------------------------
-
-
-@dataclass
-class Started:
-    """A process this run started, in its own process group."""
-
-    name: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-
-@dataclass
-class Processes:
-    """Everything started; ``stop_all`` ends each process group by its own id."""
-
-    items: list[Started] = field(default_factory=list)
-
-    def start(
-        self, name: str, argv: Sequence[str], log: Path, env: dict[str, str] | None = None
-    ) -> Started:
-        handle = log.open("wb")
-        try:
-            proc = subprocess.Popen(
-                list(argv),
-                stdin=subprocess.DEVNULL,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=str(ROOT),
-                start_new_session=True,
-            )
-        finally:
-            handle.close()
-        started = Started(name, proc, log)
-        self.items.append(started)
-        return started
-
-    def stop_all(self) -> None:
-        for item in reversed(self.items):
-            _stop_group(item.proc)
-        self.items.clear()
-
-
-def _stop_group(proc: subprocess.Popen[bytes], grace: float = 8.0) -> None:
-    """Stop the process group led by ``proc`` (TERM, then KILL after ``grace`` seconds)."""
-    pgid = proc.pid  # start_new_session made the child the leader of a group with its pid
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=grace)
-    # Workers may outlive their master for a moment; make sure nothing of the group is left.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=2.0)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_listening(started: Started, port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if started.proc.poll() is not None:
-            tail = started.log.read_text(errors="replace")[-2000:]
-            raise BenchError(f"{started.name} exited with {started.proc.returncode}:\n{tail}")
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection(("127.0.0.1", port), timeout=0.5),
-        ):
-            return
-        time.sleep(0.1)
-    raise BenchError(f"{started.name} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
 
 
 # --- HTTP checks with urllib ------------------------------------------------------------------
@@ -280,12 +207,12 @@ def _start_nginx(
     for path in (tmp, prefix, prefix / "www"):
         path.chmod(0o755)
     (prefix / "www" / "splash.html").chmod(0o644)
-    port = _free_port()
+    port = free_port()
     conf = prefix / "nginx.conf"
     conf.write_text(_nginx_conf(prefix, port, workers, splash_headers))
     argv = [NGINX, "-p", f"{prefix}/", "-c", str(conf), "-e", str(prefix / "error.log")]
     started = procs.start("nginx", argv, prefix / "stdout.log")
-    _wait_listening(started, port)
+    wait_listening(started, port, 30.0)
     return port, started.proc.pid
 
 
@@ -323,7 +250,7 @@ def _deploy_settings() -> dict[str, object]:
 
 
 def _start_portal(procs: Processes, tmp: Path, settings: PortalSettings) -> tuple[Started, int]:
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ)
     env.update(
         PORTAL_PORTAL_URL=f"http://127.0.0.1:{port}",
@@ -355,22 +282,14 @@ def _start_portal(procs: Processes, tmp: Path, settings: PortalSettings) -> tupl
         if settings.workers:
             argv += ["--workers", str(settings.workers)]
     started = procs.start("portal", argv, tmp / "portal.log", env=env)
-    _wait_listening(started, port)
+    wait_listening(started, port, 30.0)
     return started, port
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        with contextlib.suppress(OSError):
-            found += [int(p) for p in task.read_text().split()]
-    return found
 
 
 def _tree_cpu(pid: int) -> float:
     """User plus system CPU seconds used so far by ``pid`` and its children."""
     total = 0
-    for one in (pid, *_children(pid)):
+    for one in (pid, *children(pid)):
         with contextlib.suppress(OSError, IndexError, ValueError):
             stat = Path(f"/proc/{one}/stat").read_text()
             fields = stat[stat.rindex(")") + 2 :].split()
@@ -396,7 +315,7 @@ class Memory:
 
 
 def _portal_memory(master: int) -> Memory:
-    pids = [master, *_children(master)]
+    pids = [master, *children(master)]
     rss = pss = 0
     for pid in pids:
         one_rss, one_pss = _rollup(pid)
@@ -481,8 +400,7 @@ def _wrk(
     try:
         started.proc.wait(timeout=seconds + 30)
     finally:
-        _stop_group(started.proc, grace=1.0)
-        procs.items.remove(started)
+        procs.stop(started, grace=1.0)
     cpu = _tree_cpu(server_pid) - cpu_before
     busy, total = (
         after - before for after, before in zip(_machine_cpu(), machine_before, strict=True)
@@ -785,14 +703,6 @@ def table(outcome: Outcome) -> str:
     return "\n".join(lines)
 
 
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def _tool_version(argv: list[str]) -> str:
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         done = subprocess.run(argv, capture_output=True, text=True, timeout=5)
@@ -803,7 +713,7 @@ def _tool_version(argv: list[str]) -> str:
 
 def machine() -> list[str]:
     return [
-        f"- CPU: {os.cpu_count()} x {_cpu_model()} (nproc {len(os.sched_getaffinity(0))})",
+        f"- CPU: {os.cpu_count()} x {cpu_model()} (nproc {len(os.sched_getaffinity(0))})",
         f"- kernel: {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()}, gunicorn {importlib.metadata.version('gunicorn')}, "
         f"Flask {importlib.metadata.version('flask')}",
@@ -856,19 +766,6 @@ def report(outcome: Outcome, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(section: str, path: Path) -> None:
-    """Replace this benchmark's section of ``path`` (or append it), keeping the rest."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION_TITLE)
-    if start >= 0:
-        following = re.search(r"^## ", text[start + len(SECTION_TITLE) :], re.M)
-        end = start + len(SECTION_TITLE) + following.start() if following else len(text)
-        text = text[:start] + section + ("\n" if following else "") + text[end:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 # --- entry point -----------------------------------------------------------------------------
 
 
@@ -904,20 +801,6 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _interrupted(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _workspace() -> Iterator[tuple[Path, Processes]]:
-    procs = Processes()
-    with tempfile.TemporaryDirectory(prefix="bluezone-bench-") as name:
-        try:
-            yield Path(name), procs
-        finally:
-            procs.stop_all()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     args.deadline = time.monotonic() + args.budget
@@ -926,14 +809,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not shutil.which(tool):
             print(f"{tool} is not installed", file=sys.stderr)
             return 2
-    # Explicitly: a shell starts background jobs with SIGINT ignored, and Python keeps that.
-    signal.signal(signal.SIGINT, _interrupted)
-    signal.signal(signal.SIGTERM, _interrupted)
     command = shlex.join(
         [".venv/bin/python", "bench/portal.py", *(sys.argv[1:] if argv is None else argv)]
     )
     try:
-        with _workspace() as (tmp, procs):
+        with workspace("bluezone-bench-") as (tmp, procs):
             outcome = run(args, tmp, procs)
     except BenchError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
@@ -944,7 +824,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     section = report(outcome, command)
     print(section)
     if args.write:
-        write_section(section, ROOT / "BENCHMARKS.md")
+        write_section(section, SECTION_TITLE)
         print(f"wrote the section to {ROOT / 'BENCHMARKS.md'}", file=sys.stderr)
     return 0 if all(ok for ok, _ in targets(outcome)) else 1
 

@@ -43,22 +43,34 @@ import resource
 import secrets
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+if __package__ in (None, ""):
+    # Run as a script (bench/NAME.py): make the repository importable, as `python -m` does.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import (
+    ROOT,
+    BenchError,
+    Processes,
+    Started,
+    children,
+    cpu_model,
+    free_port,
+    wait_listening,
+    workspace,
+    write_section,
+)
+
 SECTION_TITLE = "## Signage: fan-out, CPU and memory"
 SIZES = (200, 1000, 2000, 5000)
 SCREEN_PREFIX = "bench-"
@@ -257,106 +269,6 @@ httpServer.listen(Number(portArg), '127.0.0.1');
 """
 
 
-class BenchError(RuntimeError):
-    """The benchmark could not run or a server misbehaved."""
-
-
-# --- processes -------------------------------------------------------------------------------
-
-
-@dataclass
-class Started:
-    """A process this run started, in its own process group."""
-
-    name: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-
-@dataclass
-class Processes:
-    """Everything started; ``stop_all`` ends each process group by its own id."""
-
-    items: list[Started] = field(default_factory=list)
-
-    def start(
-        self,
-        name: str,
-        argv: Sequence[str],
-        log: Path,
-        env: dict[str, str] | None = None,
-        cwd: Path = ROOT,
-        piped: bool = False,
-    ) -> Started:
-        handle = log.open("wb")
-        try:
-            proc = subprocess.Popen(
-                list(argv),
-                stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
-                stdout=subprocess.PIPE if piped else handle,
-                stderr=handle if piped else subprocess.STDOUT,
-                env=env,
-                cwd=str(cwd),
-                start_new_session=True,
-            )
-        finally:
-            handle.close()
-        started = Started(name, proc, log)
-        self.items.append(started)
-        return started
-
-    def stop(self, started: Started, grace: float) -> None:
-        _stop_group(started.proc, grace)
-        if started in self.items:
-            self.items.remove(started)
-
-    def stop_all(self) -> None:
-        for item in reversed(self.items):
-            _stop_group(item.proc, grace=3.0)
-        self.items.clear()
-
-
-def _stop_group(proc: subprocess.Popen[bytes], grace: float) -> None:
-    """Stop the process group led by ``proc`` (TERM, then KILL after ``grace`` seconds)."""
-    pgid = proc.pid  # start_new_session made the child the leader of a group with its pid
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=grace)
-    # A gunicorn worker may outlive its master for a moment: leave nothing of the group.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pgid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=2.0)
-    for stream in (proc.stdin, proc.stdout):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_listening(started: Started, port: int, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if started.proc.poll() is not None:
-            tail = started.log.read_text(errors="replace")[-3000:]
-            raise BenchError(f"{started.name} exited with {started.proc.returncode}:\n{tail}")
-        with (
-            contextlib.suppress(OSError),
-            socket.create_connection(("127.0.0.1", port), timeout=0.5),
-        ):
-            return
-        time.sleep(0.1)
-    raise BenchError(f"{started.name} did not listen on 127.0.0.1:{port} within {timeout:.0f} s")
-
-
 def _raise_nofile(wanted: int) -> int:
     """Raise the soft limit of open files (inherited by every child) as far as allowed."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -371,14 +283,6 @@ def _log(text: str) -> None:
 
 
 # --- /proc -----------------------------------------------------------------------------------
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        with contextlib.suppress(OSError):
-            found += [int(p) for p in task.read_text().split()]
-    return found
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -629,7 +533,7 @@ class SignageServer:
     def __init__(self, procs: Processes, tmp: Path, screens: int) -> None:
         self.playlists = tmp / f"playlists-{screens}"
         _copy_playlists(self.playlists, screens)
-        self.port = _free_port()
+        self.port = free_port()
         self.token = secrets.token_urlsafe(24)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNAGE_")}
         env.update(
@@ -644,11 +548,11 @@ class SignageServer:
         argv = [_bin("bluezone-signage"), "serve", "--bind", f"127.0.0.1:{self.port}"]
         log = tmp / f"signage-{screens}.log"
         self.started = procs.start(f"signage server ({screens})", argv, log, env)
-        _wait_listening(self.started, self.port)
+        wait_listening(self.started, self.port, 60.0)
         status = _get(f"http://127.0.0.1:{self.port}/api/screens")
         if status != 200:
             raise BenchError(f"GET /api/screens answered {status}")
-        workers = _children(self.started.proc.pid)
+        workers = children(self.started.proc.pid)
         if len(workers) != 1:
             raise BenchError(f"expected one gunicorn worker, found {len(workers)}")
         self.worker_pid = workers[0]
@@ -690,11 +594,11 @@ class NodeServer:
     """The minimal Node.js socket.io 4 server of ``SERVER_JS``."""
 
     def __init__(self, procs: Processes, tmp: Path, node: str, screens: int) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         argv = [node, str(tmp / "server.js"), str(self.port), *SCREEN_GROUPS]
         log = tmp / f"node-{screens}.log"
         self.started = procs.start(f"node server ({screens})", argv, log, cwd=tmp)
-        _wait_listening(self.started, self.port)
+        wait_listening(self.started, self.port, 60.0)
         self.worker_pid = self.started.proc.pid
 
     def emit(self, payload: dict[str, Any]) -> Emitted:
@@ -1092,14 +996,6 @@ def targets(results: Sequence[Result]) -> list[tuple[bool | None, str]]:
     return checks
 
 
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def _npm_version(tmp: Path, package: str) -> str:
     with contextlib.suppress(OSError, ValueError, KeyError):
         data = json.loads((tmp / "node_modules" / package / "package.json").read_text())
@@ -1146,7 +1042,7 @@ def machine(context: Context) -> list[str]:
     version = importlib.metadata.version
     args = context.args
     return [
-        f"- machine: nproc {len(os.sched_getaffinity(0))}, {_cpu_model()}, "
+        f"- machine: nproc {len(os.sched_getaffinity(0))}, {cpu_model()}, "
         f"{platform.system()} {platform.release()}; load average "
         f"{context.load_before} before the run, {context.load_after} after",
         f"- Python {platform.python_version()}, gunicorn {version('gunicorn')}, Flask-SocketIO "
@@ -1211,19 +1107,6 @@ def report(results: Sequence[Result], context: Context) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(section: str, path: Path) -> None:
-    """Replace this benchmark's section of ``path`` (or append it), keeping the rest."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION_TITLE)
-    if start >= 0:
-        following = re.search(r"^## ", text[start + len(SECTION_TITLE) :], re.M)
-        end = start + len(SECTION_TITLE) + following.start() if following else len(text)
-        text = text[:start] + section + ("\n" if following else "") + text[end:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 # --- entry point -----------------------------------------------------------------------------
 
 
@@ -1274,20 +1157,6 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
     parser.add_argument("--write", action="store_true", help="record the section in BENCHMARKS.md")
     return parser.parse_args(argv)
-
-
-def _interrupted(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _workspace() -> Iterator[tuple[Path, Processes]]:
-    procs = Processes()
-    with tempfile.TemporaryDirectory(prefix="bluezone-signage-bench-") as name:
-        try:
-            yield Path(name), procs
-        finally:
-            procs.stop_all()
 
 
 def _install_node_packages(tmp: Path, reuse: Path | None) -> None:
@@ -1351,16 +1220,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if limit < max(args.sizes) + 256:
         print(f"the open-files limit is {limit}: too low for {max(args.sizes)} screens")
         return 2
-    # Explicitly, so that a run started in the background stops too.
-    signal.signal(signal.SIGTERM, _interrupted)
-    signal.signal(signal.SIGINT, _interrupted)
     command = shlex.join(
         [".venv/bin/python", "bench/signage.py", *(sys.argv[1:] if argv is None else argv)]
     )
     load_before = _load_average()
     began = time.monotonic()
     try:
-        with _workspace() as (tmp, procs):
+        with workspace("bluezone-signage-bench-") as (tmp, procs):
             results = run(args, tmp, procs, node)
             context = Context(
                 command=command,
@@ -1382,7 +1248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps([r.to_json() for r in results], indent=1))
     if args.write:
-        write_section(section, ROOT / "BENCHMARKS.md")
+        write_section(section, SECTION_TITLE)
         print(f"wrote the section to {ROOT / 'BENCHMARKS.md'}", file=sys.stderr)
     return 0 if all(ok is not False for ok, _ in targets(results)) else 1
 
