@@ -24,8 +24,8 @@ from .useragent import store_for
 
 log = logging.getLogger(__name__)
 
-# How long the splash page trusts a session lookup without asking again (see Access.session).
-FOUND_FOR = 1.0
+# The longest a remembered session lookup is used (see Access.session).
+FOUND_FOR = 2.0
 
 # Sources of /go links that are the portal's own buttons; any other source is a QR code.
 PORTAL_SOURCES = frozenset({"online", "venue"})
@@ -58,7 +58,7 @@ class Access:
         self.events = events
         self._neighbours = NeighbourTable() if config.mac_lookup else None
         self._last_purge = 0.0
-        self._found: dict[str, tuple[Session | None, float]] = {}  # see session()
+        self._found: dict[str, tuple[Session | None, int, float]] = {}  # see session()
 
     def client(self, environ: Mapping[str, Any]) -> Client:
         """The client behind a WSGI request (cached in the environ for later callers)."""
@@ -75,30 +75,27 @@ class Access:
             environ["bluezone.client"] = client
         return client
 
-    def session(self, client: Client, stale_ok: bool = False) -> Session | None:
-        """The client's unexpired session, if it has one, from the database.
+    def session(self, client: Client) -> Session | None:
+        """The client's unexpired session, if it has one.
 
-        With ``stale_ok`` the answer may be up to ``FOUND_FOR`` seconds old (expiry is still
-        checked on every use): only for the splash page, where showing the splash page or the
-        online page for a second too long after a grant or revoke made elsewhere does no harm,
-        while every new phone's first request skips the database. Probe answers never use it:
-        telling a revoked phone "online" would keep its sign-in window from opening.
+        Answers are remembered per process and used again only while no session has changed
+        anywhere since (the database's shared :class:`~portal.revision.Revision` still reads
+        the same) and for at most ``FOUND_FOR`` seconds, which bounds how long a change made
+        behind the portal's back (by hand in SQLite) can go unseen. Expiry is checked on every
+        use. So a phone revoked or granted by another worker or by the command line is
+        answered correctly at once, while repeated probes from one phone skip the database.
         """
         now = time.time()
-        if stale_ok:
-            cached = self._found.get(client.key)
-            if cached is not None and now - cached[1] < FOUND_FOR:
-                found = cached[0]
-                return found if found is not None and found.expires_at > now else None
+        revision = self.store.revision.current()
+        cached = self._found.get(client.key)
+        if cached is not None and cached[1] == revision and now - cached[2] < FOUND_FOR:
+            found = cached[0]
+            return found if found is not None and found.expires_at > now else None
         session = self.store.session(client.key, now=now)
-        if stale_ok:
-            self._remember(client.key, session, now)
-        return session
-
-    def _remember(self, key: str, session: Session | None, now: float) -> None:
         if len(self._found) >= 50_000:
             self._found.clear()
-        self._found[key] = (session, now)
+        self._found[client.key] = (session, revision, now)
+        return session
 
     def accept(
         self, client: Client, token: str | None, lang: str, os: str
@@ -120,9 +117,7 @@ class Access:
 
     def _record(self, client: Client, seconds: int) -> Session:
         mac = client.mac if self.gateway.needs_mac else None
-        session = self.store.grant(client.key, self.config.venue_id, seconds, mac=mac)
-        self._found.pop(client.key, None)
-        return session
+        return self.store.grant(client.key, self.config.venue_id, seconds, mac=mac)
 
     def grant_device(self, mac: str, seconds: int | None = None) -> Session:
         """Grant the device ``mac`` for ``seconds`` (default: the session length), as an
@@ -136,7 +131,6 @@ class Access:
         """End the device's access and its session; ``True`` if it had a session."""
         client = Client(ip="", mac=mac)
         self.gateway.revoke(client)
-        self._found.pop(client.key, None)
         return self.store.revoke(client.key)
 
     def device_session(self, mac: str) -> Session | None:

@@ -109,7 +109,7 @@ class Interceptor:
     ) -> Iterable[bytes] | None:
         """The splash page for a client without a session; ``None`` lets Flask answer."""
         client = self.access.client(environ)
-        if self.access.session(client, stale_ok=True) is not None:
+        if self.access.session(client) is not None:
             return None  # Flask shows the "you are online" page instead.
         query = parse_qs(str(environ.get("QUERY_STRING") or ""), max_num_fields=8)
         lang = choose_language(

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from .revision import Revision
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     client_hash TEXT PRIMARY KEY,
@@ -74,6 +76,8 @@ class Store:
         self.path = path
         self._salt = salt
         self._local = threading.local()
+        #: Bumped by every change to the sessions table, in any process (see revision.py).
+        self.revision = Revision(path)
         db = self._connect()
         db.executescript(_SCHEMA)
         columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
@@ -90,7 +94,9 @@ class Store:
         return db
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, sessions: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction; ``sessions`` says whether it may change the sessions table,
+        in which case the revision is bumped once the change is committed."""
         db = self._connect()
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -99,6 +105,9 @@ class Store:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+        if sessions:
+            # After the commit: whoever reads the new count must find the new rows.
+            self.revision.bump()
 
     def client_hash(self, client_key: str) -> str:
         """The salted hash under which ``client_key`` is stored."""
@@ -167,7 +176,7 @@ class Store:
         rows = [(k.hour, k.kind, k.venue, k.lang, k.os, k.src, n) for k, n in counts]
         if not rows:
             return
-        with self._write() as db:
+        with self._write(sessions=False) as db:
             db.executemany(
                 "INSERT INTO event_counts VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (hour, kind, venue, lang, os, src) "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -67,3 +69,42 @@ def test_buffered_counts_are_written_when_flushed(tmp_path: Path) -> None:
     assert service.store.event_counts() == []
     service.events.flush()
     assert [(k.kind, n) for k, n in service.store.event_counts()] == [("view", 1)]
+
+
+def test_every_session_change_counts_in_every_process(tmp_path: Path) -> None:
+    path = str(tmp_path / "db.sqlite3")
+    store = Store(path, salt=b"s")
+    start = store.revision.current()
+    store.grant("ip:10.0.0.1", "v", 600)
+    assert store.revision.current() == start + 1
+    store.add_events([(EventKey("2026-01-01T00", "view", "v", "vi", "ios", ""), 1)])
+    assert store.revision.current() == start + 1  # counters are not sessions
+    script = (
+        "import sys; from portal.store import Store; "
+        "Store(sys.argv[1], salt=b's').revoke('ip:10.0.0.1')"
+    )
+    subprocess.run([sys.executable, "-c", script, path], check=True, timeout=30)
+    assert store.revision.current() == start + 2
+
+
+def test_a_remembered_probe_answer_never_outlives_a_change_elsewhere(tmp_path: Path) -> None:
+    app = create_app(make_config(tmp_path))
+    service: Access = app.extensions["bluezone.access"]
+    phone = app.test_client()
+    accept(phone, {"REMOTE_ADDR": "10.1.1.1"})
+
+    def probe() -> int:
+        return phone.get(
+            "/generate_204",
+            headers={"Host": "connectivitycheck.gstatic.com"},
+            environ_base={"REMOTE_ADDR": "10.1.1.1"},
+        ).status_code
+
+    assert probe() == 204
+    assert probe() == 204  # now answered from memory
+    other_process = Store(service.store.path, salt=service.store._salt)
+    assert other_process.revoke("ip:10.1.1.1")
+    assert probe() == 302
+    assert probe() == 302
+    other_process.grant("ip:10.1.1.1", "default", 600)
+    assert probe() == 204
