@@ -20,8 +20,8 @@ What openNDS does, and the stand-in with it:
   percent-encoded; ``authdir`` is only in levels 2 and 3.
 - Level 1: the browser goes to ``<fas_url>?fas=<base64(query)>``. The FAS sends the client
   to ``http://<gatewayaddress>/<authdir>/?tok=<rhid>&redir=<url>`` (``authdir`` is
-  ``opennds_auth`` unless configured); openNDS authenticates the client whose ``rhid``
-  matches and redirects (``307``) to ``redir``.
+  ``opennds_auth`` unless configured); openNDS authenticates the requesting client when
+  ``tok`` is its ``rhid`` and redirects (``307``) to ``redir``.
 - Levels 2 and 3: the query is encrypted as openNDS's PHP snippet does:
   ``iv = first 16 hex digits of sha256(base64(8 random octets))`` (16 ASCII characters),
   ``fas = base64(openssl_encrypt(query, "aes-256-cbc", faskey, 0, iv))`` — PHP's
@@ -42,12 +42,16 @@ What openNDS does, and the stand-in with it:
   a thread (:meth:`start_authmon`, started on entry when ``level=3`` and ``fas_url`` is
   given) and records the FAS's answers in ``authmon_log``.
 
-Not verified without openNDS: what openNDS answers a wrong ``tok`` at ``authdir`` (here:
-``403`` with openNDS's 403 page), the values of ``client_type`` (``cpd_can``),
-``cpi_query`` (empty), ``clientif`` and ``themespec`` (empty) for a real phone, the exact
-percent-encoding of ``gatewayname``/``gatewayurl``/``originurl`` (openNDS's own
-``uh_urlencode``; Python's ``quote`` here), and HTTPS (the docs require it for levels 3/4;
-plain HTTP here).
+The ``authdir`` checks follow ``http_microhttpd.c`` (``check_authdir_match``,
+``try_to_authenticate``, ``authenticate_client``): only ``/<authdir>/`` matches, the token
+is checked against the *requesting* client, no ``tok`` answers 403.
+
+Not verified without openNDS: what openNDS answers a wrong ``tok`` (here: a 307 back to the
+FAS with the client's query, as for any pre-authenticated request); the values of
+``client_type`` (``cpd_can``), ``cpi_query`` (empty), ``clientif`` and ``themespec``
+(empty) for a real phone; the exact percent-encoding of ``gatewayname``, ``gatewayurl``
+and ``originurl`` (openNDS's own ``uh_urlencode``; Python's ``quote`` here); HTTPS (the
+docs require it for levels 3/4; plain HTTP here).
 """
 
 from __future__ import annotations
@@ -102,6 +106,16 @@ def decrypt_query(fas: str, faskey: str, iv: str) -> str:
     data = decryptor.update(base64.b64decode(inner)) + decryptor.finalize()
     unpadder = padding.PKCS7(128).unpadder()
     return (unpadder.update(data) + unpadder.finalize()).decode("utf-8")
+
+
+def _temporary_redirect(url: str) -> Response:
+    """``send_redirect_temp``: 307 with a link page and ``Connection: close``."""
+    page = f"<html><head></head><body><a href='{url}'>Click here to continue to<br>{url}</a>"
+    return Response(
+        HTTPStatus.TEMPORARY_REDIRECT,
+        f"{page}</body></html".encode(),
+        (("Location", url), ("Connection", "close")),
+    )
 
 
 def parse_query(query: str) -> dict[str, str]:
@@ -264,21 +278,32 @@ class OpenNDSStandin(Standin[OpenNDSGrant]):
     # -- authdir (levels 1 and 2) --------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        if request.path.strip("/") != self.authdir or request.method != "GET":
+        """``try_to_authenticate`` + ``authenticate_client`` for the requesting client.
+
+        The URL must be exactly ``/<authdir>/``; without ``tok``: 403; a ``tok`` that is not
+        this client's ``rhid``: back to the FAS (307); the right one: authenticated, then 307
+        to ``redir``, or ``200 <br>OK<br>`` without one. An authenticated client is sent to
+        the FAS with ``status=authenticated``.
+        """
+        if request.path != f"/{self.authdir}/" or request.method != "GET":
             return not_found()
-        tok = request.arg("tok") or ""
-        client = self._by_rhid(tok)
-        if client is None or self.level == 3:
+        visitor = self.visitor(request)
+        with self._lock:
+            client = self._clients.get(visitor.mac) if visitor else None
+        tok = request.arg("tok")
+        if client is None or tok is None:
             return html_response(HTTPStatus.FORBIDDEN, PAGE_403)
-        redir = request.arg("redir") or client.originurl
+        if client.authenticated:
+            glue = "&" if "?" in self.fas_url else "?"
+            return _temporary_redirect(f"{self.fas_url}{glue}status=authenticated")
+        if self.level == 3 or tok != sha256_hex(client.hid + self.faskey):
+            return _temporary_redirect(client.fas_redirect)
+        redir = request.arg("redir") or ""
         custom = request.arg("custom") or ""
         self._authenticate(client, "authdir", [self.session_minutes], custom, redir)
-        return Response(
-            HTTPStatus.TEMPORARY_REDIRECT,
-            f"<html><head></head><body><a href='{redir}'>Click here to continue to<br>"
-            f"{redir}</a></body></html".encode(),
-            (("Location", redir), ("Connection", "close")),
-        )
+        if not redir:
+            return html_response(HTTPStatus.OK, "<br>OK<br>")
+        return _temporary_redirect(redir)
 
     def _by_rhid(self, rhid: str) -> _Client | None:
         with self._lock:

@@ -194,7 +194,9 @@ def test_unifi_login_sets_the_documented_cookies(unifi: UnifiStandin) -> None:
     cookies, headers = unifi_login(unifi)
     if unifi.unifi_os:
         assert set(cookies) == {"TOKEN"}
-        assert headers["X-CSRF-Token"]
+        payload = cookies["TOKEN"].split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        assert claims["csrfToken"] == headers["X-CSRF-Token"]
     else:
         assert set(cookies) == {"unifises", "csrf_token"}
 
@@ -889,12 +891,18 @@ def test_opennds_authdir_grants_with_rhid(level: Level) -> None:
         fields = fas_fields(nds.redirect_url("http://portal.test/fas", CLIENT), level)
         rhid = hashlib.sha256((fields["hid"] + FASKEY).encode()).hexdigest()
         authaction = f"http://{fields['gatewayaddress']}/opennds_auth/"
+        assert call("GET", authaction).status == 403
         wrong = call("GET", f"{authaction}?tok={'0' * 64}&redir=http%3A%2F%2Fx.vn%2F")
-        assert wrong.status == 403
+        assert wrong.status == 307
+        assert wrong.location.startswith("http://portal.test/fas?fas=")
+        assert nds.grants == []
         answer = call("GET", f"{authaction}?tok={rhid}&redir=http%3A%2F%2Fx.vn%2F")
         assert (answer.status, answer.location) == (307, "http://x.vn/")
         (grant,) = nds.grants
         assert (grant.mac, grant.via, grant.session_minutes) == (CLIENT, "authdir", 60)
+        again = call("GET", f"{authaction}?tok={rhid}")
+        assert again.location == "http://portal.test/fas?status=authenticated"
+        assert len(nds.grants) == 1
 
 
 class FakeFas:
@@ -955,8 +963,8 @@ def test_opennds_level3_authmon_polls_the_fas_and_acknowledges() -> None:
             while fas.lines and time.monotonic() < deadline:
                 time.sleep(0.02)
             assert fas.lines == {}  # acknowledged, so the FAS dropped it
-            authdir = call("GET", f"{nds.url}/opennds_auth/?tok={rhid}")
-            assert authdir.status == 403  # level 3 grants only through authmon
+            late = call("GET", f"{nds.url}/opennds_auth/?tok={rhid}")
+            assert late.location.endswith("status=authenticated")
         first = fas.posts[0]
         assert (first["auth_get"], first["payload"]) == ("clear", "none")
         assert first["gatewayhash"] == sha256_hex("openNDS%20Node")
