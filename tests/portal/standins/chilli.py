@@ -31,14 +31,15 @@ What chilli does, and the stand-in with it:
 The client is the one of the latest :meth:`ChilliStandin.redirect_url` (chilli knows it by
 its IP address; see ``base.py``).
 
-Not verified without a running chilli: the exact members of the JSON ``redir`` and
-``session`` objects (``session_redir_json_fmt``/``session_json_fmt`` were not read; the
-stand-in gives ``originalURL``, ``redirectionURL``, ``logoutURL``, ``ipAddress``,
-``macAddress`` and ``sessionId``, ``userName``, ``startTime``, ``sessionTimeout``); the
-format of ``sessionid`` (16 hex digits here); what chilli answers a ``/logon`` without
-``username`` or without any password field (it drops the request; here the connection is
-closed without an answer); RADIUS is not modelled (``users`` stand for a RADIUS server or
-``localusers``); a fork of chilli hashes the PAP challenge with SHA-256, coova's does not.
+The JSON ``redir``, ``session`` and ``accounting`` members are those of ``src/session.c``
+(``session_redir_json_fmt``, ``session_json_fmt``); traffic counters stay 0 here.
+
+Not verified without a running chilli: the order of ``logoutURL`` and ``ipAddress`` in
+``redir`` (added after the ``session.c`` read here); the format of ``sessionid`` (16 hex
+digits here); what chilli answers a ``/logon`` without ``username`` or without any password
+field (it drops the request; here the connection is closed without an answer). RADIUS is
+not modelled (``users`` stand for a RADIUS server or ``localusers``). A fork of chilli
+hashes the PAP challenge with SHA-256; coova's does not, and neither does this stand-in.
 """
 
 from __future__ import annotations
@@ -322,6 +323,15 @@ class ChilliStandin(Standin[ChilliGrant]):
                 "userName": client.username,
                 "startTime": int(client.start),
                 "sessionTimeout": self.session_timeout,
+                "idleTimeout": 0,
+            }
+            body["accounting"] = {
+                "sessionTime": int(time.time() - client.start),
+                "idleTime": 0,
+                "inputOctets": 0,
+                "outputOctets": 0,
+                "inputGigawords": 0,
+                "outputGigawords": 0,
             }
         text = json.dumps(body, separators=(",", ":"))
         callback = request.arg("callback")
