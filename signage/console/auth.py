@@ -36,7 +36,16 @@ from .extension import console
 from .i18n import _, ngettext
 from .pages import refusal, wants_json
 
-__all__ = ["ROLES", "Operator", "bp", "current_operator", "login_required", "role_required"]
+__all__ = [
+    "ROLES",
+    "Operator",
+    "bp",
+    "current_operator",
+    "login_required",
+    "operator_from_session",
+    "role_required",
+    "signed_in",
+]
 
 bp = Blueprint("console_auth", __name__, url_prefix="/console")
 
@@ -60,20 +69,29 @@ def current_operator() -> Operator:
     return operator
 
 
+def operator_from_session() -> Operator | None:
+    """The operator the session cookie names, re-read from the store; None when nobody is
+    signed in, the account is gone or its password changed since. Works wherever the Flask
+    session does, e.g. in a Socket.IO connect handler of a console page."""
+    name = session.get("operator")
+    if not isinstance(name, str):
+        return None
+    operator = console().operators.get(name)
+    if operator is None or operator.epoch != session.get("epoch"):
+        return None
+    return operator
+
+
 def load_operator() -> None:
-    """`before_request` hook: put the session's operator (re-read from the store) in `g`."""
+    """`before_request` hook: put the session's operator in `g` for `/console` requests, and
+    forget a session whose account is gone or whose password changed."""
     g.operator = None
     if not request.path.startswith("/console"):
         return
-    name = session.get("operator")
-    if not isinstance(name, str):
-        return
-    operator = console().operators.get(name)
-    if operator is None or operator.epoch != session.get("epoch"):
+    g.operator = operator_from_session()
+    if g.operator is None and "operator" in session:
         session.pop("operator", None)
         session.pop("epoch", None)
-        return
-    g.operator = operator
 
 
 def _to_sign_in() -> ResponseReturnValue:

@@ -251,3 +251,20 @@ def test_language_choice_survives_sign_in(client: FlaskClient, login: Login) -> 
 def test_unknown_role_in_decorator_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown role"):
         role_required("owner")
+
+
+def test_operator_from_session_outside_the_console(app: Flask, login: Login) -> None:
+    """What a Socket.IO handler of a console page (path /socket.io) uses to know who it is."""
+    from signage.console.auth import operator_from_session
+
+    @app.get("/elsewhere")
+    def elsewhere() -> str:
+        found = operator_from_session()
+        return found.name if found else "nobody"
+
+    client = app.test_client()
+    assert client.get("/elsewhere").get_data(as_text=True) == "nobody"
+    login(client, "editor")
+    assert client.get("/elsewhere").get_data(as_text=True) == "editor"
+    console_of(app).operators.set_password("editor", "a brand new password")
+    assert client.get("/elsewhere").get_data(as_text=True) == "nobody"
