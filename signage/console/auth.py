@@ -169,6 +169,9 @@ def login() -> ResponseReturnValue:
     password = request.form.get("password", "")[:MAX_FIELD]
     services = console()
     now = time.time()
+    # People sometimes type their password into the name field: a name that is no account
+    # goes to the audit log (which every operator reads) as "?".
+    logged = name.lower() if services.operators.get(name) else "?"
     refused = services.guard.check(name, _address(), now)
     error: str
     status = 200
@@ -181,23 +184,23 @@ def login() -> ResponseReturnValue:
             )
             if refused.until is not None:
                 error += " " + _("It unlocks by itself at %(time)s.", time=_clock(refused.until))
-            record("login.refused", name, "account locked", actor="-")
+            record("login.refused", logged, "account locked", actor="-")
         else:
             error = _(
                 "Too many failed sign-ins from this device. Try again after %(time)s.",
                 time=_clock(refused.until),
             )
             status = 429
-            record("login.refused", name, "too many failures from this address", actor="-")
+            record("login.refused", logged, "too many failures from this address", actor="-")
         return render_template(
             "console/login.html", next=next_target, name=name, error=error, locked=True
         ), status
     operator = services.operators.authenticate(name, password) if name and password else None
     if operator is None:
         failure = services.guard.failed(name or "-", _address(), now)
-        record("login.failed", name, f"failure {failure.failures}", actor="-")
+        record("login.failed", logged, f"failure {failure.failures}", actor="-")
         if failure.locked:
-            record("login.locked", name, f"after {failure.failures} failures", actor="-")
+            record("login.locked", logged, f"after {failure.failures} failures", actor="-")
             error = _(
                 "Wrong name or password. This account is now locked: an administrator can "
                 "unlock it on the Operators page of the console (or with the command "
