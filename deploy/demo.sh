@@ -4,9 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-PORTAL_PORT=${PORTAL_PORT:-8080}
-SIGNAGE_PORT=${SIGNAGE_PORT:-8090}
-export PORTAL_PORTAL_URL="http://127.0.0.1:${PORTAL_PORT}"
+demo_portal_port=${DEMO_PORTAL_PORT:-8080}
+demo_signage_port=${DEMO_SIGNAGE_PORT:-8090}
+export PORTAL_PORTAL_URL="http://127.0.0.1:${demo_portal_port}"
 export PORTAL_VENUE_NAME="${PORTAL_VENUE_NAME:-Bến xe Tuy Hòa}"
 pids=()
 stop() {
@@ -31,27 +31,27 @@ if [ -x "$BIN/bluezone-signage" ]; then
   fi
 fi
 
-"$BIN/bluezone-portal" serve --bind "127.0.0.1:${PORTAL_PORT}" &
+"$BIN/bluezone-portal" serve --bind "127.0.0.1:${demo_portal_port}" &
 pids+=($!)
 if [ -x "$BIN/bluezone-signage" ]; then
   SIGNAGE_PORTAL_URL="$PORTAL_PORTAL_URL" \
-    "$BIN/bluezone-signage" serve --bind "127.0.0.1:${SIGNAGE_PORT}" &
+    "$BIN/bluezone-signage" serve --bind "127.0.0.1:${demo_signage_port}" &
   pids+=($!)
 fi
 sleep 2
 cat <<MSG
 
-  Captive portal:  http://127.0.0.1:${PORTAL_PORT}/
+  Captive portal:  http://127.0.0.1:${demo_portal_port}/
      (what a phone sees when it asks for another site:
-      curl -i -H 'Host: example.com' http://127.0.0.1:${PORTAL_PORT}/some/page)
-  RFC 8908 API:    http://127.0.0.1:${PORTAL_PORT}/api/captive-portal
+      curl -i -H 'Host: example.com' http://127.0.0.1:${demo_portal_port}/some/page)
+  RFC 8908 API:    http://127.0.0.1:${demo_portal_port}/api/captive-portal
 MSG
 if [ -x "$BIN/bluezone-signage" ]; then
   cat <<MSG
-  Signage screens: http://127.0.0.1:${SIGNAGE_PORT}/
-     (one of them:  http://127.0.0.1:${SIGNAGE_PORT}/screen/tuy-hoa-airport-arrivals)
-  Screen status:   http://127.0.0.1:${SIGNAGE_PORT}/api/screens
-  Console:         http://127.0.0.1:${SIGNAGE_PORT}/console/
+  Signage screens: http://127.0.0.1:${demo_signage_port}/
+     (one of them:  http://127.0.0.1:${demo_signage_port}/screen/tuy-hoa-airport-arrivals)
+  Screen status:   http://127.0.0.1:${demo_signage_port}/api/screens
+  Console:         http://127.0.0.1:${demo_signage_port}/console/
      sign in as ${DEMO_ADMIN} with the password ${DEMO_PASSWORD}
      (a new password at each start; see "Operating" in README.md)
 MSG
