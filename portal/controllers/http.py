@@ -301,6 +301,7 @@ class ControllerHTTP:
         if cookie:
             headers = {**headers, "Cookie": cookie}
         connection = self._connection(min(self._connect_timeout, remaining))
+        answer: http.client.HTTPResponse | None = None
         try:
             try:
                 connection.connect()
@@ -346,6 +347,8 @@ class ControllerHTTP:
                 raise _Failed(f"HTTP {answer.status} {answer.reason}", sent=True)
             return Response(answer.status, answer.headers, bytes(data))
         finally:
+            if answer is not None:
+                answer.close()
             connection.close()
 
     def _read_limit(self, deadline: Deadline) -> float:

@@ -33,6 +33,7 @@ from .http import ControllerHTTP, Deadline, Response, refused, unavailable
 from .session import LoginSession
 
 SITE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_BAD_CSRF = "api.err.InvalidCsrfToken"
 MAX_MINUTES = 366 * 24 * 60
 """The longest grant accepted, in minutes (a year): anything longer is a mistake."""
 
@@ -138,7 +139,10 @@ class UnifiController:
             raise refused(self._http, f"{what}: {_problem(response, meta)}")
 
     def _post(self, path: str, body: dict[str, Any], deadline: Deadline) -> Response:
-        headers = {"X-CSRF-Token": self._csrf} if self._csrf else {}
+        # UniFi OS hands the token in a header at login; classic controllers that check it
+        # hand it in the csrf_token cookie.
+        csrf = self._csrf or self._http.cookie("csrf_token")
+        headers = {"X-CSRF-Token": csrf} if csrf else {}
         # Granting or revoking twice leaves the same state: safe to retry after a timeout.
         response = self._http.request(
             "POST", path, deadline, json=body, headers=headers, idempotent=True
@@ -159,6 +163,8 @@ class UnifiController:
         if response.status == 404:
             raise refused(self._http, f"{who}: no login at {self._login_path} (is unifi_os right?)")
         meta = _meta(response)
+        if _login_required(response) and meta is not None:
+            raise refused(self._http, f"{who}: the login itself needs a login (is unifi_os right?)")
         if response.status != 200 or (not self.settings.unifi_os and meta is None):
             raise refused(
                 self._http, f"{who}: {_problem(response, meta)}; check username and password"
@@ -177,10 +183,15 @@ class UnifiController:
 
 
 def _login_required(response: Response) -> bool:
+    """A 401, or a CSRF token that no longer matches the session cookie.
+
+    The second happens when another thread logged in again between this request reading the
+    token and the cookie jar adding the cookie: sending again pairs the new ones.
+    """
     if response.status == 401:
         return True
     meta = _meta(response)
-    return meta is not None and meta.get("msg") == "api.err.LoginRequired"
+    return meta is not None and meta.get("msg") in ("api.err.LoginRequired", _BAD_CSRF)
 
 
 def _meta(response: Response) -> dict[str, Any] | None:
