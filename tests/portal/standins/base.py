@@ -6,8 +6,9 @@ A stand-in is a context manager::
         ...  # unifi.url, unifi.grants, unifi.requests, unifi.down, unifi.delay
 
 On entry it listens on 127.0.0.1 on a port the kernel picks (so two stand-ins never race
-for a port), serving from a daemon thread; on exit it stops accepting, waits for the
-requests in flight and closes the socket.
+for a port), serving from a daemon thread, one request per connection; on exit it stops
+accepting and closes the socket (a request still sleeping through ``delay`` is abandoned:
+its daemon thread ends with the process).
 
 Knobs every stand-in has:
 
@@ -74,7 +75,7 @@ def add_query(url: str, pairs: list[tuple[str, str]], safe: Mapping[str, str] | 
     """``url`` with ``pairs`` appended to its query, each value percent-encoded.
 
     ``safe`` names, per parameter, characters left as they are (controllers differ: Meraki
-    leaves the colons of a MAC alone, UniFi the colon after ``http``).
+    and UniFi leave the colons of a MAC alone).
     """
     safe = safe or {}
     query = "&".join(
@@ -126,6 +127,10 @@ class Response:
     status: int
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
+
+
+#: Answer nothing and close the connection (what a controller does with a request it drops).
+DROP = Response(0)
 
 
 def json_response(status: int, payload: Any, *headers: tuple[str, str]) -> Response:
@@ -325,10 +330,10 @@ class Standin(Generic[G]):
             self._requests.append(logged)
         if self.delay > 0:
             time.sleep(self.delay)
+        if self.down and self.down_mode == "close":
+            handler.close_connection = True
+            return
         if self.down:
-            if self.down_mode == "close":
-                handler.close_connection = True
-                return
             response = html_response(
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 "<html><body><h1>503 Service Unavailable</h1></body></html>",
@@ -340,12 +345,18 @@ class Standin(Generic[G]):
                 response = html_response(
                     HTTPStatus.INTERNAL_SERVER_ERROR, f"stand-in error: {error!r}"
                 )
-        handler.send_response(response.status)
-        names = {name.lower() for name, _ in response.headers}
-        for name, value in response.headers:
-            handler.send_header(name, value)
-        if "content-length" not in names:
-            handler.send_header("Content-Length", str(len(response.body)))
-        handler.end_headers()
-        if request.method != "HEAD":
-            handler.wfile.write(response.body)
+        if response.status == DROP.status:
+            handler.close_connection = True
+            return
+        try:
+            handler.send_response(response.status)
+            names = {name.lower() for name, _ in response.headers}
+            for name, value in response.headers:
+                handler.send_header(name, value)
+            if "content-length" not in names:
+                handler.send_header("Content-Length", str(len(response.body)))
+            handler.end_headers()
+            if request.method != "HEAD":
+                handler.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True  # the client gave up waiting (a test's timeout)
