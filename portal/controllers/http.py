@@ -231,10 +231,6 @@ class ControllerHTTP:
                 return cookie.value
         return None
 
-    def clear_cookies(self) -> None:
-        """Forget the session (before logging in again)."""
-        self.cookies.clear()
-
     def request(
         self,
         method: str,
@@ -324,8 +320,10 @@ class ControllerHTTP:
                 raise _Failed(_describe(error), sent=False) from None
             sock = connection.sock
             assert sock is not None
-            sock.settimeout(self._read_limit(deadline))
+            if deadline.remaining() <= 0:
+                raise _Failed("connect took the time left", sent=False, retry=False)
             try:
+                sock.settimeout(self._read_limit(deadline))
                 connection.request(method, self._base_path + path, body, headers)
                 sock.settimeout(self._read_limit(deadline))
                 answer = connection.getresponse()
