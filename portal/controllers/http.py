@@ -47,7 +47,6 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .errors import ControllerRefused, ControllerUnavailable
@@ -201,11 +200,8 @@ class ControllerHTTP:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
             return context
-        path = Path(verify)
-        if not path.is_file():
-            raise ValueError(f"verify_tls: CA bundle file {verify} does not exist")
         try:
-            return ssl.create_default_context(cafile=str(path))
+            return ssl.create_default_context(cafile=verify)
         except (ssl.SSLError, OSError) as error:
             raise ValueError(f"verify_tls: {verify} is not a PEM CA bundle ({error})") from None
 
