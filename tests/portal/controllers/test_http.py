@@ -110,9 +110,11 @@ def test_redact_blanks_secrets_and_cookie_values(standin: UnifiStandin) -> None:
     assert answer.status == 200
     session = client.cookie("unifises")
     assert session
-    client.add_secret("tok-123456")
-    text = client.redact(f"pw hunter22 cookie {session} token tok-123456 short abc")
-    assert text == "pw *** cookie *** token *** short abc"
+    client.add_secret("tok-old-1", slot="token")
+    client.add_secret("tok-123456", slot="token")
+    client.add_secret("abc")
+    text = client.redact(f"pw hunter22 cookie {session} token tok-123456 short abc tok-old-1")
+    assert text == "pw *** cookie *** token *** short abc tok-old-1"
 
 
 @dataclass(frozen=True)
