@@ -279,6 +279,17 @@ def push_override_end(override: Override) -> None:
     socketio.emit("override_end", {"id": override.id}, to=override.room)
 
 
+def announce(hub: Hub, override: Override) -> None:
+    """Deliver an override this process has just created or cancelled in the store: tell the
+    hub (so its next pass does not repeat it) and push its start or end to its screens. The
+    HTTP API and the console both deliver through here."""
+    hub.note_override(override)
+    if override.cancelled is None:
+        push_override(override)
+    else:
+        push_override_end(override)
+
+
 def push_overrides(screen_id: str, overrides: list[Override]) -> None:
     """Server -> screen `overrides`: the complete list of overrides it must show now."""
     socketio.emit("overrides", [o.to_json() for o in overrides], to=f"screen:{screen_id}")

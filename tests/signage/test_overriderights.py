@@ -1,11 +1,16 @@
-"""Who may send an override to which target from the console: the permissions table."""
+"""Who may send an override to which target from the console (the permissions table), and
+reading the console's emergency form into override requests."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from signage.draft import DraftError, read_draft, requests
+from signage.override import OverrideError
 from signage.overriderights import may_send_to_all, may_target
 
 ROLES = ("viewer", "editor", "admin")
@@ -71,3 +76,41 @@ def test_all_screens_needs_every_declared_group(
     operator: Operator, declared: tuple[str, ...], allowed: bool
 ) -> None:
     assert may_send_to_all(operator, declared) is allowed
+
+
+FORM = {
+    "target": ["group:lobby"],
+    "headline-vi": ["Sơ tán"],
+    "body-vi": ["Ra cửa gần nhất."],
+    "headline-en": [""],
+    "body-en": [""],
+    "until": ["2026-11-28T18:00"],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"target": []}, "target"),
+        ({"headline-vi": [" "], "body-vi": [""]}, "message"),
+        ({"until": [""]}, "until"),
+    ],
+)
+def test_incomplete_drafts(change: dict[str, list[str]], code: str) -> None:
+    with pytest.raises(DraftError) as raised:
+        read_draft({**FORM, **change}, ("vi", "en"))
+    assert raised.value.code == code
+
+
+def test_draft_to_requests_like_the_api() -> None:
+    draft = read_draft({**FORM, "target": ["group:gate", "all"]}, ("vi", "en"))
+    assert draft.targets == ("all",)
+    assert set(draft.messages) == {"vi"}
+    now = datetime(2026, 11, 28, 14, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    (request,) = requests(draft, now, DECLARED, SCREENS)
+    assert request.target == "all"
+    assert request.until == datetime(2026, 11, 28, 18, 0, tzinfo=now.tzinfo).timestamp()
+    with pytest.raises(OverrideError, match="already past"):
+        requests(read_draft({**FORM, "until": ["2026-11-28T10:00"]}, ("vi",)), now, DECLARED, [])
+    with pytest.raises(OverrideError, match="unknown group 'nowhere'"):
+        requests(read_draft({**FORM, "target": ["group:nowhere"]}, ("vi",)), now, DECLARED, [])
