@@ -165,11 +165,11 @@ def send() -> ResponseReturnValue:
         record("override.refused", ", ".join(refused))
         return _page({"target": message}, 403, shown)
     try:
-        wanted = requests(
-            draft, datetime.now(hub.timezone), declared, hub.programme.screen_ids()
-        )
+        wanted = requests(draft, datetime.now(hub.timezone), declared, hub.programme.screen_ids())
     except OverrideError as error:
-        return _page({"until": _("This message cannot be sent: %(why)s", why=str(error))}, 400, shown)
+        return _page(
+            {"until": _("This message cannot be sent: %(why)s", why=str(error))}, 400, shown
+        )
     sent = []
     for item in wanted:
         override = hub.overrides.create(
@@ -203,8 +203,12 @@ def cancel(override_id: int) -> ResponseReturnValue:
     if not may_target(operator, override.target, declared, _screen_groups(hub)):
         record("override.refused", override.target, f"cancel #{override_id}")
         return _page(
-            {"cancel": _("You may not cancel a message sent to %(target)s.",
-                         target=_target_label(hub, override.target))},
+            {
+                "cancel": _(
+                    "You may not cancel a message sent to %(target)s.",
+                    target=_target_label(hub, override.target),
+                )
+            },
             403,
         )
     try:

@@ -79,8 +79,10 @@ def _field_error(error: ScreensFileError) -> str:
     }
     if error.code in texts:
         return texts[error.code]
-    return _("screens.yaml would not pass the check, so nothing was saved: %(problems)s",
-             problems="; ".join(str(p) for p in error.problems) or str(error))
+    return _(
+        "screens.yaml would not pass the check, so nothing was saved: %(problems)s",
+        problems="; ".join(str(p) for p in error.problems) or str(error),
+    )
 
 
 def _venue_context() -> dict[str, Any]:
@@ -146,8 +148,10 @@ def register_screen() -> ResponseReturnValue:
     )
     _hub().presence.forget_stranger(screen.id)
     flash(
-        _("Screen %(id)s is registered. It starts its programme within a few seconds.",
-          id=screen.id),
+        _(
+            "Screen %(id)s is registered. It starts its programme within a few seconds.",
+            id=screen.id,
+        ),
         "success",
     )
     return redirect(url_for("console_screens.board"), 303)
