@@ -27,7 +27,7 @@ from flask.typing import ResponseReturnValue
 
 from signage.draft import DraftError, read_draft, requests
 from signage.hub import Hub
-from signage.override import NotFound, Override, OverrideError
+from signage.override import NotFound, Override, OverrideError, parse_until
 from signage.overriderights import may_send_to_all, may_target
 from signage.socket import announce
 
@@ -164,11 +164,21 @@ def send() -> ResponseReturnValue:
         )
         record("override.refused", ", ".join(refused))
         return _page({"target": message}, 403, shown)
+    now = datetime.now(hub.timezone)
     try:
-        wanted = requests(draft, datetime.now(hub.timezone), declared, hub.programme.screen_ids())
+        parse_until(draft.until, now)
+    except OverrideError as error:
+        text = _(
+            "The end must be a date and time after now, in %(zone)s time (%(why)s).",
+            zone=hub.timezone.key,
+            why=str(error),
+        )
+        return _page({"until": text}, 400, shown)
+    try:
+        wanted = requests(draft, now, declared, hub.programme.screen_ids())
     except OverrideError as error:
         return _page(
-            {"until": _("This message cannot be sent: %(why)s", why=str(error))}, 400, shown
+            {"send": _("This message cannot be sent: %(why)s", why=str(error))}, 400, shown
         )
     sent = []
     for item in wanted:

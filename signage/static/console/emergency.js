@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("emergency-config").textContent);
+  var config = JSON.parse(document.getElementById("emergency-config").getAttribute("data-config"));
   var form = document.getElementById("compose");
   var frame = document.getElementById("preview");
 

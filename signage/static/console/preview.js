@@ -2,7 +2,7 @@
    postMessage from the console page of the same origin with the player's own override view. */
 (function () {
   "use strict";
-  var config = JSON.parse(document.getElementById("preview-config").textContent);
+  var config = JSON.parse(document.getElementById("preview-config").getAttribute("data-config"));
   var box = document.getElementById("alert");
   window.addEventListener("message", function (event) {
     if (event.origin !== window.location.origin || !event.data || event.data.kind !== "draft") { return; }

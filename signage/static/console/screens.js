@@ -5,7 +5,7 @@
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("board-config").textContent);
+  var config = JSON.parse(document.getElementById("board-config").getAttribute("data-config"));
   var text = config.text;
   var lang = document.documentElement.lang || "vi";
   var boardBody = document.querySelector("#board tbody");
@@ -120,7 +120,7 @@
       if (rows[id].online) { online++; } else { offline++; }
     });
     document.getElementById("counts").textContent =
-      "(" + text.counts.replace("%(online)s", online).replace("%(offline)s", offline) + ")";
+      "(" + text.counts.replace("%(up)s", online).replace("%(down)s", offline) + ")";
     document.getElementById("no-strangers").hidden = strangerBody.children.length > 0;
   }
 
