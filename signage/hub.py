@@ -226,15 +226,21 @@ class Hub:
         }
 
     def board(self, now: float) -> dict[str, Any]:
-        """The whole board: every declared screen, undeclared ids seen lately, recent alerts."""
+        """The whole board: every declared screen, undeclared ids seen lately, recent alerts,
+        and the acknowledgements of the active overrides."""
         rows = [self.screen_row(s, now) for s in self.programme.screen_ids()]
         rows += [
             self.screen_row(s.screen_id, now) for s in self.presence.strangers(now, STRANGER_WITHIN)
         ]
         catalog = self.programme.catalog
+        active = self.overrides.active(now)
         return {
             "screens": rows,
             "alerts": [self.alert_message(a) for a in self.alerts.recent()],
+            "acks": {
+                str(o.id): {s: int(at * 1000) for s, at in self.acks.of(o.id).items()}
+                for o in active
+            },
             "catalog_version": catalog.version if catalog is not None else None,
             "server_time": int(now * 1000),
         }

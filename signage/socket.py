@@ -296,8 +296,9 @@ def push_overrides(screen_id: str, overrides: list[Override]) -> None:
 
 
 def push_board(board: dict[str, Any]) -> None:
-    """Server -> console `board`: `{screens: [row], alerts: [alert], catalog_version,
-    server_time}`, the whole board, sent on connection and after the catalog changed.
+    """Server -> console `board`: `{screens: [row], alerts: [alert], acks: {override id:
+    {screen: ms}}, catalog_version, server_time}`, the whole board, sent on connection and
+    after the catalog changed.
 
     A row is `signage.hub.Hub.screen_row`: `{id, registered, gone, name, location, groups,
     orientation, playlist, playlist_name, catalog_version, online, last_seen, connected_at,

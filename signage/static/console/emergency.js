@@ -50,5 +50,14 @@
   if (document.querySelector("[data-override]")) {
     var socket = io("/console", { transports: ["websocket", "polling"] });
     socket.on("ack", acknowledged);
+    // On (re)connection the board brings every acknowledgement so far: none is missed while
+    // the page was loading or the connection was down.
+    socket.on("board", function (board) {
+      Object.keys(board.acks || {}).forEach(function (id) {
+        Object.keys(board.acks[id]).forEach(function (screen) {
+          acknowledged({ override: Number(id), screen: screen });
+        });
+      });
+    });
   }
 })();
