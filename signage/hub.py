@@ -72,6 +72,7 @@ class Hub:
     notify: Callable[[dict[str, Any]], None] | None = None
     acks: Acknowledgements = field(default_factory=Acknowledgements)
     _online: dict[str, bool] = field(default_factory=dict)
+    _strangers: set[str] = field(default_factory=set)
     _next_presence: float = 0.0
     _sent: dict[str, str] = field(default_factory=dict)
     _boundary: datetime | None = None
@@ -158,8 +159,9 @@ class Hub:
         return replace(changes, board=self.board(now)) if board else changes
 
     def _presence_pass(self, changes: Changes, now: float, board: bool) -> None:
-        """Changed board rows every pass; once a second, screens whose heartbeat went stale and
-        the debounced alerts; the whole board after the catalog changed."""
+        """Changed board rows every pass; once a second, screens whose heartbeat went stale,
+        undeclared ids no longer seen, and the debounced alerts; the whole board after the
+        catalog changed."""
         changed = self.presence.take_changed()
         if now >= self._next_presence or board:
             self._next_presence = now + 1.0
@@ -169,6 +171,10 @@ class Hub:
             }
             changed.update(s for s, online in states.items() if self._online.get(s) != online)
             self._online = states
+            # Undeclared ids that stopped asking leave the board (their rows say `gone`).
+            strangers = {s.screen_id for s in self.presence.strangers(now, STRANGER_WITHIN)}
+            changed.update(self._strangers - strangers)
+            self._strangers = strangers
             for alert in self.alerts.observe(states, now):
                 message = self.alert_message(alert)
                 changes.alerts.append(message)

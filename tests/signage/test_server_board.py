@@ -109,8 +109,13 @@ def test_undeclared_ids_appear_as_strangers(app: Flask) -> None:
     rows = {r["id"]: r for r in hub_of(app).board(time.time())["screens"]}
     assert rows["kiosk-9"]["registered"] is False and not rows["kiosk-9"]["gone"]
     assert "kiosk-10" in rows
-    changes = hub_of(app).tick(time.time())
+    now = time.time()
+    changes = hub_of(app).tick(now)
     assert {r["id"] for r in changes.screens} >= {"kiosk-9", "kiosk-10"}
+    # Ten minutes without asking again: they leave the board.
+    later = hub_of(app).tick(now + 601)
+    gone = {r["id"] for r in later.screens if r["gone"]}
+    assert gone == {"kiosk-9", "kiosk-10"}
 
 
 def test_players_acknowledge_overrides_they_show(app: Flask) -> None:
