@@ -19,7 +19,16 @@ from zoneinfo import ZoneInfo
 from signage.acknowledgement import Acknowledgements
 from signage.alerts import Alert, Alerts
 from signage.override import Override, OverrideStore
-from signage.playlist import playlist_for_screen
+from signage.playlist import (
+    ClockContent,
+    ImageContent,
+    Item,
+    QrContent,
+    TextContent,
+    TickerContent,
+    VideoContent,
+    playlist_for_screen,
+)
 from signage.playlog import PlayLog
 from signage.presence import Registry
 from signage.programme import LoadReport, Programme
@@ -31,6 +40,25 @@ DEFAULT_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 # How long an undeclared id stays on the board after it last asked for its programme (its
 # "not registered" page asks every ten seconds).
 STRANGER_WITHIN = 600.0
+
+
+def item_label(item: Item) -> str:
+    """A short human description of an item for the console: its first title or caption,
+    else its media file, else its kind."""
+    content = item.content
+    texts: list[str] = []
+    if isinstance(content, TextContent):
+        texts = [block.title for block in content.texts.values()]
+    elif isinstance(content, QrContent):
+        texts = [*content.title.values(), *content.caption.values()]
+    elif isinstance(content, ImageContent | ClockContent):
+        texts = list(content.caption.values())
+    elif isinstance(content, TickerContent):
+        texts = list(content.text.values())
+    if isinstance(content, ImageContent | VideoContent) and not texts:
+        texts = [content.file]
+    label = next((t for t in texts if t), item.kind)
+    return label if len(label) <= 80 else label[:79] + "…"
 
 
 @dataclass(frozen=True)
@@ -217,6 +245,10 @@ class Hub:
                 **(stranger.to_json() if stranger is not None else {}),
             }
         playlist = playlist_for_screen(catalog, screen_id)
+        item_id = presence.get("current_item")
+        item = next(
+            (i for i in (playlist.items if playlist is not None else ()) if i.id == item_id), None
+        )
         return {
             "id": screen_id,
             "registered": True,
@@ -228,7 +260,10 @@ class Hub:
             "playlist": playlist.id if playlist is not None else None,
             "playlist_name": playlist.name if playlist is not None else None,
             "catalog_version": catalog.version,
+            # What the server last sent this screen; a different reported version is stale.
+            "expected_version": self._sent.get(screen_id),
             **presence,
+            "current_label": item_label(item) if item is not None else None,
         }
 
     def board(self, now: float) -> dict[str, Any]:

@@ -301,8 +301,9 @@ def push_board(board: dict[str, Any]) -> None:
     after the catalog changed.
 
     A row is `signage.hub.Hub.screen_row`: `{id, registered, gone, name, location, groups,
-    orientation, playlist, playlist_name, catalog_version, online, last_seen, connected_at,
-    connections, current_item, playlist_version, screen_size: {width, height}, user_agent}`
+    orientation, playlist, playlist_name, catalog_version, expected_version, online, last_seen,
+    connected_at, connections, current_item, current_label, playlist_version, screen_size:
+    {width, height}, user_agent}`
     (times in Unix seconds); an alert is `signage.hub.Hub.alert_message`.
     """
     socketio.emit("board", board, namespace=CONSOLE, to=OPERATORS)

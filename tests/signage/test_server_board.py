@@ -13,8 +13,18 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
 from signage import create_app
-from signage.hub import Hub
+from signage.hub import Hub, item_label
 from signage.override import Message
+from signage.playlist import (
+    ClockContent,
+    ImageContent,
+    Item,
+    Kind,
+    QrContent,
+    TextBlock,
+    TextContent,
+    VideoContent,
+)
 from signage.socket import CONSOLE, socketio
 from tests.signage.serverkit import make_playlists
 
@@ -77,6 +87,21 @@ def test_heartbeat_reaches_the_row_and_stale_screens_go_offline(app: Flask) -> N
     # No heartbeat for longer than OFFLINE_AFTER: the next presence pass reports it offline.
     later = hub.tick(now + hub.offline_after + 2)
     assert [(r["id"], r["online"]) for r in later.screens] == [("lobby-1", False)]
+    socket.disconnect()
+
+
+def test_rows_name_the_item_on_screen_and_flag_a_stale_version(app: Flask) -> None:
+    hub = hub_of(app)
+    socket = screen(app, "lobby-1")
+    state = next(m["args"][0] for m in socket.get_received() if m["name"] == "state")
+    second = state["items"][1]["id"]
+    reply(socket, "heartbeat", {"item": second, "version": state["version"]})
+    row = hub.screen_row("lobby-1", time.time())
+    assert (row["current_item"], row["current_label"]) == (second, "Hai")
+    assert row["playlist_version"] == row["expected_version"] == state["version"]
+    reply(socket, "heartbeat", {"item": "gone-item", "version": "older"})
+    row = hub.screen_row("lobby-1", time.time())
+    assert row["current_label"] is None and row["playlist_version"] != row["expected_version"]
     socket.disconnect()
 
 
@@ -160,3 +185,23 @@ def test_console_namespace_gets_the_board_when_signed_in(app: Flask) -> None:
     assert any(r["id"] == "lobby-1" and r["online"] for r in rows)
     lobby.disconnect()
     console.disconnect(namespace=CONSOLE)
+
+
+@pytest.mark.parametrize(
+    ("content", "label"),
+    [
+        (
+            TextContent({"vi": TextBlock("Cài Bluezone"), "en": TextBlock("Install")}),
+            "Cài Bluezone",
+        ),
+        (ImageContent("poster.png", "x", {"vi": "Áp phích"}), "Áp phích"),
+        (ImageContent("poster.png", "x"), "poster.png"),
+        (VideoContent("clip.mp4", "x"), "clip.mp4"),
+        (QrContent(None, "bluezone", {}, {"vi": "Quét mã"}), "Quét mã"),
+        (ClockContent(), "clock"),
+        (TextContent({"vi": TextBlock("x" * 100)}), "x" * 79 + "…"),
+    ],
+)
+def test_item_labels(content: Any, label: str) -> None:
+    kind: Kind = "clock" if isinstance(content, ClockContent) else "text"
+    assert item_label(Item("i", kind, 5, content)) == label

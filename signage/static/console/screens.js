@@ -63,8 +63,13 @@
     if (data.playlist_version) {
       playlist.appendChild(document.createTextNode(" "));
       playlist.appendChild(element("code", "", data.playlist_version.slice(0, 8)));
+      // The screen reports an older version than the server sent it: not caught up (yet).
+      if (data.expected_version && data.playlist_version !== data.expected_version) {
+        playlist.appendChild(document.createTextNode(" "));
+        playlist.appendChild(element("span", "badge bad", text.outdated));
+      }
     }
-    cell(tr, "item", data.current_item || "—");
+    cell(tr, "item", data.current_label || data.current_item || "—");
     var size = data.screen_size;
     cell(tr, "size", size ? size.width + "×" + size.height : "—");
     var seen = cell(tr, "seen", stamp(data.last_seen ? data.last_seen * 1000 : 0));
