@@ -3,7 +3,8 @@ server (gunicorn), with real screen pages open next to it.
 
 The board shows a screen online, then offline with an alert when its page closes; an override
 sent from the console appears on the screen and the console shows it acknowledged; cancelling
-it clears the screen; an editor cannot send to a group that is not theirs.
+it clears the screen; an editor cannot send to a group that is not theirs; an admin registers a
+waiting id and its screen starts playing.
 """
 
 from __future__ import annotations
@@ -158,6 +159,23 @@ def test_board_alerts_and_emergency_message(server: Server, browser: Any) -> Non
         assert "Chưa có gì được gửi đi" in refusal
         shoot(editor, "console-emergency-refused.png")
         assert screen.evaluate("document.getElementById('alert').hidden")
+
+        # The admin registers the waiting id: its page turns into the player by itself.
+        console.goto(f"{server.url}/console/screens")
+        console.click("#stranger-kiosk-9 a")
+        console.fill("#name", "Quầy vé 9")
+        console.fill("#location", "Cạnh cửa số 2")
+        console.check("input[name=groups][value=gate]")
+        console.check("input[name=orientation][value=portrait]")
+        shoot(console, "console-screen-register.png")
+        console.click("form.panel button[type=submit]")
+        console.wait_for_selector(".flash-success")
+        console.wait_for_selector("#screen-kiosk-9")
+        stranger.wait_for_function(
+            "window.signagePlayer && window.signagePlayer.connected()", timeout=30_000
+        )
+        console.wait_for_selector("#screen-kiosk-9[data-online=true]")
+        assert "- id: kiosk-9" in (server.playlists / "screens.yaml").read_text(encoding="utf-8")
     except BaseException:
         for index, page in enumerate([*operator.pages, *screens.pages, *editor_context.pages]):
             shoot(page, f"console-live-failure-{index}.png")
