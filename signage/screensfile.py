@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import io
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -165,6 +166,8 @@ def _write(directory: Path, path: Path, yaml: YAML, data: Any) -> None:
         out.write(text)
         out.flush()
         os.fsync(out.fileno())
+    # The new file keeps the permissions the hand-edited one had.
+    os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
     os.replace(temporary, path)
 
 

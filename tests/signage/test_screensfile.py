@@ -56,6 +56,7 @@ def changed_lines(before: str, after: str) -> list[str]:
 
 
 def test_register_appends_one_entry_and_keeps_everything_else(directory: Path) -> None:
+    (directory / "screens.yaml").chmod(0o640)
     register(
         directory,
         NewScreen(
@@ -77,6 +78,7 @@ def test_register_appends_one_entry_and_keeps_everything_else(directory: Path) -
     screen = result.catalog.screens["kiosk-7"]
     assert (screen.groups, screen.orientation) == (("gate", "lobby"), "portrait")
     assert not list(directory.glob(".*.tmp"))
+    assert (directory / "screens.yaml").stat().st_mode & 0o777 == 0o640
 
 
 def test_set_groups_changes_only_that_line(directory: Path) -> None:
