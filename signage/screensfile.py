@@ -162,13 +162,18 @@ def _write(directory: Path, path: Path, yaml: YAML, data: Any) -> None:
     if problems:
         raise ScreensFileError("file", "", "; ".join(map(str, problems)), problems)
     temporary = directory / f".{SCREENS_FILE}.console.tmp"
-    with temporary.open("w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    # The new file keeps the permissions the hand-edited one had.
-    os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
-    os.replace(temporary, path)
+    try:
+        with temporary.open("w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        # The new file keeps the permissions the hand-edited one had.
+        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        problem = Problem(SCREENS_FILE, 1, 1, f"cannot be saved: {exc.strerror or exc}")
+        raise ScreensFileError("file", "", str(problem), [problem]) from None
 
 
 def check_text(directory: Path, text: str) -> list[Problem]:
@@ -190,7 +195,12 @@ def check_text(directory: Path, text: str) -> list[Problem]:
 
 @contextmanager
 def _locked(directory: Path) -> Iterator[None]:
-    with (directory / f".{SCREENS_FILE}.lock").open("a") as lock:
+    try:
+        lock = (directory / f".{SCREENS_FILE}.lock").open("a")
+    except OSError as exc:
+        problem = Problem(SCREENS_FILE, 1, 1, f"cannot be changed: {exc.strerror or exc}")
+        raise ScreensFileError("file", "", str(problem), [problem]) from None
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

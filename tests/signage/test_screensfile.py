@@ -142,3 +142,22 @@ def test_a_broken_file_is_reported_not_overwritten(directory: Path) -> None:
         register(directory, NewScreen("kiosk-7", "Quầy", ("lobby",)))
     assert raised.value.code == "file"
     assert (directory / "screens.yaml").read_text(encoding="utf-8") == "screens: [\n"
+
+
+def test_a_failed_save_leaves_the_old_file(
+    directory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("signage.screensfile.os.replace", full_disk)
+    with pytest.raises(ScreensFileError, match="No space left on device") as raised:
+        register(directory, NewScreen("kiosk-7", "Quầy", ("lobby",)))
+    assert raised.value.code == "file"
+    assert (directory / "screens.yaml").read_text(encoding="utf-8") == HAND_EDITED
+    assert not list(directory.glob(".*.tmp"))
+
+
+def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ScreensFileError, match="cannot be changed"):
+        set_groups(tmp_path / "nowhere", "lobby-1", ["lobby"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,3 +155,24 @@ def test_preview_page_uses_the_players_rendering(client: FlaskClient, login: Log
     login(client, "viewer")
     page = client.get("/console/emergency/preview").get_data(as_text=True)
     assert "override-view.js" in page and "player.css" in page and 'id="alert"' in page
+
+
+def test_compose_offers_every_language_the_screens_show(
+    app: Flask, client: FlaskClient, login: Login
+) -> None:
+    screens = Path(app.config["PLAYLISTS_DIR"], "screens.yaml")
+    screens.write_text(
+        screens.read_text(encoding="utf-8").replace("languages: [vi]", "languages: [vi, ko]"),
+        encoding="utf-8",
+    )
+    hub_of(app).programme.reload()
+    login(client, "admin")
+    page = client.get("/console/emergency").get_data(as_text=True)
+    assert page.index('id="headline-vi"') < page.index('id="headline-en"')
+    assert page.index('id="headline-en"') < page.index('id="headline-ko"')
+    response = client.post(
+        "/console/emergency", data=form(target=["group:gate"], **{"headline-ko": "대피하세요"})
+    )
+    assert response.status_code == 303
+    (override,) = hub_of(app).overrides.active(time.time())
+    assert set(override.messages) == {"vi", "en", "ko"}
