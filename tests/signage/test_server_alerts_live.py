@@ -6,8 +6,7 @@ from pathlib import Path
 
 import socketio
 
-from tests.signage.serverkit import make_playlists, running_server, wait_until
-from tests.signage.test_webhook import Receiver
+from tests.signage.serverkit import Receiver, make_playlists, running_server, wait_until
 
 
 def test_a_screen_that_stays_away_is_reported_to_the_webhook(tmp_path: Path) -> None:
