@@ -28,6 +28,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from werkzeug.exceptions import HTTPException
 
     from signage import api, config, console, socket, views
+    from signage.alerts import Alerts
     from signage.background import Background
     from signage.hub import Hub
     from signage.override import OverrideStore
@@ -49,6 +50,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         emit_stored_overrides=not message_queue,
         play_log_days=float(app.config["PLAY_LOG_DAYS"]),
         offload=socket.run_in_thread,
+        alerts=Alerts(float(app.config["ALERT_DELAY"])),
+        notify=_webhook(app.config),
     )
     hub.start()
     app.extensions["signage"] = hub
@@ -78,6 +81,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return exc
 
     return app
+
+
+def _webhook(settings: Mapping[str, Any]) -> Callable[[dict[str, Any]], None] | None:
+    """The function that queues an alert for the webhook, or None when none is configured."""
+    if not settings["ALERT_WEBHOOK_URL"]:
+        return None
+    from signage.webhook import Webhook
+
+    return Webhook(
+        str(settings["ALERT_WEBHOOK_URL"]),
+        timeout=float(settings["ALERT_WEBHOOK_TIMEOUT"]),
+        attempts=int(settings["ALERT_WEBHOOK_ATTEMPTS"]),
+    ).send
 
 
 def _cap_source(settings: Mapping[str, Any], hub: Hub) -> Callable[[float], None] | None:

@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from signage.hub import Hub
 from signage.override import NotFound, OverrideError, parse_request
-from signage.socket import push_override, push_override_end
+from signage.socket import announce
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -113,8 +113,7 @@ def create_override() -> tuple[Response, int]:
         )
     except OverrideError as exc:
         return _error(400, str(exc))
-    hub.note_override(override)
-    push_override(override)
+    announce(hub, override)
     return jsonify(override.to_json()), 201
 
 
@@ -131,8 +130,7 @@ def cancel_override(override_id: int) -> tuple[Response, int]:
         return _error(404, str(exc))
     except OverrideError as exc:
         return _error(409, str(exc))
-    hub.note_override(override)
-    push_override_end(override)
+    announce(hub, override)
     return jsonify(override.to_json()), 200
 
 

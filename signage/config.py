@@ -84,6 +84,26 @@ SETTINGS: tuple[Setting, ...] = (
         "Lifetime, in minutes, of a CAP alert whose `<info>` has no `expires`.",
     ),
     Setting(
+        "ALERT_DELAY",
+        60,
+        "Seconds a screen must stay offline (or back online) before the console and the "
+        "webhook are alerted; shorter flaps raise nothing.",
+    ),
+    Setting(
+        "ALERT_WEBHOOK_URL",
+        "",
+        "URL that receives each screen offline / back-online alert as a JSON POST; "
+        "empty sends none.",
+    ),
+    Setting(
+        "ALERT_WEBHOOK_TIMEOUT", 5, "Seconds one webhook POST may take before it counts as failed."
+    ),
+    Setting(
+        "ALERT_WEBHOOK_ATTEMPTS",
+        4,
+        "Tries per alert; after a failure the next try waits 2 s, then 4 s, 8 s and so on.",
+    ),
+    Setting(
         "PLAY_LOG_DAYS",
         90,
         "Days proof-of-play records are kept before they are deleted.",

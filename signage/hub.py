@@ -2,7 +2,8 @@
 
 The factory builds one `Hub` per process. The Socket.IO and HTTP edges call its methods and
 emit what they return; the background loop calls `tick`. The hub decides what to send; it never
-sends anything itself and does not import Flask.
+sends anything itself (except handing alerts to `notify`, the webhook queue, which returns at
+once) and does not import Flask.
 """
 
 from __future__ import annotations
@@ -10,12 +11,24 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from signage.acknowledgement import Acknowledgements
+from signage.alerts import Alert, Alerts
 from signage.override import Override, OverrideStore
+from signage.playlist import (
+    ClockContent,
+    ImageContent,
+    Item,
+    QrContent,
+    TextContent,
+    TickerContent,
+    VideoContent,
+    playlist_for_screen,
+)
 from signage.playlog import PlayLog
 from signage.presence import Registry
 from signage.programme import LoadReport, Programme
@@ -24,18 +37,46 @@ from signage.watcher import Watcher
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+# How long an undeclared id stays on the board after it last asked for its programme (its
+# "not registered" page asks every ten seconds).
+STRANGER_WITHIN = 600.0
+
+
+def item_label(item: Item) -> str:
+    """A short human description of an item for the console: its first title or caption,
+    else its media file, else its kind."""
+    content = item.content
+    texts: list[str] = []
+    if isinstance(content, TextContent):
+        texts = [block.title for block in content.texts.values()]
+    elif isinstance(content, QrContent):
+        texts = [*content.title.values(), *content.caption.values()]
+    elif isinstance(content, ImageContent | ClockContent):
+        texts = list(content.caption.values())
+    elif isinstance(content, TickerContent):
+        texts = list(content.text.values())
+    if isinstance(content, ImageContent | VideoContent) and not texts:
+        texts = [content.file]
+    label = next((t for t in texts if t), item.kind)
+    return label if len(label) <= 80 else label[:79] + "…"
 
 
 @dataclass(frozen=True)
 class Changes:
-    """What one tick decided to send: new states per screen and override starts and ends."""
+    """What one tick decided to send: new states per screen, override starts and ends, and for
+    the console changed board rows, presence alerts, or (`board`) the whole board again."""
 
     states: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     started: list[Override] = field(default_factory=list)
     ended: list[Override] = field(default_factory=list)
+    screens: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    board: dict[str, Any] | None = None
 
     def __bool__(self) -> bool:
-        return bool(self.states or self.started or self.ended)
+        return bool(
+            self.states or self.started or self.ended or self.screens or self.alerts or self.board
+        )
 
 
 @dataclass
@@ -54,6 +95,13 @@ class Hub:
     # Runs the CPU-heavy catalog reload; the factory passes one that keeps the event loop
     # serving screens meanwhile (a large screens.yaml takes seconds to load).
     offload: Callable[[Callable[[], LoadReport]], LoadReport] = field(default=lambda f: f())
+    alerts: Alerts = field(default_factory=lambda: Alerts(60.0))
+    # Hands an alert to the webhook (which queues it and returns at once); None without one.
+    notify: Callable[[dict[str, Any]], None] | None = None
+    acks: Acknowledgements = field(default_factory=Acknowledgements)
+    _online: dict[str, bool] = field(default_factory=dict)
+    _strangers: set[str] = field(default_factory=set)
+    _next_presence: float = 0.0
     _sent: dict[str, str] = field(default_factory=dict)
     _boundary: datetime | None = None
     _revision: int = -1
@@ -102,11 +150,13 @@ class Hub:
         and once an hour the removal of proof-of-play records older than `play_log_days`."""
         changes = Changes()
         refresh = False
+        board = False
         if self.watcher.poll():
             report = self.offload(self.programme.reload)
             if report.applied:
                 log.info("playlists reloaded, version %s", report.version)
                 refresh = True
+                board = True
             for problem in report.problems:
                 log.error("playlist problem, keeping the last good version: %s", problem)
         venue_now = datetime.fromtimestamp(now, self.timezone)
@@ -132,4 +182,115 @@ class Hub:
                 changes.started.extend(o for i, o in active.items() if i not in self._known)
                 changes.ended.extend(o for i, o in self._known.items() if i not in active)
             self._known = active
-        return changes
+            self.acks.keep_only(active)
+        self._presence_pass(changes, now, board)
+        return replace(changes, board=self.board(now)) if board else changes
+
+    def _presence_pass(self, changes: Changes, now: float, board: bool) -> None:
+        """Changed board rows every pass; once a second, screens whose heartbeat went stale,
+        undeclared ids no longer seen, and the debounced alerts; the whole board after the
+        catalog changed."""
+        changed = self.presence.take_changed()
+        if now >= self._next_presence or board:
+            self._next_presence = now + 1.0
+            states = {
+                screen_id: self.presence.get(screen_id).online(now, self.offline_after)
+                for screen_id in self.programme.screen_ids()
+            }
+            changed.update(s for s, online in states.items() if self._online.get(s) != online)
+            self._online = states
+            # Undeclared ids that stopped asking leave the board (their rows say `gone`).
+            strangers = {s.screen_id for s in self.presence.strangers(now, STRANGER_WITHIN)}
+            changed.update(self._strangers - strangers)
+            self._strangers = strangers
+            for alert in self.alerts.observe(states, now):
+                message = self.alert_message(alert)
+                changes.alerts.append(message)
+                if self.notify is not None:
+                    self.notify(message)
+        if not board:
+            changes.screens.extend(self.screen_row(s, now) for s in sorted(changed))
+
+    def alert_message(self, alert: Alert) -> dict[str, Any]:
+        """An alert as sent to the console and the webhook: the event, the screen and when."""
+        screen = self.programme.screen(alert.screen_id)
+        catalog = self.programme.catalog
+        changed = datetime.fromtimestamp(alert.changed_at, self.timezone)
+        name = screen.name if screen is not None else alert.screen_id
+        state = "back online" if alert.online else "offline"
+        return {
+            **alert.to_json(),
+            "name": name,
+            "location": screen.location if screen is not None else "",
+            "venue": catalog.venue if catalog is not None else "",
+            "changed_at_local": changed.isoformat(timespec="seconds"),
+            "text": f"Screen {name} ({alert.screen_id}) is {state} since {changed:%Y-%m-%d %H:%M}",
+        }
+
+    def screen_row(self, screen_id: str, now: float) -> dict[str, Any]:
+        """One line of the console's screens board: what the catalog declares and what the
+        screen last reported. `registered` is false for an undeclared id asking for its
+        programme; `gone` is true for an id that is neither (removed from the catalog)."""
+        catalog = self.programme.catalog
+        screen = catalog.screens.get(screen_id) if catalog is not None else None
+        presence = self.presence.get(screen_id).to_json(now, self.offline_after)
+        if screen is None or catalog is None:
+            strangers = {s.screen_id: s for s in self.presence.strangers(now, STRANGER_WITHIN)}
+            stranger = strangers.get(screen_id)
+            return {
+                "id": screen_id,
+                "registered": False,
+                "gone": stranger is None,
+                **presence,
+                **(stranger.to_json() if stranger is not None else {}),
+            }
+        playlist = playlist_for_screen(catalog, screen_id)
+        item_id = presence.get("current_item")
+        item = next(
+            (i for i in (playlist.items if playlist is not None else ()) if i.id == item_id), None
+        )
+        return {
+            "id": screen_id,
+            "registered": True,
+            "gone": False,
+            "name": screen.name,
+            "location": screen.location,
+            "groups": list(screen.groups),
+            "orientation": screen.orientation,
+            "playlist": playlist.id if playlist is not None else None,
+            "playlist_name": playlist.name if playlist is not None else None,
+            "catalog_version": catalog.version,
+            # What the server last sent this screen; a different reported version is stale.
+            "expected_version": self._sent.get(screen_id),
+            **presence,
+            "current_label": item_label(item) if item is not None else None,
+        }
+
+    def board(self, now: float) -> dict[str, Any]:
+        """The whole board: every declared screen, undeclared ids seen lately, recent alerts,
+        and the acknowledgements of the active overrides."""
+        rows = [self.screen_row(s, now) for s in self.programme.screen_ids()]
+        rows += [
+            self.screen_row(s.screen_id, now) for s in self.presence.strangers(now, STRANGER_WITHIN)
+        ]
+        catalog = self.programme.catalog
+        active = self.overrides.active(now)
+        return {
+            "screens": rows,
+            "alerts": [self.alert_message(a) for a in self.alerts.recent()],
+            "acks": {
+                str(o.id): {s: int(at * 1000) for s, at in self.acks.of(o.id).items()}
+                for o in active
+            },
+            "catalog_version": catalog.version if catalog is not None else None,
+            "server_time": int(now * 1000),
+        }
+
+    def acknowledge(self, screen_id: str, override_id: int, now: float) -> bool:
+        """Record that `screen_id` displays `override_id`; True the first time.
+
+        Raises LookupError when the override is not active for that screen.
+        """
+        if not any(o.id == override_id for o in self.overrides_for(screen_id, now)):
+            raise LookupError(f"override {override_id} is not active for screen {screen_id}")
+        return self.acks.record(override_id, screen_id, now)

@@ -1,8 +1,10 @@
 """The Socket.IO edge: screens connect here, and every push to screens leaves from here.
 
 Rooms: `screen:<id>` (one screen, possibly several tabs), `group:<id>` for each of its groups,
-and `all`. Handlers parse, call the hub, and emit; the protocol of each event is stated in its
-docstring. Times on the wire are Unix milliseconds of the server clock.
+and `all`. Console browsers connect to the namespace `/console` (room `operators`), which
+accepts only a signed-in console session. Handlers parse, call the hub, and emit; the protocol
+of each event is stated in its docstring. Times on the wire are Unix milliseconds of the server
+clock.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ ASYNC_MODE: Final = "gevent"
 # Unbound: the factory attaches it to the app with the pinned async mode and message queue.
 socketio = SocketIO()
 
+CONSOLE: Final = "/console"
+OPERATORS: Final = "operators"
+
 
 def now_ms() -> int:
     return int(time.time() * 1000)
@@ -66,6 +71,10 @@ def on_connect(auth: object = None) -> None:
     screen_id = auth.get("screen") if isinstance(auth, dict) else None
     hub = _hub()
     if not isinstance(screen_id, str) or hub.programme.screen(screen_id) is None:
+        if isinstance(screen_id, str) and screen_id:
+            hub.presence.note_stranger(
+                screen_id[:100], time.time(), request.remote_addr, request.headers.get("User-Agent")
+            )
         raise Refused("screen not registered", {"screen": str(screen_id)[:100]})
     current_app.extensions["signage.background"].ensure_started()
     now = time.time()
@@ -145,6 +154,48 @@ def on_played(data: object = None) -> dict[str, Any]:
     return {"stored": hub.plays.record(screen_id, plays)}
 
 
+def on_ack(data: object = None) -> dict[str, Any]:
+    """Client -> server `ack` `{override: id}` once the screen displays that override.
+
+    Players send it when an override first appears on screen (again after a reconnection);
+    players from before acknowledgements existed simply never send it. The ack is
+    `{"ok": true}`, or `{"error": text}` when the connection is not a screen or the override is
+    not active for it. The first acknowledgement of each screen goes to the console as `ack`.
+    """
+    hub = _hub()
+    screen_id = hub.presence.screen_of(_sid())
+    if screen_id is None:
+        return {"error": "this connection is not registered as a screen"}
+    override_id = data.get("override") if isinstance(data, dict) else None
+    if isinstance(override_id, bool) or not isinstance(override_id, int):
+        return {"error": "ack must be an object {override: id}"}
+    now = time.time()
+    try:
+        first = hub.acknowledge(screen_id, override_id, now)
+    except LookupError as exc:
+        return {"error": str(exc)}
+    if first:
+        push_ack(override_id, screen_id, now)
+    return {"ok": True}
+
+
+def on_console_connect(auth: object = None) -> None:
+    """Console browser -> server: connect to namespace `/console`.
+
+    Only a signed-in console session (the Flask session cookie, sent with the handshake) is
+    accepted; any other connection is refused with the message "sign in to the console". The
+    socket joins the room `operators` and receives `board` (see `push_board`).
+    """
+    authenticate: Callable[[], object | None] | None = current_app.extensions.get(
+        "signage.console.operator"
+    )
+    if authenticate is None or authenticate() is None:
+        raise Refused("sign in to the console")
+    current_app.extensions["signage.background"].ensure_started()
+    join_room(OPERATORS, namespace=CONSOLE)
+    emit("board", _hub().board(time.time()), namespace=CONSOLE)
+
+
 def run_in_thread(function: Callable[[], T]) -> T:
     """Run CPU-heavy `function` in gevent's thread pool and wait for its result.
 
@@ -200,6 +251,8 @@ def init_app(app: Flask, *, message_queue: str | None) -> None:
     socketio.on_event("clock", on_clock)
     socketio.on_event("heartbeat", on_heartbeat)
     socketio.on_event("played", on_played)
+    socketio.on_event("ack", on_ack)
+    socketio.on_event("connect", on_console_connect, namespace=CONSOLE)
 
 
 def push_state(states: Iterable[tuple[str, dict[str, Any]]]) -> None:
@@ -226,9 +279,56 @@ def push_override_end(override: Override) -> None:
     socketio.emit("override_end", {"id": override.id}, to=override.room)
 
 
+def announce(hub: Hub, override: Override) -> None:
+    """Deliver an override this process has just created or cancelled in the store: tell the
+    hub (so its next pass does not repeat it) and push its start or end to its screens. The
+    HTTP API and the console both deliver through here."""
+    hub.note_override(override)
+    if override.cancelled is None:
+        push_override(override)
+    else:
+        push_override_end(override)
+
+
 def push_overrides(screen_id: str, overrides: list[Override]) -> None:
     """Server -> screen `overrides`: the complete list of overrides it must show now."""
     socketio.emit("overrides", [o.to_json() for o in overrides], to=f"screen:{screen_id}")
+
+
+def push_board(board: dict[str, Any]) -> None:
+    """Server -> console `board`: `{screens: [row], alerts: [alert], acks: {override id:
+    {screen: ms}}, catalog_version, server_time}`, the whole board, sent on connection and
+    after the catalog changed.
+
+    A row is `signage.hub.Hub.screen_row`: `{id, registered, gone, name, location, groups,
+    orientation, playlist, playlist_name, catalog_version, expected_version, online, last_seen,
+    connected_at, connections, current_item, current_label, playlist_version, screen_size:
+    {width, height}, user_agent}`
+    (times in Unix seconds); an alert is `signage.hub.Hub.alert_message`.
+    """
+    socketio.emit("board", board, namespace=CONSOLE, to=OPERATORS)
+
+
+def push_screens(rows: list[dict[str, Any]]) -> None:
+    """Server -> console `screens`: `[row]`, the rows whose presence changed (a connection,
+    a heartbeat, a disconnection, a heartbeat gone stale)."""
+    socketio.emit("screens", rows, namespace=CONSOLE, to=OPERATORS)
+
+
+def push_alerts(alerts: list[dict[str, Any]]) -> None:
+    """Server -> console `alerts`: `[alert]`, debounced offline / back-online alerts
+    `{event: screen_offline | screen_online, screen, name, location, at, changed_at, text}`."""
+    socketio.emit("alerts", alerts, namespace=CONSOLE, to=OPERATORS)
+
+
+def push_ack(override_id: int, screen_id: str, at: float) -> None:
+    """Server -> console `ack`: `{override, screen, at (ms)}`, a screen displays an override."""
+    socketio.emit(
+        "ack",
+        {"override": override_id, "screen": screen_id, "at": int(at * 1000)},
+        namespace=CONSOLE,
+        to=OPERATORS,
+    )
 
 
 def push_changes(changes: Changes) -> None:
@@ -238,3 +338,9 @@ def push_changes(changes: Changes) -> None:
         push_override(override)
     for override in changes.ended:
         push_override_end(override)
+    if changes.board is not None:
+        push_board(changes.board)
+    if changes.screens:
+        push_screens(changes.screens)
+    if changes.alerts:
+        push_alerts(changes.alerts)

@@ -35,6 +35,13 @@ def _hub() -> Hub:
     return hub
 
 
+def _note_stranger(hub: Hub, screen_id: str) -> None:
+    """Put an undeclared id on the console's board, where an admin can register it."""
+    hub.presence.note_stranger(
+        screen_id[:SCREEN_ID_LIMIT], time.time(), request.remote_addr, request.user_agent.string
+    )
+
+
 @bp.get("/")
 def index() -> Response:
     """A plain list of the declared screens, linking to their players."""
@@ -49,6 +56,7 @@ def screen(screen_id: str) -> tuple[str, int]:
     """The player page, or the "not registered yet" page naming the id."""
     hub = _hub()
     if hub.programme.screen(screen_id) is None:
+        _note_stranger(hub, screen_id)
         return render_template("unregistered.html", screen_id=screen_id[:SCREEN_ID_LIMIT]), 404
     return (
         render_template(
@@ -72,6 +80,7 @@ def state(screen_id: str) -> tuple[Response, int]:
     now = time.time()
     payload = hub.state_for(screen_id, now)
     if payload is None:
+        _note_stranger(hub, screen_id)
         return jsonify(error=f"screen {screen_id[:SCREEN_ID_LIMIT]!r} is not registered"), 404
     body = {
         **payload,

@@ -25,7 +25,19 @@ from signage.operators import OperatorStore
 from signage.passwords import Scrypt
 from signage.secretkey import SecretKeyError, load_secret_key
 
-from . import auditlog, auth, csrf, headers, home, language, operators, pages, roles
+from . import (
+    auditlog,
+    auth,
+    csrf,
+    emergency,
+    headers,
+    home,
+    language,
+    operators,
+    pages,
+    roles,
+    screens,
+)
 from .extension import KEY, Console
 from .i18n import _
 
@@ -129,3 +141,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_context)
     for blueprint in (auth.bp, home.bp, auditlog.bp, operators.bp):
         app.register_blueprint(blueprint)
+    # The live areas: the screens board and emergency messages.
+    app.register_blueprint(screens.bp)
+    app.register_blueprint(emergency.bp)
+    screens.init_app(app)

@@ -38,6 +38,8 @@
   var alertKey = null;
   var flushing = false;
   var switches = [];
+  var acked = {};
+  var acking = {};
 
   function save(name, value) {
     try { localStorage.setItem(prefix + name, JSON.stringify(value)); } catch (e) { /* full */ }
@@ -269,8 +271,6 @@
 
   /* ---- overrides ---- */
 
-  var ALERT_LABEL = { vi: "Thông báo khẩn", en: "Emergency notice" };
-
   function activeOverrides(now) {
     return Object.keys(overrides).map(function (id) { return overrides[id]; }).filter(function (o) {
       return !o.cancelled && o.starts * 1000 <= now && now < o.until * 1000;
@@ -289,32 +289,22 @@
     var chosen = list[Math.floor(now / 10000) % list.length];
     var key = chosen.id + ":" + chosen.until;
     document.body.setAttribute("data-override", String(chosen.id));
+    acknowledge(chosen.id);
     if (key === alertKey) { return; }
     alertKey = key;
-    alertBox.textContent = "";
-    var languages = config.languages.length ? config.languages : ["vi"];
-    var label = languages.map(function (l) { return ALERT_LABEL[l]; }).filter(Boolean).join(" · ");
-    if (label) { alertBox.appendChild(element("div", "alert-label", label)); }
-    var messages = chosen.messages || {};
-    var shown = 0;
-    languages.forEach(function (lang) {
-      var message = messages[lang] || (shown === 0 ? messages["*"] : null);
-      if (!message) { return; }
-      alertBox.appendChild(alertBlock(message, lang, shown++));
-    });
-    if (!shown) {
-      var any = Object.keys(messages)[0];
-      if (any) { alertBox.appendChild(alertBlock(messages[any], any === "*" ? "" : any, 0)); }
-    }
+    window.signageOverrideView.render(alertBox, chosen, config.languages);
     alertBox.hidden = false;
   }
 
-  function alertBlock(message, lang, index) {
-    var block = element("div", index === 0 ? "primary" : "secondary");
-    if (lang) { block.lang = lang; }
-    if (message.headline) { block.appendChild(element("h1", "", message.headline)); }
-    if (message.body) { block.appendChild(element("p", "", message.body)); }
-    return block;
+  /* Tell the server this override is on screen (the console shows who acknowledged); retried
+     on the next tick until the server answers, again after a reconnection. */
+  function acknowledge(id) {
+    if (acked[id] || acking[id] || !socket || !socket.connected) { return; }
+    acking[id] = true;
+    socket.timeout(5000).emit("ack", { override: id }, function (error, reply) {
+      delete acking[id];
+      if (!error && reply) { acked[id] = true; }
+    });
   }
 
   function setOverrides(list) {
@@ -460,6 +450,7 @@
     });
     socket.on("connect", function () {
       connection.hidden = true;
+      acked = {};
       syncClock();
       heartbeat();
       flushPlays();

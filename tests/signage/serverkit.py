@@ -1,4 +1,5 @@
-"""Building blocks for the signage server tests: a small playlist directory, apps, servers.
+"""Building blocks for the signage server tests: a small playlist directory, apps, servers,
+and a webhook receiver.
 
 The playlist directory is written by the test (two groups, three screens, short slides), so
 the tests do not depend on the shipped example content and rotate quickly.
@@ -7,14 +8,17 @@ the tests do not depend on the shipped example content and rotate quickly.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +177,36 @@ def running_server(
         stop_group(process)
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / log.name).write_bytes(log.read_bytes())
+
+
+class Receiver:
+    """A loopback HTTP server answering each POST with the next status of `statuses`."""
+
+    def __init__(self, statuses: list[int], delay: float = 0.0) -> None:
+        self.statuses = list(statuses)
+        self.received: list[dict[str, Any]] = []
+        self.delay = delay
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                body = json.loads(self.rfile.read(length))
+                receiver.received.append(body)
+                time.sleep(receiver.delay)
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,0 +1,205 @@
+"""The console's screens board: every screen live, alerts, registering screens and their groups.
+
+`/console/screens` shows the board; its script (`static/console/screens.js`) joins the
+Socket.IO namespace `/console` (see `signage.socket.on_console_connect`), which the hub keeps
+up to date, so the page never reloads or polls. Admins register an undeclared id
+(`/console/screens/register`) and change a screen's groups (`/console/screens/<id>/groups`);
+both write `screens.yaml` through `signage.screensfile`, and the watcher applies the change
+like a hand edit. `socket_operator` is how the `/console` namespace recognises a session.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+
+from signage.hub import Hub
+from signage.operators import Operator
+from signage.screensfile import NewScreen, ScreensFileError, register, set_groups
+from signage.validate import ORIENTATIONS
+
+from .audit import record
+from .auth import login_required, role_required
+from .extension import console
+from .i18n import _
+
+bp = Blueprint("console_screens", __name__, url_prefix="/console/screens")
+
+# Languages a screen may show, offered in the registration form (see screens.schema.json).
+SCREEN_LANGUAGES = ("vi", "en", "ko", "zh-Hans", "zh-Hant", "ja")
+
+
+def init_app(app: Flask) -> None:
+    """Let the `/console` Socket.IO namespace recognise signed-in sessions."""
+    app.extensions["signage.console.operator"] = socket_operator
+
+
+def socket_operator() -> Operator | None:
+    """The operator of the session that opens a console socket, read again from the store
+    (as `auth.load_operator` does for pages), or None: the socket is then refused."""
+    name = session.get("operator")
+    if not isinstance(name, str):
+        return None
+    operator = console().operators.get(name)
+    if operator is None or operator.epoch != session.get("epoch"):
+        return None
+    return operator
+
+
+def _hub() -> Hub:
+    hub: Hub = current_app.extensions["signage"]
+    return hub
+
+
+def _field_error(error: ScreensFileError) -> str:
+    """The operator's-language text of a refused change of screens.yaml."""
+    texts = {
+        "id": _("The screen id may use only lowercase letters a-z, digits and '-'."),
+        "id-taken": _("A screen with this id is already registered."),
+        "name": _("Give the screen a name people recognise."),
+        "groups": _("Choose at least one group."),
+        "orientation": _("Choose landscape or portrait."),
+        "languages": _("Every screen shows Vietnamese: keep vi."),
+        "not-found": _("This screen is not in screens.yaml any more."),
+    }
+    if error.code in texts:
+        return texts[error.code]
+    return _(
+        "screens.yaml would not pass the check, so nothing was saved: %(problems)s",
+        problems="; ".join(str(p) for p in error.problems) or str(error),
+    )
+
+
+def _venue_context() -> dict[str, Any]:
+    hub = _hub()
+    catalog = hub.programme.catalog
+    groups = dict(catalog.groups) if catalog is not None else {}
+    return {
+        "groups": groups,
+        "groups_names": {g.id: g.name for g in groups.values()},
+        "timezone": hub.timezone.key,
+    }
+
+
+@bp.get("")
+@login_required
+def board() -> ResponseReturnValue:
+    """The live board: declared screens, ids waiting to be registered, recent alerts."""
+    hub = _hub()
+    now = time.time()
+    data = hub.board(now)
+    rows = data["screens"]
+    return render_template(
+        "console/screens.html",
+        screens=[r for r in rows if r["registered"]],
+        strangers=[r for r in rows if not r["registered"]],
+        alerts=data["alerts"],
+        board=data,
+        offline_after=hub.offline_after,
+        **_venue_context(),
+    )
+
+
+def _form_screen() -> NewScreen:
+    groups = tuple(g for g in request.form.getlist("groups") if g)
+    languages = tuple(dict.fromkeys(["vi", *request.form.getlist("languages")]))
+    return NewScreen(
+        id=request.form.get("id", "").strip(),
+        name=request.form.get("name", "").strip(),
+        groups=groups,
+        location=request.form.get("location", "").strip(),
+        languages=languages,
+        orientation=request.form.get("orientation", "landscape"),
+    )
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@role_required("admin")
+def register_screen() -> ResponseReturnValue:
+    """Declare a screen in screens.yaml from its "not registered" id (admins)."""
+    directory = Path(current_app.config["PLAYLISTS_DIR"])
+    if request.method == "GET":
+        screen = NewScreen(id=request.args.get("id", "")[:100], name="", groups=())
+        return _register_page(screen, {}, 200)
+    screen = _form_screen()
+    try:
+        register(directory, screen)
+    except ScreensFileError as error:
+        return _register_page(screen, {error.field or "file": _field_error(error)}, 400)
+    record(
+        "screen.register",
+        screen.id,
+        f"{screen.name}; {', '.join(screen.groups)}; {screen.orientation}",
+    )
+    _hub().presence.forget_stranger(screen.id)
+    flash(
+        _(
+            "Screen %(id)s is registered. It starts its programme within a few seconds.",
+            id=screen.id,
+        ),
+        "success",
+    )
+    return redirect(url_for("console_screens.board"), 303)
+
+
+def _register_page(screen: NewScreen, errors: dict[str, str], status: int) -> Response:
+    page = render_template(
+        "console/screen_register.html",
+        screen=screen,
+        errors=errors,
+        orientations=ORIENTATIONS,
+        languages=SCREEN_LANGUAGES,
+        **_venue_context(),
+    )
+    return Response(page, status=status, mimetype="text/html")
+
+
+@bp.route("/<screen_id>/groups", methods=["GET", "POST"])
+@role_required("admin")
+def groups(screen_id: str) -> ResponseReturnValue:
+    """Change the groups of a declared screen (admins); the first group's playlist plays."""
+    hub = _hub()
+    screen = hub.programme.screen(screen_id)
+    if screen is None:
+        flash(_("This screen is not in screens.yaml any more."), "error")
+        return redirect(url_for("console_screens.board"), 303)
+    if request.method == "GET":
+        return _groups_page(screen, list(screen.groups), {}, 200)
+    chosen = [g for g in request.form.getlist("groups") if g]
+    main = request.form.get("main", "")
+    if main:
+        # The main group is shown first whether or not its box was ticked as well.
+        chosen = [main, *(g for g in chosen if g != main)]
+    try:
+        set_groups(Path(current_app.config["PLAYLISTS_DIR"]), screen_id, chosen)
+    except ScreensFileError as error:
+        return _groups_page(screen, chosen, {error.field or "file": _field_error(error)}, 400)
+    record("screen.groups", screen_id, ", ".join(chosen))
+    flash(_("The groups of %(name)s are saved.", name=screen.name), "success")
+    return redirect(url_for("console_screens.board"), 303)
+
+
+def _groups_page(screen: Any, chosen: list[str], errors: dict[str, str], status: int) -> Response:
+    page = render_template(
+        "console/screen_groups.html",
+        screen=screen,
+        chosen=chosen,
+        errors=errors,
+        **_venue_context(),
+    )
+    return Response(page, status=status, mimetype="text/html")
