@@ -84,6 +84,25 @@ SETTINGS: tuple[Setting, ...] = (
         "Lifetime, in minutes, of a CAP alert whose `<info>` has no `expires`.",
     ),
     Setting(
+        "PORTAL_STATS_URL",
+        "",
+        "Address at which the console's Campaign results page reads the portal's "
+        "`/api/stats`; empty means `PORTAL_URL`.",
+    ),
+    Setting(
+        "PORTAL_STATS_TOKEN",
+        "",
+        "The portal's `stats_token`. Set it through `SIGNAGE_PORTAL_STATS_TOKEN` or "
+        "`PORTAL_STATS_TOKEN_FILE`, not in the settings file.",
+    ),
+    Setting(
+        "PORTAL_STATS_TOKEN_FILE",
+        "",
+        "A file (mode 0600) holding the portal's `stats_token`, read on each results request.",
+    ),
+    Setting("MEDIA_IMAGE_MAX_MB", 10, "Largest picture, in MB, the media library accepts."),
+    Setting("MEDIA_VIDEO_MAX_MB", 200, "Largest video, in MB, the media library accepts."),
+    Setting(
         "PLAY_LOG_DAYS",
         90,
         "Days proof-of-play records are kept before they are deleted.",
