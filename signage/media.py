@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Literal
+from typing import IO, Literal
 
 import yaml
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -253,7 +253,7 @@ def safe_stem(original: str) -> str:
     return slug or "media"
 
 
-def store(stream: BinaryIO, original: str, media_dir: Path, limits: Limits) -> str:
+def store(stream: IO[bytes], original: str, media_dir: Path, limits: Limits) -> str:
     """Write the upload `stream` into `media_dir` and return the name it is stored under.
 
     The bytes go to a hidden temporary file in `media_dir` first; only a complete file of an
