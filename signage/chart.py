@@ -16,12 +16,12 @@ from xml.sax.saxutils import escape, quoteattr
 #: reddish purple, sky blue.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
 
-WIDTH = 640
-LABEL_WIDTH = 180
-VALUE_WIDTH = 60
+WIDTH = 480
+LABEL_WIDTH = 130
+VALUE_WIDTH = 50
 BAR = 14
 GAP = 10
-LEGEND = 28
+LEGEND_ROW = 18
 FONT = 12
 
 
@@ -48,7 +48,8 @@ def bar_chart(
     if not 1 <= len(series) <= len(PALETTE):
         raise ValueError(f"between 1 and {len(PALETTE)} series")
     group = BAR * len(series) + GAP
-    top = LEGEND if len(series) > 1 else 4
+    legend = _legend(series) if len(series) > 1 else []
+    top = (max(y for _, y, _ in legend) + 10) if legend else 4
     height = top + max(1, len(categories)) * group + 4
     largest = max((v for s in series for v in s.values), default=0) or 1
     room = WIDTH - LABEL_WIDTH - VALUE_WIDTH
@@ -60,15 +61,13 @@ def bar_chart(
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
-    if len(series) > 1:
+    if legend:
         parts.append('<g class="legend">')
-        x = LABEL_WIDTH
-        for index, one in enumerate(series):
+        for index, (x, y, name) in enumerate(legend):
             parts.append(
-                f'<rect x="{x}" y="6" width="12" height="12" fill="{PALETTE[index]}"/>'
-                f'<text x="{x + 16}" y="16">{escape(one.name)}</text>'
+                f'<rect x="{x}" y="{y - 10}" width="12" height="12" fill="{PALETTE[index]}"/>'
+                f'<text x="{x + 16}" y="{y}">{escape(name)}</text>'
             )
-            x += 24 + 7 * len(one.name)
         parts.append("</g>")
     if not categories:
         parts.append(f'<text x="{LABEL_WIDTH}" y="{top + FONT}">{escape(empty)}</text>')
@@ -94,5 +93,18 @@ def bar_chart(
     return "".join(parts)
 
 
-def _short(text: str, limit: int = 26) -> str:
+def _legend(series: Sequence[Series]) -> list[tuple[int, int, str]]:
+    """Where each legend entry goes: (x, baseline y, text), wrapping onto new rows."""
+    placed: list[tuple[int, int, str]] = []
+    x, y = 4, 14
+    for one in series:
+        width = 24 + round(FONT * 0.6 * len(one.name))
+        if x > 4 and x + width > WIDTH:
+            x, y = 4, y + LEGEND_ROW
+        placed.append((x, y, one.name))
+        x += width
+    return placed
+
+
+def _short(text: str, limit: int = 20) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
