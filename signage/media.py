@@ -10,6 +10,7 @@ the risk when a PNG does the same job on a screen. No Flask import.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -261,10 +262,10 @@ def store(stream: IO[bytes], original: str, media_dir: Path, limits: Limits) -> 
     an existing file (`name-2.png`, `name-3.png`, ... on a collision). Raise `MediaError` and
     leave nothing behind otherwise.
     """
-    media_dir.mkdir(parents=True, exist_ok=True)
     temporary = media_dir / f".upload-{secrets.token_hex(8)}.tmp"
     largest = max(limits.image, limits.video)
     try:
+        media_dir.mkdir(parents=True, exist_ok=True)
         written = 0
         with temporary.open("xb") as target:
             for chunk in iter(lambda: stream.read(CHUNK), b""):
@@ -279,8 +280,15 @@ def store(stream: IO[bytes], original: str, media_dir: Path, limits: Limits) -> 
         if written > limit:
             raise _too_large(found.kind, limit)
         return _link(temporary, media_dir, safe_stem(original), found.extension)
+    except OSError as error:
+        raise MediaError(
+            "not_saved",
+            f"the file could not be saved in {media_dir}: {error.strerror or error}",
+            cause=error.strerror or str(error),
+        ) from None
     finally:
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 def _too_large(kind: MediaKind, limit: int) -> MediaError:
@@ -298,12 +306,24 @@ def _link(temporary: Path, media_dir: Path, stem: str, extension: str) -> str:
     for number in range(1, 10_000):
         name = f"{stem}{extension}" if number == 1 else f"{stem}-{number}{extension}"
         try:
-            os.link(temporary, media_dir / name)
+            _claim(temporary, media_dir / name)
         except FileExistsError:
             continue
         _sync_directory(media_dir)
         return name
     raise MediaError("name", f"too many files are called {stem}{extension}")
+
+
+def _claim(temporary: Path, final: Path) -> None:
+    """Put `temporary` at `final`; `FileExistsError` when `final` exists already."""
+    try:
+        os.link(temporary, final)
+    except FileExistsError:
+        raise
+    except OSError:
+        # A file system without hard links: reserve the name, then rename over the reservation.
+        os.close(os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        os.replace(temporary, final)
 
 
 def _sync_directory(directory: Path) -> None:

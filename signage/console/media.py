@@ -117,6 +117,13 @@ def explain(error: MediaError, file: str) -> str:
             file=file,
             playlists=str(details.get("playlists", "")),
         )
+    if reason == "not_saved":
+        return _(
+            "“%(file)s” could not be saved on the server (%(reason)s). Ask the administrator "
+            "to check the free disk space and the media folder.",
+            file=file,
+            reason=str(details.get("cause", "")),
+        )
     if reason == "missing":
         return _("There is no media file called “%(file)s”.", file=file)
     return _(

@@ -150,3 +150,18 @@ def test_hour_range(first: str | None, end: str | None, expected: tuple[str, str
 def test_hour_range_rejects_an_empty_range() -> None:
     with pytest.raises(RangeError):
         hour_range("2026-11-02", "2026-11-02", datetime(2026, 11, 28, tzinfo=UTC))
+
+
+def test_check_config_reads_the_token_file(tmp_path: Path) -> None:
+    from flask.testing import FlaskCliRunner
+
+    from portal.cli import main
+
+    settings = tmp_path / "portal.yaml"
+    settings.write_text(f"stats_token_file: {tmp_path / 'missing-token'}\n")
+    result = FlaskCliRunner(Flask("x")).invoke(main, ["check-config", str(settings)])
+    assert result.exit_code == 1
+    assert "stats_token_file: cannot read" in result.output
+    (tmp_path / "missing-token").write_text(TOKEN)
+    result = FlaskCliRunner(Flask("x")).invoke(main, ["check-config", str(settings)])
+    assert result.exit_code == 0, result.output

@@ -145,6 +145,26 @@ def test_store_names_by_content_and_never_overwrites(tmp_path: Path) -> None:
     assert (tmp_path / "media" / "ap-phich.png").read_bytes() == png
 
 
+def test_store_without_hard_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_links(source: object, target: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr("signage.media.os.link", no_links)
+    assert stored(tmp_path, picture("PNG"), "a.png") == "a.png"
+    assert stored(tmp_path, picture("GIF", mode="P"), "a.png") == "a.gif"
+    assert stored(tmp_path, picture("PNG", (5, 5)), "a.png") == "a-2.png"
+    assert sorted(p.name for p in (tmp_path / "media").iterdir()) == ["a-2.png", "a.gif", "a.png"]
+    assert (tmp_path / "media" / "a.png").read_bytes() == picture("PNG")
+
+
+def test_store_where_nothing_can_be_written(tmp_path: Path) -> None:
+    (tmp_path / "media").write_text("a file where the folder should be")
+    with pytest.raises(MediaError) as raised:
+        stored(tmp_path, picture("PNG"), "a.png")
+    assert raised.value.reason == "not_saved"
+    assert raised.value.details["cause"]
+
+
 @pytest.mark.parametrize(
     ("data", "limits", "reason"),
     [
