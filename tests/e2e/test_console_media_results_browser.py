@@ -171,6 +171,78 @@ def test_upload_a_picture_and_a_video_and_see_their_thumbnails(
         context.close()
 
 
+class Session:
+    """A signed-in operator talking HTTP to the server, as a browser without JavaScript would."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookie = ""
+
+    def request(
+        self, method: str, path: str, body: bytes = b"", content_type: str = ""
+    ) -> tuple[int, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        headers = {"Cookie": self.cookie}
+        if content_type:
+            headers["Content-Type"] = content_type
+        try:
+            connection.request(method, path, body=body or None, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+            cookie = response.getheader("Set-Cookie")
+            if cookie:
+                self.cookie = cookie.split(";", 1)[0]
+            return response.status, text
+        finally:
+            connection.close()
+
+    def csrf(self, path: str) -> str:
+        _, page = self.request("GET", path)
+        found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert found, page
+        return found.group(1)
+
+    def sign_in(self, name: str) -> None:
+        form = {"name": name, "password": PASSWORD, "csrf_token": self.csrf("/console/login")}
+        status, _ = self.request(
+            "POST", "/console/login", urlencode(form).encode(), "application/x-www-form-urlencoded"
+        )
+        assert status == 303
+
+
+def test_too_large_an_upload_gets_the_limits_page_from_the_real_server(tmp_path: Path) -> None:
+    playlists = make_playlists(tmp_path / "playlists")
+    add_operator(tmp_path, "lan", "editor")
+    env = {
+        **SIGNAGE_ENV,
+        "SIGNAGE_COOKIE_SECURE": "false",
+        "SIGNAGE_MEDIA_IMAGE_MAX_MB": "1",
+        "SIGNAGE_MEDIA_VIDEO_MAX_MB": "2",
+    }
+    with running_server(tmp_path, playlists, env=env) as server:
+        session = Session(server.port)
+        session.sign_in("lan")
+        token = session.csrf("/console/media")
+        boundary = "bluezone-test-boundary"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+                f'{token}\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="big.png"\r\nContent-Type: image/png\r\n\r\n'
+            ).encode()
+            + poster()
+            + b"\0" * (3 * 1024 * 1024)
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        status, page = session.request(
+            "POST", "/console/media", body, f"multipart/form-data; boundary={boundary}"
+        )
+        assert status == 413
+        assert "<h1>Tệp quá lớn</h1>" in page
+        assert "Ảnh tối đa 1 MB, video tối đa 2 MB" in page
+    assert list((playlists / "media").iterdir()) == []
+
+
 class Portal:
     """`bluezone-portal serve` (gunicorn) on a loopback port with the stats API on."""
 
