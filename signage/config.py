@@ -92,8 +92,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "PORTAL_STATS_TOKEN",
         "",
-        "The portal's `stats_token`. Set it through `SIGNAGE_PORTAL_STATS_TOKEN` or "
-        "`PORTAL_STATS_TOKEN_FILE`, not in the settings file.",
+        "The portal's `stats_token`. Only as `SIGNAGE_PORTAL_STATS_TOKEN` (refused in a file); "
+        "or use `PORTAL_STATS_TOKEN_FILE`.",
     ),
     Setting(
         "PORTAL_STATS_TOKEN_FILE",
@@ -158,7 +158,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 # Secrets that a settings file (often readable by many, or shown around) must not hold.
-ENVIRONMENT_ONLY = frozenset({"SECRET_KEY"})
+ENVIRONMENT_ONLY = frozenset({"SECRET_KEY", "PORTAL_STATS_TOKEN"})
 
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
 ENV_PREFIX = "SIGNAGE_"

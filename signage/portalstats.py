@@ -71,6 +71,7 @@ def fetch(
         with _OPENER.open(request, timeout=timeout) as response:
             body = response.read(64 * 1024 * 1024)
     except urllib.error.HTTPError as exc:
+        exc.close()
         reason = {401: "refused", 404: "disabled"}.get(exc.code)
         if reason is None:
             reason = "redirected" if 300 <= exc.code < 400 else "bad_answer"

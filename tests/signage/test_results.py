@@ -15,7 +15,6 @@ from signage.chart import PALETTE, Series, bar_chart
 from signage.export import to_csv
 from signage.playlist import load_catalog
 from signage.playlog import Play, PlayHour, PlayLog
-from signage.portalstats import PortalStatsError, parse
 from signage.results import (
     Count,
     Period,
@@ -264,22 +263,3 @@ def test_csv_round_trip_keeps_vietnamese() -> None:
 def test_csv_needs_one_heading_per_column() -> None:
     with pytest.raises(ValueError):
         to_csv(Table("t", ("a",), ("b",), ()), ["only one"])
-
-
-def test_portal_answer_is_parsed() -> None:
-    body = (
-        b'{"venue": "v", "from": "2026-11-01T00", "to": "2026-11-02T00", "counts": ['
-        b'{"hour": "2026-11-01T03", "kind": "qr_scan", "venue": "v", "lang": "vi",'
-        b' "os": "ios", "src": "lobby-1", "count": 4}]}'
-    )
-    assert parse(body) == [Count(at("2026-11-01T03"), "qr_scan", "v", "vi", "ios", "lobby-1", 4)]
-
-
-@pytest.mark.parametrize(
-    "body",
-    [b"<html>", b"{}", b'{"counts": [{"hour": "yesterday"}]}', b'{"counts": 3}'],
-)
-def test_unreadable_portal_answer(body: bytes) -> None:
-    with pytest.raises(PortalStatsError) as raised:
-        parse(body)
-    assert raised.value.reason == "bad_answer"

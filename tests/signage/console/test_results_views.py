@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,16 +15,13 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from portal import create_app as create_portal
 from portal.access import Access
 from portal.store import EventKey
 from signage.hub import Hub
 from signage.playlog import Play
-from tests.conftest import free_port
-from tests.portal.conftest import make_config as portal_config
 from tests.signage.console.conftest import Login
+from tests.signage.portalkit import serving
 
 TOKEN = "results-test-token-0123456789"
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"
@@ -44,21 +40,8 @@ class Portal:
 @pytest.fixture
 def portal(tmp_path: Path) -> Iterator[Portal]:
     """The real portal app on a loopback port, with the stats API on."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    (tmp_path / "portal").mkdir()
-    app = create_portal(
-        portal_config(tmp_path / "portal", portal_url=url, stats_token=TOKEN, venue_id="tuyhoa-bus")
-    )
-    server: BaseWSGIServer = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(tmp_path / "portal", stats_token=TOKEN, venue_id="tuyhoa-bus") as (url, app):
         yield Portal(url, app)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
 
 
 @pytest.fixture
