@@ -186,10 +186,12 @@ def delete() -> ResponseReturnValue:
     """Delete one file that no playlist uses; otherwise say which playlists use it."""
     name = request.form.get("name", "")
     try:
+        thumbnail = _thumbnail_path(name, media.resolve(_playlists() / MEDIA_DIR, name))
         media.delete(_playlists(), name)
     except MediaError as error:
         flash(explain(error, name), "error")
         return redirect(url_for(".index"), 303)
+    thumbnail.unlink(missing_ok=True)
     record("media.delete", name)
     flash(_("“%(name)s” was deleted.", name=name), "success")
     return redirect(url_for(".index"), 303)

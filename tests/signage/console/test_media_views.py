@@ -167,11 +167,15 @@ def test_a_file_in_use_cannot_be_deleted(
         "“poster.png” is used by these playlists: lobby. Remove it from them first, then delete it."
     ]
     assert (media_dir / "poster.png").is_file()
+    assert client.get("/console/media/thumbnail/spare.png").status_code == 200
+    thumbnails = media_dir.parent.parent / "media-thumbnails"
+    assert len(list(thumbnails.iterdir())) == 1
     response = client.post(
         "/console/media/delete", data={"name": "spare.png"}, follow_redirects=True
     )
     assert flashes(response.text) == ["“spare.png” was deleted."]
     assert not (media_dir / "spare.png").exists()
+    assert list(thumbnails.iterdir()) == []
     actions = [(e.action, e.target) for e in console_of(app).audit.entries(Query(action="media."))]
     assert actions == [("media.delete", "spare.png")]
 
@@ -192,3 +196,24 @@ def test_delete_needs_the_csrf_token(app: Flask, media_dir: Path) -> None:
     client = app.test_client()
     assert client.post("/console/media/delete", data={"name": "spare.png"}).status_code == 400
     assert (media_dir / "spare.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "icon"),
+    [
+        ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', "media-image.svg"),
+        ("cut.png", b"\x89PNG\r\n\x1a\n", "media-image.svg"),
+        ("absent.png", None, "media-missing.svg"),
+    ],
+)
+def test_generic_icon_when_no_thumbnail_can_be_made(
+    client: FlaskClient, login: Login, media_dir: Path, name: str, data: bytes | None, icon: str
+) -> None:
+    if data is not None:
+        (media_dir / name).write_bytes(data)
+    login(client, "viewer")
+    response = client.get(f"/console/media/thumbnail/{name}")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/static/console/{icon}")
+    with client.get(response.headers["Location"]) as static:
+        assert static.status_code == 200 and static.mimetype == "image/svg+xml"
