@@ -15,7 +15,7 @@ from flask import Flask, g, render_template, request
 from flask_babel import Babel
 from werkzeug.exceptions import HTTPException
 
-from . import views
+from . import stats, views
 from .access import Access
 from .campaign import load_campaign
 from .config import PortalConfig, load_config
@@ -86,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bo
         BABEL_DEFAULT_LOCALE=config.default_language,
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
         PORTAL=config,
+        STATS_TOKEN=stats.read_token(config),
     )
     store = Store(
         config.database or str(instance / "portal.sqlite3"),
@@ -142,6 +143,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bo
         return response
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(stats.bp)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int]:

@@ -21,6 +21,7 @@ from .campaign import CampaignError, load_campaign
 from .client import normalise_mac
 from .config import ConfigError, load_config
 from .gateway import GatewayError
+from .stats import read_token
 from .store import Session
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn" / "portal.conf.py"
@@ -86,6 +87,7 @@ def check_config(config_file: str | None) -> None:
         load_campaign(
             Path(config.campaign_file) if config.campaign_file else None, config.languages
         )
+        read_token(config)
     except (ConfigError, CampaignError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo("configuration OK")

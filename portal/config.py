@@ -63,6 +63,8 @@ class PortalConfig:
     lan_ipv6: str = ""
     redirect_port: int = 8080
     walled_garden: tuple[str, ...] = ()
+    stats_token: str = ""
+    stats_token_file: str = ""
 
     @property
     def portal_host(self) -> str:
@@ -176,6 +178,8 @@ def _convert(where: str, key: str, value: Any) -> Any:
         raise _fail(where, key, f"unknown language {text!r}; choose from {list(LANGUAGES)}")
     if key == "log_level" and text.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise _fail(where, key, f"expected DEBUG, INFO, WARNING or ERROR, got {text!r}")
+    if key == "stats_token" and text and len(text) < 16:
+        raise _fail(where, key, "use at least 16 characters (e.g. from `openssl rand -hex 24`)")
     if key == "venue_id" and not (text and text.replace("-", "").replace("_", "").isalnum()):
         raise _fail(where, key, "use letters, digits, '-' and '_' only")
     return text

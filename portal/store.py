@@ -196,6 +196,21 @@ class Store:
         )
         return [(EventKey(*row[:6]), int(row[6])) for row in rows]
 
+    def event_counts_between(
+        self, first_hour: str, end_hour: str, venue: str | None = None
+    ) -> list[tuple[EventKey, int]]:
+        """Counters of the UTC hours from ``first_hour`` up to (not including) ``end_hour``
+        (both ``YYYY-MM-DDTHH``), of one venue or of all, oldest hour first."""
+        query = (
+            "SELECT hour, kind, venue, lang, os, src, count FROM event_counts "
+            "WHERE hour >= ? AND hour < ?"
+        )
+        args: tuple[str, ...] = (first_hour, end_hour)
+        if venue is not None:
+            query, args = query + " AND venue = ?", (*args, venue)
+        rows = self._connect().execute(query + " ORDER BY hour, kind, src", args).fetchall()
+        return [(EventKey(*row[:6]), int(row[6])) for row in rows]
+
     def purge(self, retention_days: int, now: float | None = None) -> tuple[int, int]:
         """Delete expired sessions and counters older than ``retention_days``.
 

@@ -104,6 +104,25 @@ SETTINGS: tuple[Setting, ...] = (
         "Tries per alert; after a failure the next try waits 2 s, then 4 s, 8 s and so on.",
     ),
     Setting(
+        "PORTAL_STATS_URL",
+        "",
+        "Address at which the console's Campaign results page reads the portal's "
+        "`/api/stats`; empty means `PORTAL_URL`.",
+    ),
+    Setting(
+        "PORTAL_STATS_TOKEN",
+        "",
+        "The portal's `stats_token`. Only as `SIGNAGE_PORTAL_STATS_TOKEN` (refused in a file); "
+        "or use `PORTAL_STATS_TOKEN_FILE`.",
+    ),
+    Setting(
+        "PORTAL_STATS_TOKEN_FILE",
+        "",
+        "A file (mode 0600) holding the portal's `stats_token`, read on each results request.",
+    ),
+    Setting("MEDIA_IMAGE_MAX_MB", 10, "Largest picture, in MB, the media library accepts."),
+    Setting("MEDIA_VIDEO_MAX_MB", 200, "Largest video, in MB, the media library accepts."),
+    Setting(
         "PLAY_LOG_DAYS",
         90,
         "Days proof-of-play records are kept before they are deleted.",
@@ -159,7 +178,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 # Secrets that a settings file (often readable by many, or shown around) must not hold.
-ENVIRONMENT_ONLY = frozenset({"SECRET_KEY"})
+ENVIRONMENT_ONLY = frozenset({"SECRET_KEY", "PORTAL_STATS_TOKEN"})
 
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
 ENV_PREFIX = "SIGNAGE_"

@@ -54,6 +54,17 @@ class Play:
         }
 
 
+@dataclass(frozen=True)
+class PlayHour:
+    """How often `screen` showed `item` in the UTC hour starting at `hour` (Unix s)."""
+
+    screen: str
+    item: str
+    hour: int
+    plays: int
+    seconds: float
+
+
 def parse_batch(raw: object) -> list[Play]:
     """Validate a list of `{item, version, shown_at, duration}` objects sent by a screen."""
     if not isinstance(raw, list):
@@ -112,6 +123,25 @@ class PlayLog:
             rows = db.execute(query + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
         return [
             (r["screen"], Play(r["item"], r["version"], r["shown_at"], r["duration"])) for r in rows
+        ]
+
+    def hourly(self, start: float, end: float, screen_id: str | None = None) -> list[PlayHour]:
+        """Plays shown from `start` up to (not including) `end` (Unix s), counted per screen,
+        item and UTC hour, optionally of one screen; ordered by hour, screen and item."""
+        query = (
+            "SELECT screen, item, CAST(shown_at / 3600 AS INTEGER) AS hour,"
+            " COUNT(*) AS plays, SUM(duration) AS seconds"
+            " FROM plays WHERE shown_at >= ? AND shown_at < ?"
+        )
+        args: tuple[float | str, ...] = (start, end)
+        if screen_id is not None:
+            query, args = query + " AND screen = ?", (*args, screen_id)
+        query += " GROUP BY screen, item, hour ORDER BY hour, screen, item"
+        with self._connect() as db:
+            rows = db.execute(query, args).fetchall()
+        return [
+            PlayHour(r["screen"], r["item"], int(r["hour"]) * 3600, int(r["plays"]), r["seconds"])
+            for r in rows
         ]
 
     def prune(self, before: float) -> int:

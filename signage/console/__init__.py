@@ -33,8 +33,10 @@ from . import (
     headers,
     home,
     language,
+    media,
     operators,
     pages,
+    results,
     roles,
     screens,
 )
@@ -145,3 +147,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(screens.bp)
     app.register_blueprint(emergency.bp)
     screens.init_app(app)
+    media.init_app(app)
+    app.register_blueprint(results.bp)

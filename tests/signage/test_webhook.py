@@ -76,7 +76,8 @@ def test_send_never_waits_for_a_slow_receiver(receivers: list[Receiver]) -> None
     started = time.monotonic()
     webhook.send(PAYLOAD)
     webhook.send({**PAYLOAD, "event": "screen_online"})
-    assert time.monotonic() - started < 0.1
+    # Waiting for the receiver would take 1 s per message; the margin absorbs a busy machine.
+    assert time.monotonic() - started < 0.5
     webhook.close()
     assert [r["event"] for r in receiver.received] == ["screen_offline", "screen_online"]
 

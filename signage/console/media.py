@@ -1,0 +1,255 @@
+"""The media library page: browse, upload and delete the pictures and videos of `media/`.
+
+Everyone signed in may browse; editors and admins upload and delete files no playlist uses.
+Each upload and deletion goes to the audit log. The checks themselves are in `signage.media`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime, format_decimal
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from signage import media
+from signage.catalog import MEDIA_DIR
+from signage.media import Limits, MediaError
+from signage.playlist import DEFAULT_TIMEZONE
+
+from .audit import record
+from .auth import login_required, role_required
+from .i18n import _
+
+bp = Blueprint("console_media", __name__, url_prefix="/console")
+
+MEGABYTE = 1024 * 1024
+THUMBNAILS = "media-thumbnails"
+
+
+def limits(settings: Mapping[str, Any]) -> Limits:
+    """The upload limits of the `MEDIA_*_MAX_MB` settings."""
+    return Limits(
+        image=int(float(settings["MEDIA_IMAGE_MAX_MB"]) * MEGABYTE),
+        video=int(float(settings["MEDIA_VIDEO_MAX_MB"]) * MEGABYTE),
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Cap request bodies at the largest upload (Flask answers 413 beyond it) and register."""
+    app.config["MAX_CONTENT_LENGTH"] = limits(app.config).request
+    app.register_blueprint(bp)
+
+
+def _playlists() -> Path:
+    return Path(current_app.config["PLAYLISTS_DIR"])
+
+
+def _timezone() -> ZoneInfo:
+    catalog = current_app.extensions["signage"].programme.catalog
+    zone: ZoneInfo = catalog.timezone if catalog is not None else ZoneInfo(DEFAULT_TIMEZONE)
+    return zone
+
+
+def _size(size: int) -> str:
+    if size >= MEGABYTE:
+        return _("%(size)s MB", size=format_decimal(round(size / MEGABYTE, 1)))
+    return _("%(size)s kB", size=format_decimal(max(1, round(size / 1024))))
+
+
+def _megabytes(size: int) -> str:
+    """A size limit in MB, written the operator's way (`0,5` in Vietnamese)."""
+    return str(format_decimal(round(size / MEGABYTE, 2)))
+
+
+def explain(error: MediaError, file: str) -> str:
+    """The refusal in the operator's language."""
+    reason, details = error.reason, error.details
+    current = limits(current_app.config)
+    if reason == "svg":
+        return _(
+            "“%(file)s” is an SVG drawing. SVG files can carry scripts, so the library does not "
+            "accept them: export the drawing as PNG and upload that.",
+            file=file,
+        )
+    if reason == "too_large":
+        return _(
+            "“%(file)s” is too large: pictures may be up to %(image)s MB and videos up to "
+            "%(video)s MB.",
+            file=file,
+            image=_megabytes(current.image),
+            video=_megabytes(current.video),
+        )
+    if reason == "too_many_pixels":
+        return _(
+            "“%(file)s” has too many pixels for a screen; make it smaller (for example "
+            "1920 x 1080) and upload it again.",
+            file=file,
+        )
+    if reason == "damaged":
+        return _(
+            "“%(file)s” is incomplete or damaged (was the copy finished?). Open it on your "
+            "computer to check it, then upload it again.",
+            file=file,
+        )
+    if reason == "empty":
+        return _("“%(file)s” is empty.", file=file)
+    if reason == "in_use":
+        return _(
+            "“%(file)s” is used by these playlists: %(playlists)s. Remove it from them first, "
+            "then delete it.",
+            file=file,
+            playlists=str(details.get("playlists", "")),
+        )
+    if reason == "not_saved":
+        return _(
+            "“%(file)s” could not be saved on the server (%(reason)s). Ask the administrator "
+            "to check the free disk space and the media folder.",
+            file=file,
+            reason=str(details.get("cause", "")),
+        )
+    if reason == "missing":
+        return _("There is no media file called “%(file)s”.", file=file)
+    return _(
+        "“%(file)s” is not a picture or video the screens can show. Accepted: JPEG, PNG, "
+        "WebP and GIF pictures, MP4 and WebM videos.",
+        file=file,
+    )
+
+
+@bp.get("/media")
+@login_required
+def index() -> ResponseReturnValue:
+    """Every file with its thumbnail, size, date and the playlists using it."""
+    current = limits(current_app.config)
+    files = media.library(_playlists())
+    zone = _timezone()
+    return render_template(
+        "console/media.html",
+        files=files,
+        sizes={f.name: _size(f.size) for f in files},
+        dates={
+            f.name: format_datetime(datetime.fromtimestamp(f.modified, zone), "short", rebase=False)
+            for f in files
+        },
+        image_mb=_megabytes(current.image),
+        video_mb=_megabytes(current.video),
+        max_bytes=max(current.image, current.video),
+    )
+
+
+@bp.post("/media")
+@role_required("editor")
+def upload() -> ResponseReturnValue:
+    """Store each chosen file (checked from its content) and make its thumbnail."""
+    uploads = [f for f in request.files.getlist("file") if f.filename]
+    if not uploads:
+        flash(_("Choose a picture or video to upload first."), "error")
+    media_dir = _playlists() / MEDIA_DIR
+    for upload in uploads:
+        original = upload.filename or ""
+        try:
+            name = media.store(upload.stream, original, media_dir, limits(current_app.config))
+        except MediaError as error:
+            flash(explain(error, original), "error")
+            continue
+        path = media_dir / name
+        _thumbnail(name, path)
+        size = path.stat().st_size
+        record("media.upload", name, f"{original} ({size} bytes)")
+        if name == original:
+            flash(_("“%(name)s” was uploaded.", name=name), "success")
+        else:
+            flash(_("“%(file)s” was uploaded as “%(name)s”.", file=original, name=name), "success")
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/media/delete")
+@role_required("editor")
+def delete() -> ResponseReturnValue:
+    """Delete one file that no playlist uses; otherwise say which playlists use it."""
+    name = request.form.get("name", "")
+    try:
+        thumbnail = _thumbnail_path(name, media.resolve(_playlists() / MEDIA_DIR, name))
+        media.delete(_playlists(), name)
+    except MediaError as error:
+        flash(explain(error, name), "error")
+        return redirect(url_for(".index"), 303)
+    thumbnail.unlink(missing_ok=True)
+    record("media.delete", name)
+    flash(_("“%(name)s” was deleted.", name=name), "success")
+    return redirect(url_for(".index"), 303)
+
+
+def _thumbnail_path(name: str, path: Path) -> Path:
+    """Where the thumbnail of this version of the file is kept: beside the signage database,
+    under a name that changes when the file does."""
+    # Imported here: the console package imports this module while it is being set up.
+    from . import database_path
+
+    info = path.stat()
+    key = hashlib.sha256(f"{name}\0{info.st_size}\0{info.st_mtime_ns}".encode()).hexdigest()
+    return database_path(current_app).parent / THUMBNAILS / f"{key[:32]}.jpg"
+
+
+def _thumbnail(name: str, path: Path) -> Path | None:
+    target = _thumbnail_path(name, path)
+    if target.is_file():
+        return target
+    kind = media.kind_of(name)
+    if kind is None or not media.thumbnail(path, kind, target, media.find_ffmpeg()):
+        return None
+    return target
+
+
+@bp.get("/media/thumbnail/<path:name>")
+@login_required
+def thumbnail(name: str) -> ResponseReturnValue:
+    """A small JPEG of the file, made once; a generic icon when none can be made."""
+    try:
+        path = media.resolve(_playlists() / MEDIA_DIR, name)
+    except MediaError:
+        return redirect(url_for("static", filename="console/media-missing.svg"), 303)
+    made = _thumbnail(name, path)
+    if made is None:
+        icon = "media-video.svg" if media.kind_of(name) == "video" else "media-image.svg"
+        return redirect(url_for("static", filename=f"console/{icon}"), 303)
+    response = Response(made.read_bytes(), mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+    """A body over the largest upload: a page saying the limits, never a bare 413."""
+    current = limits(current_app.config)
+    return (
+        render_template(
+            "console/error.html",
+            title=_("The file is too large"),
+            text=_(
+                "Pictures may be up to %(image)s MB and videos up to %(video)s MB. Make the file "
+                "smaller and upload it again.",
+                image=_megabytes(current.image),
+                video=_megabytes(current.video),
+            ),
+            status=413,
+        ),
+        413,
+    )
