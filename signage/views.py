@@ -103,11 +103,21 @@ def service_worker() -> Response:
 
 @bp.get("/media/<path:name>")
 def media(name: str) -> Response:
-    """Images and videos of the catalog, served from `media/` in the playlist directory."""
+    """Images and videos of the catalog, served from `media/` in the playlist directory.
+
+    Files are served with a sandboxing Content-Security-Policy: the console shares this origin,
+    and a file put into `media/` by hand (an SVG, an HTML page) must not run script in it
+    when opened directly. Images and videos shown by the player are unaffected."""
     directory = Path(current_app.config["PLAYLISTS_DIR"], MEDIA_DIR)
     if not directory.is_dir():
         abort(404, description=f"no media directory {directory}")
-    return send_from_directory(directory.resolve(), name, max_age=300)
+    response = send_from_directory(directory.resolve(), name, max_age=300)
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; "
+        "img-src 'self' data:; media-src 'self'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/qr.svg")

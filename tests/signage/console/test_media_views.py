@@ -217,3 +217,20 @@ def test_generic_icon_when_no_thumbnail_can_be_made(
     assert response.headers["Location"].endswith(f"/static/console/{icon}")
     with client.get(response.headers["Location"]) as static:
         assert static.status_code == 200 and static.mimetype == "image/svg+xml"
+
+
+def test_a_file_put_into_media_by_hand_cannot_run_script_on_the_console_origin(
+    client: FlaskClient, playlists: Path
+) -> None:
+    media = playlists / "media"
+    media.mkdir(exist_ok=True)
+    (media / "drawing.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    )
+    answer = client.get("/media/drawing.svg")
+    answer.close()
+    assert answer.status_code == 200
+    policy = answer.headers["Content-Security-Policy"]
+    assert policy.startswith("sandbox;") and "script-src" not in policy
+    assert "default-src 'none'" in policy
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
