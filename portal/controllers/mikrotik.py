@@ -27,7 +27,7 @@ from . import params
 from .base import FAILED, BadParameter, Grant, Redirect, Visit
 
 _OCTAL = re.compile(r"\\([0-7]{3})")
-_CHAP = re.compile(r"^(?:\\[0-7]{3}|[\x20-\x7e]){1,64}$")
+_CHAP = re.compile(r"^(?:\\[0-7]{3}){1,64}$")
 
 
 def chap_bytes(value: str) -> bytes:
