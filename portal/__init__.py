@@ -169,6 +169,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bo
 
     app.register_blueprint(views.bp)
     app.register_blueprint(venue_views.bp)
+    app.register_blueprint(venue_views.guest_bp)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int]:

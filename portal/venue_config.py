@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-CONTROLLERS = ("meraki", "mikrotik", "coova", "opennds")
+CONTROLLERS = ("meraki", "mikrotik", "coova", "opennds", "unifi", "omada")
 SECRET_NAMES = ("password", "uamsecret", "faskey")
 ENV_PREFIX = "PORTAL_VENUE_"
 VENUE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
@@ -53,8 +53,43 @@ KIND_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "uamsecret_file",
         ),
         "opennds": ("fas_level", "grant_hosts", "check_grant_host", "faskey_file"),
+        "unifi": (
+            "url",
+            "site",
+            "username",
+            "unifi_os",
+            "verify_tls",
+            "up_kbps",
+            "down_kbps",
+            "bytes_mb",
+            "timeout",
+            "password_file",
+        ),
+        "omada": (
+            "url",
+            "controller_id",
+            "username",
+            "verify_tls",
+            "time_unit",
+            "timeout",
+            "password_file",
+        ),
     }
 )
+# Settings passed as they are to a controller API client (UniFi, Omada), which checks them.
+API_OPTIONS = (
+    "url",
+    "site",
+    "unifi_os",
+    "verify_tls",
+    "up_kbps",
+    "down_kbps",
+    "bytes_mb",
+    "timeout",
+    "controller_id",
+    "time_unit",
+)
+_REQUIRED = {"unifi": ("url", "username", "unifi_os"), "omada": ("url", "username")}
 # Every key a venue entry can have, for the README check.
 VENUE_KEYS = tuple(dict.fromkeys([*COMMON_KEYS, *(k for keys in KIND_KEYS.values() for k in keys)]))
 # Meraki's grant URL is always on this domain (``https://n<NN>.network-auth.com/splash/grant``).
@@ -106,6 +141,7 @@ class VenueConfig:
     check_grant_host: bool = False
     username: str = ""
     fas_level: int = 0
+    options: Mapping[str, Any] = field(default_factory=dict)
     secrets: Mapping[str, Secret] = field(default_factory=dict, repr=False)
 
     def secret(self, name: str) -> str | None:
@@ -258,6 +294,12 @@ def _check_required(
         if "username" not in present:
             raise reader.error(node, f"{where}.username", "name the RADIUS user for visitors")
         need_secret("password", "the RADIUS user needs its password")
+    for name in _REQUIRED.get(venue.controller, ()):
+        if name not in present:
+            raise reader.error(node, f"{where}.{name}", "missing (see README)")
+    if venue.controller in _REQUIRED:
+        need_secret("password", f"the {venue.controller} account needs its password")
+        _check_api_settings(reader, node, venue)
     if venue.controller == "opennds":
         if "fas_level" not in present:
             raise reader.error(node, f"{where}.fas_level", "set 1 (hashed) or 3 (encrypted)")
@@ -269,6 +311,48 @@ def _check_required(
             f"environment: {prefix}{extra[0].upper()}: "
             f"a {venue.controller} venue has no such secret"
         )
+
+
+def api_settings(venue: VenueConfig) -> Any:
+    """The UniFi or Omada client settings of ``venue``; ValueError names what is wrong."""
+    if venue.controller == "unifi":
+        from .controllers.unifi import UnifiSettings
+
+        return UnifiSettings(
+            username=venue.username, password=venue.secret("password") or "", **venue.options
+        )
+    from .controllers.omada import OmadaSettings
+
+    return OmadaSettings(
+        username=venue.username, password=venue.secret("password") or "", **venue.options
+    )
+
+
+def _check_api_settings(reader: _Reader, node: yaml.Node, venue: VenueConfig) -> None:
+    try:
+        api_settings(venue)
+    except ValueError as exc:  # the clients' messages never contain the password
+        raise reader.error(node, f"venues.{venue.id}", str(exc)) from None
+
+
+def _option(reader: _Reader, node: yaml.Node, key: str, name: str) -> Any:
+    """One UniFi / Omada client setting, converted to the type its client expects."""
+    if name == "unifi_os":
+        return reader.flag(node, key)
+    if name in ("up_kbps", "down_kbps", "bytes_mb"):
+        return reader.whole(node, key, 1, 10**9)
+    if name == "timeout":
+        value = reader.scalar(node, key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise reader.error(node, key, f"expected seconds, got {value!r}")
+        return float(value)
+    if name == "verify_tls":
+        value = reader.scalar(node, key)
+        return value if isinstance(value, bool) else reader.text(node, key)
+    if name == "controller_id":
+        value = reader.scalar(node, key)
+        return "" if value in (None, "") else reader.text(node, key)
+    return reader.text(node, key)
 
 
 def _venue(
@@ -298,6 +382,7 @@ def _venue(
         )
     allowed = (*COMMON_KEYS, *KIND_KEYS[controller])
     values: dict[str, Any] = {}
+    options: dict[str, Any] = {}
     files: dict[str, tuple[yaml.Node, str]] = {}
     for name, (key_node, value_node) in raw.items():
         key = f"{where}.{name}"
@@ -347,6 +432,8 @@ def _venue(
             )
         elif name.endswith("_file"):
             files[name.removesuffix("_file")] = (value_node, reader.text(value_node, key))
+        elif name in API_OPTIONS:
+            options[name] = _option(reader, value_node, key, name)
     if "name" not in values:
         raise reader.error(node, f"{where}.name", "missing: the name shown to visitors")
     values.setdefault("session_minutes", defaults.session_minutes)
@@ -362,7 +449,12 @@ def _venue(
             f"{values['default_language']!r} is not in the venue's languages",
         )
     secrets = _secrets(reader, venue_id, node, files, environ)
-    venue = VenueConfig(id=venue_id, secrets=MappingProxyType(secrets), **values)
+    venue = VenueConfig(
+        id=venue_id,
+        options=MappingProxyType(options),
+        secrets=MappingProxyType(secrets),
+        **values,
+    )
     _check_required(reader, node, venue, set(raw))
     return venue
 

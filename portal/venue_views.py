@@ -219,3 +219,21 @@ def captive_api() -> Response:
     response = Response(body, content_type="application/captive+json")
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+guest_bp = Blueprint("unifi_guest", __name__)
+
+
+@guest_bp.get("/guest/s/<site>/")
+def unifi_guest(site: str) -> Any:
+    """UniFi sends guests to ``/guest/s/<site>/`` on the portal's address: forward them (302,
+    query kept) to the UniFi venue with that site."""
+    found = [
+        venue
+        for venue in desk().venues.values()
+        if venue.controller.kind == "unifi" and venue.config.options.get("site", "default") == site
+    ]
+    if len(found) != 1:
+        return views.render_error("not_found", 404)
+    query = request.query_string.decode("latin-1")
+    return redirect(f"/v/{found[0].id}/" + (f"?{query}" if query else ""), code=302)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..venue_config import VenueConfig
+from ..venue_config import VenueConfig, api_settings
 from .base import Controller
 
 
@@ -21,6 +21,16 @@ def create_controller(venue: VenueConfig, portal_url: str) -> Controller:
 
         splash = f"{portal_url}/v/{venue.id}"
         return CoovaController(venue, (f"{splash}/", splash))
+    if venue.controller == "unifi":
+        from .unifi import UnifiController
+        from .unifi_guest import UnifiGuest
+
+        return UnifiGuest(UnifiController(api_settings(venue)))
+    if venue.controller == "omada":
+        from .omada import OmadaController
+        from .omada_guest import OmadaGuest
+
+        return OmadaGuest(OmadaController(api_settings(venue)))
     from .opennds import OpenNDSController
 
     return OpenNDSController(venue)
