@@ -128,6 +128,10 @@ class Response:
     headers: tuple[tuple[str, str], ...] = ()
 
 
+#: Answer nothing and close the connection (what a controller does with a request it drops).
+DROP = Response(0)
+
+
 def json_response(status: int, payload: Any, *headers: tuple[str, str]) -> Response:
     body = json.dumps(payload, separators=(",", ":")).encode()
     return Response(status, body, (("Content-Type", "application/json;charset=UTF-8"), *headers))
@@ -325,10 +329,10 @@ class Standin(Generic[G]):
             self._requests.append(logged)
         if self.delay > 0:
             time.sleep(self.delay)
+        if self.down and self.down_mode == "close":
+            handler.close_connection = True
+            return
         if self.down:
-            if self.down_mode == "close":
-                handler.close_connection = True
-                return
             response = html_response(
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 "<html><body><h1>503 Service Unavailable</h1></body></html>",
@@ -340,12 +344,18 @@ class Standin(Generic[G]):
                 response = html_response(
                     HTTPStatus.INTERNAL_SERVER_ERROR, f"stand-in error: {error!r}"
                 )
-        handler.send_response(response.status)
-        names = {name.lower() for name, _ in response.headers}
-        for name, value in response.headers:
-            handler.send_header(name, value)
-        if "content-length" not in names:
-            handler.send_header("Content-Length", str(len(response.body)))
-        handler.end_headers()
-        if request.method != "HEAD":
-            handler.wfile.write(response.body)
+        if response.status == DROP.status:
+            handler.close_connection = True
+            return
+        try:
+            handler.send_response(response.status)
+            names = {name.lower() for name, _ in response.headers}
+            for name, value in response.headers:
+                handler.send_header(name, value)
+            if "content-length" not in names:
+                handler.send_header("Content-Length", str(len(response.body)))
+            handler.end_headers()
+            if request.method != "HEAD":
+                handler.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            handler.close_connection = True  # the client gave up waiting (a test's timeout)

@@ -12,8 +12,9 @@ Followed:
   ``\\357\\015\\330...``, 16 octets written as backslash + three octal digits);
   ``$(mac-esc)`` is the MAC percent-escaped for a URL; trial users log in as
   ``T-$(mac-esc)``;
-- the default ``errors.txt`` keys (``invalid-username``, ``chap-missing``,
-  ``wrong-mac-username``, ``uptime-limit``) with RouterOS's default English texts;
+- the default ``errors.txt`` (``invalid-username``, ``chap-missing``, ``wrong-mac-username``,
+  ``uptime-limit``): RouterOS's English texts, as in the unmodified copies of the file
+  published with customised hotspot page sets;
 - MikroTik's ``login.html`` (the default ``hexMD5('$(chap-id)' + password +
   '$(chap-challenge)')``) and the public external-portal ``login.html`` files that
   auto-submit these variables to a portal.
@@ -44,8 +45,8 @@ the browser to (a GET form): ``mac``, ``ip``, ``username``, ``link-login``,
 order; ``chap-id``/``chap-challenge`` are the octal-escaped text exactly as RouterOS
 substitutes it (empty when CHAP is off).
 
-Not verified without RouterOS: the exact default error wording (errors.txt is editable
-and versions differ), the status page for an empty ``dst`` (``/status`` here), a repeated
+Not verified without RouterOS: the error wording of other versions (errors.txt is
+editable), the status page for an empty ``dst`` (``/status`` here), a repeated
 login by an already logged-in visitor (here: redirect to ``dst``, no second grant), the
 trial-reset rules (``trial-uptime-reset``, 1 day by default in RouterOS, is not modelled:
 call :meth:`reset_trials`), and that RouterOS answers an unknown path with 404.

@@ -6,7 +6,8 @@ Two flavours, chosen by ``unifi_os``:
   ``{"username", "password"}`` sets the ``unifises`` session cookie and a ``csrf_token``
   cookie; the API lives under ``/api/s/<site>/...``;
 - UniFi OS console (UDM, UDR, UCG, Cloud Key gen 2 with UniFi OS): ``POST /api/auth/login``
-  sets the ``TOKEN`` cookie and answers the ``X-CSRF-Token`` header, which every write
+  sets the ``TOKEN`` cookie (a JWT whose payload carries ``csrfToken``, which some clients
+  read instead of the header) and answers the ``X-CSRF-Token`` header, which every write
   (POST/PUT/DELETE) must send back; the Network application's API lives under
   ``/proxy/network/api/s/<site>/...``.
 
@@ -57,6 +58,9 @@ without ``Secure`` because the stand-in speaks plain HTTP.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -238,8 +242,8 @@ class UnifiStandin(Standin[UnifiGrant]):
                     },
                 )
             return _error(HTTPStatus.BAD_REQUEST, "api.err.Invalid")
-        session = secrets.token_urlsafe(24)
         csrf = secrets.token_urlsafe(16)
+        session = _jwt({"userId": "stand-in", "csrfToken": csrf, "iat": int(time.time())})
         with self._lock:
             self._sessions[session] = csrf
             self.logins += 1
@@ -329,6 +333,21 @@ class UnifiStandin(Standin[UnifiGrant]):
                 }
             )
         return _ok([guest])
+
+
+def _jwt(claims: dict[str, Any]) -> str:
+    """A UniFi OS style ``TOKEN``: header.payload.signature, base64url without padding."""
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+    head = part(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = part(json.dumps(claims).encode())
+    signature = hmac.new(_JWT_KEY, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{part(signature)}"
+
+
+_JWT_KEY = secrets.token_bytes(32)
 
 
 def _command(request: Request) -> dict[str, Any] | None:
