@@ -61,10 +61,13 @@ class CoovaController:
         if not self._uamsecret:
             return
         md = params.text(params.required(query, "md"), "md", 32, _MD)
-        cut = raw_query.rfind("&md=")
-        if cut < 0 or raw_query[cut + 4 :] != md:
-            raise BadParameter("md", "must be the last parameter")
-        before = raw_query[:cut]
+        before, found, after = raw_query.rpartition("&md=")
+        sent, _, portal_own = after.partition("&")
+        # Only the portal's own language choice may follow the checksum (its switcher adds it).
+        if not found or sent != md or any(
+            not pair.startswith("lang=") for pair in portal_own.split("&") if pair
+        ):
+            raise BadParameter("md", "must be the last of CoovaChilli's parameters")
         for base in self.splash_urls:
             expected = checksum(f"{base}?{before}", self._uamsecret)
             if hmac.compare_digest(expected, md.upper()):
