@@ -95,6 +95,9 @@ class OpenNDSController:
         self._faskey = venue.secret("faskey") or ""
 
     def _fields(self, query: Mapping[str, str]) -> dict[str, str]:
+        # openNDS does not percent-encode its base64: a "+" arrives decoded as a space.
+        if query.get("fas"):
+            query = {**query, "fas": query["fas"].replace(" ", "+")}
         if self.level == 3:
             fas = params.text(params.required(query, "fas"), "fas", MAX_FAS)
             iv = params.text(params.required(query, "iv"), "iv", 16, _IV)
