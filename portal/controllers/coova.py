@@ -64,8 +64,10 @@ class CoovaController:
         before, found, after = raw_query.rpartition("&md=")
         sent, _, portal_own = after.partition("&")
         # Only the portal's own language choice may follow the checksum (its switcher adds it).
-        if not found or sent != md or any(
-            not pair.startswith("lang=") for pair in portal_own.split("&") if pair
+        if (
+            not found
+            or sent != md
+            or any(not pair.startswith("lang=") for pair in portal_own.split("&") if pair)
         ):
             raise BadParameter("md", "must be the last of CoovaChilli's parameters")
         for base in self.splash_urls:

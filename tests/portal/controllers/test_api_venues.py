@@ -1,4 +1,4 @@
-"""A UniFi venue end to end: the guest redirect, splash, accept, authorize-guest, online."""
+"""UniFi and Omada venues end to end: the redirect, splash, accept, the API grant, online."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask import Flask
 
 from portal.access import Access
 
-from ..standins import UnifiStandin
+from ..standins import OmadaStandin, UnifiStandin
 from .conftest import PORTAL, LogCapture, Phone, venue_app
 
 MAC = "3c:22:fb:12:34:56"
@@ -97,3 +97,65 @@ def test_an_unknown_site_is_not_found(
     app = _app(tmp_path, unifi, monkeypatch)
     page = Phone(app.test_client()).open(unifi.redirect_url(PORTAL, MAC, site="lobby"))
     assert page.status == 404
+
+
+@pytest.mark.parametrize("time_unit", ["microseconds", "seconds"])
+def test_omada_full_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, time_unit: str) -> None:
+    monkeypatch.setenv("PORTAL_VENUE_PORT_PASSWORD", PASSWORD)
+    unit = "us" if time_unit == "microseconds" else "s"
+    with OmadaStandin(operator="portal", password=PASSWORD, time_unit=unit) as omada:
+        settings = {
+            "name": "Cảng hành khách Quy Nhơn",
+            "controller": "omada",
+            "url": omada.url,
+            "username": "portal",
+            "time_unit": time_unit,
+            "timeout": 2,
+            "session_minutes": 30,
+        }
+        app = venue_app(tmp_path, {"port": settings})
+        splash_url = f"{PORTAL}/v/port/"
+        for _ in range(2):
+            phone = Phone(app.test_client())
+            splash = phone.open(omada.redirect_url(splash_url, MAC))
+            assert splash.status == 200 and "Cảng hành khách Quy Nhơn" in splash.text
+            online = phone.accept(splash)
+            assert online.status == 200 and online.url.startswith(f"{splash_url}online?t=")
+            grant = omada.grants[-1]
+            assert (grant.client_mac.lower().replace("-", ":"), grant.seconds) == (MAC, 30 * 60)
+            assert (grant.ap_mac, grant.radio_id, grant.site) == (
+                "50:d4:f7:5b:87:78",
+                1,
+                "Default",
+            )
+        assert len(omada.grants) == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"radioId": "7"}, "radioId"),
+        ({"clientMac": "nope"}, "clientMac"),
+        ({"ssidName": "x" * 40}, "ssidName"),
+        ({"site": ""}, "site"),
+    ],
+)
+def test_omada_bad_parameters(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: dict[str, str],
+    problem: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    monkeypatch.setenv("PORTAL_VENUE_PORT_PASSWORD", PASSWORD)
+    with OmadaStandin(operator="portal", password=PASSWORD) as omada:
+        settings = {"name": "P", "controller": "omada", "url": omada.url, "username": "portal"}
+        app = venue_app(tmp_path, {"port": settings})
+        url = omada.redirect_url(f"{PORTAL}/v/port/", MAC)
+        query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+        query.update(change)
+        page = Phone(app.test_client()).open(f"{PORTAL}/v/port/?{urlencode(query)}")
+        assert page.status == 400 and problem in caplog.text
+        assert omada.grants == []
