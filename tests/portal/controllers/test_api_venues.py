@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from flask import Flask
@@ -102,7 +103,7 @@ def test_an_unknown_site_is_not_found(
 @pytest.mark.parametrize("time_unit", ["microseconds", "seconds"])
 def test_omada_full_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, time_unit: str) -> None:
     monkeypatch.setenv("PORTAL_VENUE_PORT_PASSWORD", PASSWORD)
-    unit = "us" if time_unit == "microseconds" else "s"
+    unit: Literal["us", "s"] = "us" if time_unit == "microseconds" else "s"
     with OmadaStandin(operator="portal", password=PASSWORD, time_unit=unit) as omada:
         settings = {
             "name": "Cảng hành khách Quy Nhơn",
