@@ -478,6 +478,13 @@ def read_venues(
         node = yaml.MappingNode("tag:yaml.org,2002:map", [])
     if not isinstance(node, yaml.MappingNode):
         raise reader.error(node, "venues", "expected one entry per venue id")
+    ids = [str(key_node.value) for key_node, _ in node.value]
+    prefixes = [f"{ENV_PREFIX}{venue_id.upper().replace('-', '_')}_" for venue_id in ids]
+    for name in environ:
+        if name.startswith(ENV_PREFIX) and not any(
+            name.startswith(p) and name.removeprefix(p).lower() in SECRET_NAMES for p in prefixes
+        ):
+            raise VenueError(f"environment: {name}: no configured venue has this secret")
     venues: list[VenueConfig] = []
     for key_node, value_node in node.value:
         venue_id = str(key_node.value)
@@ -490,15 +497,4 @@ def read_venues(
         if any(v.id == venue_id for v in venues):
             raise reader.error(key_node, f"venues.{venue_id}", "given twice")
         venues.append(_venue(reader, venue_id, value_node, defaults, environ))
-    prefixes = {v.env_prefix: v for v in venues}
-    for name in environ:
-        if name.startswith(ENV_PREFIX) and not any(
-            name.startswith(p) and name.removeprefix(p).lower() in SECRET_NAMES for p in prefixes
-        ):
-            raise VenueError(f"environment: {name}: no configured venue has this secret")
     return tuple(venues)
-
-
-def secret_values(venues: tuple[VenueConfig, ...]) -> tuple[str, ...]:
-    """Every configured secret's value, so logs and pages can be checked never to contain one."""
-    return tuple(s.reveal() for v in venues for s in v.secrets.values())
