@@ -15,6 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal import create_app
+from portal.access import Access
+from portal.store import Session
 
 from ..conftest import PORTAL_HOST, make_config
 
@@ -24,6 +26,12 @@ PORTAL = f"http://{PORTAL_HOST}"
 def venue_app(tmp_path: Path, venues: dict[str, Any], **overrides: Any) -> Flask:
     """A portal serving ``venues`` (secrets from the environment the test set)."""
     return create_app(make_config(tmp_path, venues=venues, **overrides))
+
+
+def session_of(app: Flask, mac: str) -> Session | None:
+    """The portal's recorded session of the device ``mac``, if any."""
+    service: Access = app.extensions["bluezone.access"]
+    return service.store.session(f"mac:{mac}")
 
 
 @dataclass

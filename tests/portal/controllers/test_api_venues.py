@@ -10,10 +10,8 @@ from typing import Literal
 import pytest
 from flask import Flask
 
-from portal.access import Access
-
 from ..standins import OmadaStandin, UnifiStandin
-from .conftest import PORTAL, LogCapture, Phone, venue_app
+from .conftest import PORTAL, LogCapture, Phone, session_of, venue_app
 
 MAC = "3c:22:fb:12:34:56"
 PASSWORD = "unifi-portal-pass-2026"
@@ -54,8 +52,7 @@ def test_full_flow_authorizes_the_guest(
     grant = unifi.authorized(MAC)
     assert grant is not None
     assert (grant.minutes, grant.down, grant.ap_mac) == (45, 2000, "80:2a:a8:00:00:01")
-    service: Access = app.extensions["bluezone.access"]
-    session = service.store.session(f"mac:{MAC}")
+    session = session_of(app, MAC)
     assert session is not None and session.venue == "station"
     assert not any(PASSWORD in line for line in logs.lines)
 
@@ -88,8 +85,7 @@ def test_controller_down_or_slow_gives_try_again_within_seconds(
     page = phone.accept(splash)
     assert time.monotonic() - started < 4
     assert page.status == 503 and "Wi-Fi 系统没有响应" in page.text
-    service: Access = app.extensions["bluezone.access"]
-    assert service.store.session(f"mac:{MAC}") is None
+    assert session_of(app, MAC) is None
 
 
 def test_an_unknown_site_is_not_found(

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from portal.access import Access
 from portal.controllers.coova import chap_response, checksum
 
 from ..standins import ChilliStandin
 from ..standins import chilli as chilli_docs
-from .conftest import PORTAL, LogCapture, Phone, venue_app
+from .conftest import PORTAL, LogCapture, Phone, session_of, venue_app
 
 MAC = "3c:22:fb:12:34:56"
 SPLASH = f"{PORTAL}/v/lobby/"
@@ -46,11 +45,6 @@ def chilli() -> Iterator[ChilliStandin]:
         yield standin
 
 
-def _session(app: Flask) -> object:
-    service: Access = app.extensions["bluezone.access"]
-    return service.store.session(f"mac:{MAC}")
-
-
 @pytest.mark.parametrize("uamsecret", [UAMSECRET, ""], ids=["with-uamsecret", "without"])
 def test_full_flow_logs_in_at_chilli(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, uamsecret: str
@@ -69,7 +63,7 @@ def test_full_flow_logs_in_at_chilli(
         (grant,) = chilli.grants
         assert (grant.username, grant.mac, grant.method) == ("guest", MAC, "chap")
         assert any("res=success" in url for url in phone.visited)
-        assert _session(app) is not None
+        assert session_of(app, MAC) is not None
     secrets = (PASSWORD, UAMSECRET)
     assert not any(s in line for line in logs.lines for s in secrets)
     assert not any(s in url for url in phone.visited for s in secrets)
@@ -85,7 +79,7 @@ def test_a_wrong_password_comes_back_failed_and_grants_nothing(
         assert any("res=failed" in url for url in phone.visited)
         # lang=en was not in chilli's URL: the page is in the default language.
         assert page.status == 503 and "Hệ thống Wi-Fi chưa cho bạn kết nối" in page.text
-        assert chilli.grants == [] and _session(app) is None
+        assert chilli.grants == [] and session_of(app, MAC) is None
 
 
 @pytest.mark.parametrize(

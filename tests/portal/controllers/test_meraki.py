@@ -14,7 +14,7 @@ from flask import Flask
 from portal.access import Access
 
 from ..standins import MerakiStandin
-from .conftest import PORTAL, Phone, venue_app
+from .conftest import PORTAL, Phone, session_of, venue_app
 
 MAC = "3c:22:fb:12:34:56"
 SPLASH = f"{PORTAL}/v/airport/"
@@ -37,11 +37,6 @@ def _app(tmp_path: Path, **venue: object) -> Flask:
     return venue_app(tmp_path, {"airport": settings})
 
 
-def _session(app: Flask, mac: str) -> object:
-    service: Access = app.extensions["bluezone.access"]
-    return service.store.session(f"mac:{mac}")
-
-
 def test_full_flow_grants_at_meraki_and_lands_online(tmp_path: Path, meraki: MerakiStandin) -> None:
     app = _app(tmp_path)
     phone = Phone(app.test_client())
@@ -56,12 +51,16 @@ def test_full_flow_grants_at_meraki_and_lands_online(tmp_path: Path, meraki: Mer
     (grant,) = meraki.grants
     assert (grant.client_mac, grant.client_ip, grant.duration) == (MAC, "10.0.5.20", 90 * 60)
     assert grant.continue_url.startswith(f"{SPLASH}online?t=")
-    session = _session(app, MAC)
-    assert session is not None and session.venue == "airport"  # type: ignore[attr-defined]
-    assert session.expires_at - session.granted_at == 90 * 60  # type: ignore[attr-defined]
+    session = session_of(app, MAC)
+    assert session is not None and session.venue == "airport"
+    assert session.expires_at - session.granted_at == 90 * 60
+    service: Access = app.extensions["bluezone.access"]
+    counted = {(key.kind, key.venue, key.os) for key, _ in service.store.event_counts()}
+    assert {("view", "airport", "ios"), ("accept", "airport", "ios")} <= counted
     ticket = parse_qs(urlsplit(grant.continue_url).query)["t"][0]
     api = phone._portal("GET", f"{SPLASH}api/captive-portal?t={ticket}")
     answer = json.loads(api.text)
+    assert api.headers["Content-Type"] == "application/captive+json"
     assert answer["captive"] is False
     assert 90 * 60 - 5 <= answer["seconds-remaining"] <= 90 * 60
     assert answer["user-portal-url"] == SPLASH
@@ -104,7 +103,7 @@ def test_tampered_or_missing_fields_grant_nothing(
     page = phone.open(f"{SPLASH}accept", "POST", fields)
     assert page.status == status
     assert text.casefold() in page.text.casefold()
-    assert meraki.grants == [] and _session(app, MAC) is None
+    assert meraki.grants == [] and session_of(app, MAC) is None
 
 
 def test_another_device_cannot_use_the_page(tmp_path: Path, meraki: MerakiStandin) -> None:
@@ -115,7 +114,7 @@ def test_another_device_cannot_use_the_page(tmp_path: Path, meraki: MerakiStandi
     thief = Phone(app.test_client(), ip="10.20.0.99")
     page = thief.accept(splash)
     assert page.status == 403
-    assert meraki.grants == [] and _session(app, MAC) is None
+    assert meraki.grants == [] and session_of(app, MAC) is None
 
 
 @pytest.mark.parametrize(
@@ -225,7 +224,7 @@ def test_grant_host_check_gives_try_again_when_meraki_is_down(
     assert page.status == 503
     assert "The Wi-Fi system is not answering" in page.text
     assert 'name="visit"' in page.text  # the "Try again" form keeps the visit
-    assert _session(app, MAC) is None
+    assert session_of(app, MAC) is None
     meraki.down = False
     retry = phone.open(
         f"{SPLASH}accept",

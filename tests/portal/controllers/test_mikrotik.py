@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from portal.access import Access
 from portal.controllers.mikrotik import chap_bytes, chap_password
 
 from ..standins import MikrotikStandin
 from ..standins.mikrotik import chap_response, octal_escape
-from .conftest import PORTAL, LogCapture, Phone, venue_app
+from .conftest import PORTAL, LogCapture, Phone, session_of, venue_app
 
 MAC = "3c:22:fb:12:34:56"
 SPLASH = f"{PORTAL}/v/hotel/"
@@ -30,11 +29,6 @@ def _app(tmp_path: Path, **venue: object) -> Flask:
         **venue,
     }
     return venue_app(tmp_path, {"hotel": settings})
-
-
-def _session(app: Flask, mac: str) -> object:
-    service: Access = app.extensions["bluezone.access"]
-    return service.store.session(f"mac:{mac}")
 
 
 @pytest.fixture
@@ -55,7 +49,7 @@ def test_click_through_logs_in_the_trial_user(
     (grant,) = trial_router.grants
     assert (grant.username, grant.mac, grant.method) == (f"T-{MAC.upper()}", MAC, "trial")
     assert grant.dst.startswith(f"{SPLASH}online?t=")
-    assert _session(app, MAC) is not None
+    assert session_of(app, MAC) is not None
 
 
 def test_chap_login_with_a_configured_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,7 +83,7 @@ def test_a_wrong_password_is_not_a_grant_and_the_router_error_is_explained(
             + "&lang=en"
         )
         assert back.status == 503 and "The Wi-Fi system did not let you in" in back.text
-        assert _session(app, MAC) is None
+        assert session_of(app, MAC) is None
 
 
 @pytest.mark.parametrize(
@@ -159,4 +153,4 @@ def test_router_down_gives_try_again(tmp_path: Path, trial_router: MikrotikStand
     trial_router.down_mode = "close"
     page = phone.accept(splash)
     assert page.status == 503 and "Wi-Fi 시스템이 응답하지 않습니다" in page.text
-    assert trial_router.grants == [] and _session(app, MAC) is None
+    assert trial_router.grants == [] and session_of(app, MAC) is None

@@ -11,13 +11,12 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from portal.access import Access
 from portal.controllers import opennds
 
 from ...conftest import free_port
 from ..standins import OpenNDSStandin
 from ..standins import opennds as opennds_docs
-from .conftest import PORTAL, LogCapture, Phone, venue_app
+from .conftest import PORTAL, LogCapture, Phone, session_of, venue_app
 
 MAC = "3c:22:fb:12:34:56"
 SPLASH = f"{PORTAL}/v/cafe/"
@@ -37,11 +36,6 @@ def _app(
     if level == 1:
         settings["grant_hosts"] = ["127.0.0.1"]
     return venue_app(tmp_path, {"cafe": settings})
-
-
-def _session(app: Flask) -> object:
-    service: Access = app.extensions["bluezone.access"]
-    return service.store.session(f"mac:{MAC}")
 
 
 @pytest.fixture
@@ -73,7 +67,7 @@ def test_level_1_grants_through_authdir(tmp_path: Path, monkeypatch: pytest.Monk
         assert online.status == 200 and online.url.startswith(f"{SPLASH}online?t=")
         (grant,) = gateway.grants
         assert (grant.mac, grant.via) == (MAC, "authdir")
-        assert _session(app) is not None
+        assert session_of(app, MAC) is not None
     assert not any(FASKEY in line for line in logs.lines)
     assert not any(FASKEY in url for url in phone.visited)
 
@@ -105,7 +99,7 @@ def test_level_3_grants_through_authmon(served: tuple[Flask, str]) -> None:
             time.sleep(0.2)
             page = phone.open(page.url)
         assert "Bạn đã kết nối Internet" in page.text
-        assert _session(app) is not None
+        assert session_of(app, MAC) is not None
         answers = [answer for action, _, answer in gateway.authmon_log if action == "view"]
         assert any(answer.startswith("* ") for answer in answers)
 
@@ -122,7 +116,7 @@ def test_level_3_not_collected_in_time_asks_to_try_again(
         monkeypatch.setattr("time.time", lambda: later)
         page = phone.open(waiting.url)
         assert page.status == 503 and "Hệ thống Wi-Fi đang không phản hồi" in page.text
-        assert _session(app) is None
+        assert session_of(app, MAC) is None
 
 
 @pytest.mark.parametrize(
