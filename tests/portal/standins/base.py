@@ -6,8 +6,9 @@ A stand-in is a context manager::
         ...  # unifi.url, unifi.grants, unifi.requests, unifi.down, unifi.delay
 
 On entry it listens on 127.0.0.1 on a port the kernel picks (so two stand-ins never race
-for a port), serving from a daemon thread; on exit it stops accepting, waits for the
-requests in flight and closes the socket.
+for a port), serving from a daemon thread, one request per connection; on exit it stops
+accepting and closes the socket (a request still sleeping through ``delay`` is abandoned:
+its daemon thread ends with the process).
 
 Knobs every stand-in has:
 
@@ -74,7 +75,7 @@ def add_query(url: str, pairs: list[tuple[str, str]], safe: Mapping[str, str] | 
     """``url`` with ``pairs`` appended to its query, each value percent-encoded.
 
     ``safe`` names, per parameter, characters left as they are (controllers differ: Meraki
-    leaves the colons of a MAC alone, UniFi the colon after ``http``).
+    and UniFi leave the colons of a MAC alone).
     """
     safe = safe or {}
     query = "&".join(

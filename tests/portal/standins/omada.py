@@ -31,6 +31,9 @@ Errors (none are documented in the FAQ; where they come from):
 
 - ``-1`` "General error." for a malformed or incomplete auth body: reported by a user of
   4.1.5 in mbentley/docker-omada-controller#63;
+- ``-41501`` "Failed to authenticate." when the client is not one the controller sent to
+  the portal (not pending): reported on 6.2 in the TP-Link community ("External Portal API
+  returning -41501 on client authorization");
 - ``-1600`` "Unsupported request path." for a path the controller does not serve (wrong
   ``omadacId``): reported in ghaberek/omada-api#13;
 - ``-30109`` for a wrong operator name or password: the code the tplink-omada-client
@@ -40,7 +43,8 @@ Errors (none are documented in the FAQ; where they come from):
   notes the controller answers instead of JSON ("Omada requests return success and a login
   page"); ``expired_answer="json"`` answers ``{"errorCode": -1200, ...}`` instead.
 
-Not verified without an Omada controller: every error code and message above, whether
+Not verified without an Omada controller: every error code and message above (and which
+of them a given version answers for a given mistake), whether
 the controller checks ``site``, ``radioId`` and ``ssidName`` against its configuration
 (here: ``sites`` only; ``radioId`` 0, 1 or 2), the MAC format of the redirect (``AA-BB-..``
 upper case, hyphens, as seen in public examples; both forms accepted in the auth call), the
@@ -74,6 +78,7 @@ PER_SECOND: dict[str, int] = {"us": 1_000_000, "ms": 1_000, "s": 1}
 GENERAL_ERROR = {"errorCode": -1, "msg": "General error."}
 UNSUPPORTED_PATH = {"errorCode": -1600, "msg": "Unsupported request path."}
 LOGIN_FAILED = {"errorCode": -30109, "msg": "The username or password is incorrect."}
+NOT_PENDING = {"errorCode": -41501, "msg": "Failed to authenticate."}
 CSRF_INVALID = {"errorCode": -44108, "msg": "The CSRF token is invalid."}
 SESSION_TIMED_OUT = {"errorCode": -1200, "msg": "Session timed out. Please log in again."}
 LOGIN_PAGE = "<!DOCTYPE html><html><head><title>Omada Controller</title></head><body></body></html>"
@@ -289,6 +294,8 @@ class OmadaStandin(Standin[OmadaGrant]):
         grant = self._grant(payload) if isinstance(payload, dict) else None
         if grant is None:
             return json_response(HTTPStatus.OK, GENERAL_ERROR)
+        if grant.client_mac not in {visitor.mac for visitor in self.visitors()}:
+            return json_response(HTTPStatus.OK, NOT_PENDING)
         self.record_grant(grant)
         return json_response(HTTPStatus.OK, {"errorCode": 0})
 

@@ -256,10 +256,11 @@ def test_unifi_accepts_the_form_encoded_json_of_older_clients() -> None:
         (False, 400, {"meta": {"rc": "error", "msg": "api.err.Invalid"}, "data": []}),
         (
             True,
-            401,
+            403,
             {
                 "code": "AUTHENTICATION_FAILED_INVALID_CREDENTIALS",
                 "message": "Invalid username or password",
+                "level": "debug",
             },
         ),
     ],
@@ -271,6 +272,18 @@ def test_unifi_wrong_credentials(unifi_os: bool, status: int, body: dict[str, An
             answer = call("POST", f"{unifi.url}{path}", json_body=wrong)
             assert (answer.status, answer.json()) == (status, body)
             assert answer.cookies() == {}
+
+
+def test_unifi_os_limits_failed_logins() -> None:
+    with UnifiStandin(username="api", password="pw", unifi_os=True, max_failed_logins=2) as unifi:
+        url = f"{unifi.url}/api/auth/login"
+        statuses = [
+            call("POST", url, json_body={"username": "api", "password": "x"}).status
+            for _ in range(3)
+        ]
+        assert statuses == [403, 403, 429]
+        limited = call("POST", url, json_body={"username": "api", "password": "pw"})
+        assert limited.json()["code"] == "AUTHENTICATION_FAILED_LIMIT_REACHED"
 
 
 LOGIN_REQUIRED = {"meta": {"rc": "error", "msg": "api.err.LoginRequired"}, "data": []}
@@ -506,7 +519,9 @@ def test_mikrotik_trial_for_another_mac_is_refused() -> None:
 
 
 def omada_login(omada: OmadaStandin) -> tuple[dict[str, str], dict[str, str]]:
-    """Operator login as FAQ 3231 shows it; the cookie and the Csrf-Token header."""
+    """The controller sends CLIENT to the portal, which logs in as FAQ 3231 shows; the
+    cookie and the Csrf-Token header."""
+    omada.redirect_url(PORTAL, CLIENT)
     answer = call("POST", f"{omada.api_url}/login", json_body={"name": "op", "password": "pw"})
     body = answer.json()
     assert (answer.status, body["errorCode"], body["msg"]) == (
@@ -612,6 +627,15 @@ def test_omada_bad_auth_body_is_a_general_error(change: dict[str, Any]) -> None:
         body = {key: value for key, value in {**EAP_AUTH, **change}.items() if value is not None}
         answer = omada_auth(omada, body, cookies, headers)
         assert answer.json() == {"errorCode": -1, "msg": "General error."}
+        assert omada.grants == []
+
+
+def test_omada_refuses_a_client_it_did_not_send() -> None:
+    with OmadaStandin(operator="op", password="pw") as omada:
+        cookies, headers = omada_login(omada)
+        stranger = {**EAP_AUTH, "clientMac": "02-00-00-00-00-09"}
+        answer = omada_auth(omada, stranger, cookies, headers)
+        assert answer.json() == {"errorCode": -41501, "msg": "Failed to authenticate."}
         assert omada.grants == []
 
 

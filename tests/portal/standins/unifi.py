@@ -37,8 +37,10 @@ Answers:
 case                                  status  body
 ====================================  ======  ==========================================
 classic login, wrong credentials      400     ``meta.msg``: ``api.err.Invalid``
-UniFi OS login, wrong credentials     401     ``{"code": "AUTHENTICATION_FAILED_INVALID_
-                                              CREDENTIALS", "message": ...}``
+UniFi OS login, wrong credentials     403     ``{"code": "AUTHENTICATION_FAILED_INVALID_
+                                              CREDENTIALS", "message": ..., "level": ...}``
+UniFi OS login, too many failures     429     ``{"code": "AUTHENTICATION_FAILED_LIMIT_
+                                              REACHED", "message": ...}``
 no / expired session                  401     ``meta.msg``: ``api.err.LoginRequired``
 UniFi OS write without X-CSRF-Token   403     ``meta.msg``: ``api.err.InvalidCsrfToken``
 unknown site                          400     ``meta.msg``: ``api.err.NoSiteContext``
@@ -46,13 +48,18 @@ bad MAC, minutes or limits            400     ``meta.msg``: ``api.err.InvalidPay
 unknown command                       400     ``meta.msg``: ``api.err.UnknownCommand``
 ====================================  ======  ==========================================
 
-Not verified without UniFi hardware (guessed, kept in one table above so a test can
-check against it): the UniFi OS bad-credential body, the CSRF refusal (status and
-message), ``NoSiteContext`` for an unknown site, ``InvalidPayload`` for a bad MAC or
-``minutes`` (the real controller may accept more forms), whether the classic controller
-enforces ``X-CSRF-Token`` (it does not here unless ``require_csrf=True``), the
-percent-encoding of ``url`` in the redirect (fully encoded here), and the exact fields of
-the guest object returned by ``authorize-guest`` (a plausible subset here). Cookies are set
+The UniFi OS login answers (403 ``AUTHENTICATION_FAILED_INVALID_CREDENTIALS``, 429
+``AUTHENTICATION_FAILED_LIMIT_REACHED``) are those reported by people who scripted
+Cloud Keys and UDMs (public notes and test fixtures of UniFi OS clients); some older
+reports say 401, so a client should treat both as "wrong credentials".
+
+Not verified without UniFi hardware (guessed, kept in the table above so a test can check
+against it): the number of failures before 429 (``max_failed_logins``); the CSRF refusal
+(status and message); ``NoSiteContext`` for an unknown site; ``InvalidPayload`` for a bad
+MAC or ``minutes`` (the real controller may accept more forms); whether the classic
+controller enforces ``X-CSRF-Token`` (not here unless ``require_csrf=True``); the
+percent-encoding of ``url`` in the redirect (fully encoded here); the exact fields of the
+guest object ``authorize-guest`` returns (a plausible subset here). Cookies are set
 without ``Secure`` because the stand-in speaks plain HTTP.
 """
 
@@ -113,7 +120,8 @@ class UnifiStandin(Standin[UnifiGrant]):
     ``username``/``password``: the only valid login. ``sites``: short site names that exist
     (the first is used by :meth:`redirect_url`). ``unifi_os``: UniFi OS console instead of
     a classic controller. ``require_csrf``: refuse writes without the matching
-    ``X-CSRF-Token`` header (default: only on UniFi OS).
+    ``X-CSRF-Token`` header (default: only on UniFi OS). ``max_failed_logins``: UniFi OS
+    answers 429 once this many logins have failed (``None``: never).
     """
 
     def __init__(
@@ -124,6 +132,7 @@ class UnifiStandin(Standin[UnifiGrant]):
         sites: tuple[str, ...] = ("default",),
         unifi_os: bool = False,
         require_csrf: bool | None = None,
+        max_failed_logins: int | None = None,
     ) -> None:
         super().__init__()
         self.username = username
@@ -134,6 +143,8 @@ class UnifiStandin(Standin[UnifiGrant]):
         self._sessions: dict[str, str] = {}  # session cookie value -> its CSRF token
         self._authorized: dict[tuple[str, str], UnifiGrant] = {}
         self.logins = 0
+        self.max_failed_logins = max_failed_logins
+        self.failed_logins = 0
 
     @property
     def cookie_name(self) -> str:
@@ -232,13 +243,29 @@ class UnifiStandin(Standin[UnifiGrant]):
             and payload.get("username") == self.username
             and payload.get("password") == self.password
         )
+        limited = (
+            self.unifi_os
+            and self.max_failed_logins is not None
+            and self.failed_logins >= self.max_failed_logins
+        )
+        if limited:
+            return json_response(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                {
+                    "code": "AUTHENTICATION_FAILED_LIMIT_REACHED",
+                    "message": "You've reached the login attempt limit",
+                },
+            )
         if not good:
+            with self._lock:
+                self.failed_logins += 1
             if self.unifi_os:
                 return json_response(
-                    HTTPStatus.UNAUTHORIZED,
+                    HTTPStatus.FORBIDDEN,
                     {
                         "code": "AUTHENTICATION_FAILED_INVALID_CREDENTIALS",
                         "message": "Invalid username or password",
+                        "level": "debug",
                     },
                 )
             return _error(HTTPStatus.BAD_REQUEST, "api.err.Invalid")
