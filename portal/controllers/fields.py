@@ -7,6 +7,7 @@ echoing a value that could be a secret.
 from __future__ import annotations
 
 import urllib.parse
+from pathlib import Path
 
 MAX_DEADLINE = 5.0
 """The most any visitor's request may wait for a controller, in seconds, retries included."""
@@ -46,12 +47,17 @@ def check_url(url: object, field: str = "url") -> str:
 
 
 def check_verify_tls(value: object, field: str = "verify_tls") -> bool | str:
-    """``value`` when it is ``True``, ``False`` or a non-empty CA bundle path; ValueError else."""
+    """``value`` when it is ``True``, ``False`` or the path of an existing file; ValueError else.
+
+    Whether the file holds PEM certificates is checked when the client loads it.
+    """
     if isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.strip():
-        return value
-    raise ValueError(f"{field} must be true, false or the path of a CA bundle file")
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{field} must be true, false or the path of a CA bundle file")
+    if not Path(value).is_file():
+        raise ValueError(f"{field}: CA bundle file {value} does not exist")
+    return value
 
 
 def positive_int(value: object, name: str, *, optional: bool = False) -> int | None:

@@ -47,7 +47,6 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .errors import ControllerRefused, ControllerUnavailable
@@ -201,11 +200,8 @@ class ControllerHTTP:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
             return context
-        path = Path(verify)
-        if not path.is_file():
-            raise ValueError(f"verify_tls: CA bundle file {verify} does not exist")
         try:
-            return ssl.create_default_context(cafile=str(path))
+            return ssl.create_default_context(cafile=verify)
         except (ssl.SSLError, OSError) as error:
             raise ValueError(f"verify_tls: {verify} is not a PEM CA bundle ({error})") from None
 
@@ -230,10 +226,6 @@ class ControllerHTTP:
             if cookie.name == name:
                 return cookie.value
         return None
-
-    def clear_cookies(self) -> None:
-        """Forget the session (before logging in again)."""
-        self.cookies.clear()
 
     def request(
         self,
@@ -324,8 +316,10 @@ class ControllerHTTP:
                 raise _Failed(_describe(error), sent=False) from None
             sock = connection.sock
             assert sock is not None
-            sock.settimeout(self._read_limit(deadline))
+            if deadline.remaining() <= 0:
+                raise _Failed("connect took the time left", sent=False, retry=False)
             try:
+                sock.settimeout(self._read_limit(deadline))
                 connection.request(method, self._base_path + path, body, headers)
                 sock.settimeout(self._read_limit(deadline))
                 answer = connection.getresponse()

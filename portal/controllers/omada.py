@@ -39,10 +39,10 @@ TIME_UNITS = {"microseconds": 1_000_000, "milliseconds": 1_000, "seconds": 1}
 """The units ``extPortal/auth`` may expect ``time`` in, as multiples of a second."""
 CONTROLLER_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 SITE = re.compile(r"^[^\x00-\x1f/?#]{1,64}$")
-SESSION_CODES = frozenset({-44108, -44109})
-"""Omada's general error codes for an invalid CSRF token and an invalid session id."""
-GENERAL_ERROR = -1
-"""Omada's code for a failure inside the controller: worth trying again later."""
+SESSION_CODES = frozenset({-1200, -44108, -44109})
+"""Codes for a session that timed out, an invalid CSRF token and an invalid session id."""
+UNSUPPORTED_PATH = -1600
+"""The code for a path the controller does not serve: usually a wrong controller id."""
 MAX_SECONDS = 366 * 24 * 3600
 """The longest grant accepted, in seconds (a year): anything longer is a mistake."""
 
@@ -88,8 +88,9 @@ class OmadaSettings:
 class OmadaController:
     """Grants guest access through one Omada controller; thread-safe.
 
-    Raises :class:`~.errors.ControllerUnavailable` (not reachable, timed out, 5xx, rate limit)
-    or :class:`~.errors.ControllerRefused` (wrong operator account, non-zero ``errorCode``), and
+    Raises :class:`~.errors.ControllerUnavailable` (not reachable, timed out, 5xx, HTTP 429)
+    or :class:`~.errors.ControllerRefused` (wrong operator account: ``-30109``; client not sent
+    by the controller: ``-41501``; any other non-zero ``errorCode``), and
     ValueError for a bad argument, before any call.
     """
 
@@ -208,8 +209,8 @@ class OmadaController:
             hint = " (is the url or controller_id right?)" if response.status != 401 else hint
             raise refused(self._http, f"{what}: HTTP {response.status}, no Omada answer{hint}")
         code = body["errorCode"]
-        if code == GENERAL_ERROR:
-            raise unavailable(self._http, f"{what}: errorCode {code} (general error)")
+        if code == UNSUPPORTED_PATH:
+            hint = " (is controller_id right?)"
         if code != 0:
             message = body.get("msg")
             detail = f" {message[:200]}" if isinstance(message, str) else ""
@@ -218,12 +219,17 @@ class OmadaController:
 
 
 def _session_expired(response: Response) -> bool:
+    """A redirect or refusal, a session error code, or the login page instead of JSON.
+
+    Without a valid session the controller may answer its web login page with status 200
+    (as the tplink-omada-client library notes), so an answer that is not JSON counts too.
+    """
     if response.status in (302, 401, 403):
         return True
     try:
         body = response.json()
     except ValueError:
-        return False
+        return True
     return isinstance(body, dict) and body.get("errorCode") in SESSION_CODES
 
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from .errors import ControllerUnavailable
-from .http import ControllerHTTP, Deadline, Response, refused
+from .http import ControllerHTTP, Deadline, Response, refused, unavailable
 
 
 class LoginSession:
@@ -36,9 +35,7 @@ class LoginSession:
         if number and number != stale:
             return number
         if not self._lock.acquire(timeout=deadline.remaining()):
-            raise ControllerUnavailable(
-                f"{self._client.name}: no answer to the login of another request in time"
-            )
+            raise unavailable(self._client, "no answer in time to another request's login")
         try:
             if self._number and self._number != stale:
                 return self._number

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from portal.controllers.errors import ControllerRefused, ControllerUnavailable
 from portal.controllers.unifi import UnifiController, UnifiSettings
 from tests.conftest import free_port
+from tests.portal.controllers.crowd import all_at_once
 from tests.portal.standins.base import Request, Response
 from tests.portal.standins.unifi import UnifiStandin
 
@@ -200,32 +200,12 @@ def test_session_expiry_means_exactly_one_new_login(unifi: UnifiStandin) -> None
 def test_many_threads_share_one_login(unifi: UnifiStandin) -> None:
     controller = UnifiController(settings(unifi, timeout=5.0))
     macs = [f"02:00:00:00:00:{n:02x}" for n in range(24)]
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(len(macs))
-
-    def grant(mac: str) -> None:
-        barrier.wait()
-        try:
-            controller.authorize(mac, 15)
-        except BaseException as error:  # reported below, with the others
-            errors.append(error)
-
-    def wave() -> None:
-        threads = [threading.Thread(target=grant, args=(mac,)) for mac in macs]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(10)
-
     unifi.delay = 0.05  # let the threads pile up behind the first login
-    wave()
-    assert errors == []
+    assert all_at_once(lambda mac: controller.authorize(mac, 15), macs) == []
     assert unifi.logins == 1
     assert sorted(g.mac for g in unifi.grants) == macs
     unifi.expire_sessions()
-    barrier.reset()
-    wave()
-    assert errors == []
+    assert all_at_once(lambda mac: controller.authorize(mac, 15), macs) == []
     assert unifi.logins == 2, "every thread saw the expiry, one logged in again"
 
 
@@ -344,3 +324,14 @@ def test_settings_never_show_the_password() -> None:
     assert settings.url == "https://10.0.0.2:8443"
     assert PASSWORD not in repr(settings)
     assert PASSWORD not in repr(UnifiController(settings))
+
+
+def test_unifi_os_login_limit_is_unavailable_not_refused() -> None:
+    with UnifiStandin(
+        username=USER, password=PASSWORD, unifi_os=True, max_failed_logins=1
+    ) as unifi:
+        with pytest.raises(ControllerRefused):
+            UnifiController(settings(unifi, password="Wrong-pw-1")).authorize(MAC, 60)
+        with pytest.raises(ControllerUnavailable, match="too many logins"):
+            UnifiController(settings(unifi)).authorize(MAC, 60)
+        assert len(login_requests(unifi)) == 2
