@@ -97,7 +97,7 @@ def test_an_unknown_site_is_not_found(
 
 
 @pytest.mark.parametrize("time_unit", ["microseconds", "seconds"])
-def test_omada_full_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, time_unit: str) -> None:
+def test_omada_full_flow_and_expired_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, time_unit: str) -> None:
     monkeypatch.setenv("PORTAL_VENUE_PORT_PASSWORD", PASSWORD)
     unit: Literal["us", "s"] = "us" if time_unit == "microseconds" else "s"
     with OmadaStandin(operator="portal", password=PASSWORD, time_unit=unit) as omada:
@@ -112,7 +112,7 @@ def test_omada_full_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, time_u
         }
         app = venue_app(tmp_path, {"port": settings})
         splash_url = f"{PORTAL}/v/port/"
-        for _ in range(2):
+        for round_ in range(2):
             phone = Phone(app.test_client())
             splash = phone.open(omada.redirect_url(splash_url, MAC))
             assert splash.status == 200 and "Cảng hành khách Quy Nhơn" in splash.text
@@ -125,6 +125,8 @@ def test_omada_full_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, time_u
                 1,
                 "Default",
             )
+            if round_ == 0:
+                omada.expire_sessions()  # the portal logs in again and retries once
         assert len(omada.grants) == 2
 
 
