@@ -71,9 +71,11 @@ def _policy(origins: tuple[str, ...]) -> str:
 
 
 def _lang_link(code: str) -> str:
-    args = {k: v for k, v in request.args.items() if k != "lang"}
-    args["lang"] = code
-    return f"{request.path}?{urlencode(args)}"
+    """The same page in language ``code``: the query kept byte for byte (a controller's
+    checksum covers it), any earlier choice of language replaced at the end."""
+    raw = request.query_string.decode("latin-1")
+    kept = [pair for pair in raw.split("&") if pair and not pair.startswith("lang=")]
+    return f"{request.path}?{'&'.join([*kept, urlencode({'lang': code})])}"
 
 
 @bp.context_processor

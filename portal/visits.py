@@ -203,6 +203,11 @@ class VisitDesk:
         """A controller sent the phone back after its login: the online page's URL when it
         granted, ``None`` (and the session recorded at accept ended) when it failed."""
         if visit.outcome == GRANTED:
+            # The controller hands back the online page the portal gave it (CoovaChilli's
+            # userurl): it already names the device, the language and the destination.
+            own = f"{self.access.config.portal_url}/v/{venue.id}/online?"
+            if visit.destination and visit.destination.startswith(own):
+                return visit.destination
             return self.landing(venue, visit.mac, lang, visit.destination, None)
         log.warning(
             "venue %s: the %s controller did not let a device in: %s",

@@ -97,7 +97,9 @@ def test_an_unknown_site_is_not_found(
 
 
 @pytest.mark.parametrize("time_unit", ["microseconds", "seconds"])
-def test_omada_full_flow_and_expired_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, time_unit: str) -> None:
+def test_omada_full_flow_and_expired_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, time_unit: str
+) -> None:
     monkeypatch.setenv("PORTAL_VENUE_PORT_PASSWORD", PASSWORD)
     unit: Literal["us", "s"] = "us" if time_unit == "microseconds" else "s"
     with OmadaStandin(operator="portal", password=PASSWORD, time_unit=unit) as omada:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,3 +174,18 @@ def test_chilli_down_gives_try_again(
     page = phone.accept(splash)
     assert page.status == 503 and "Hệ thống Wi-Fi đang không phản hồi" in page.text
     assert chilli.grants == []
+
+
+def test_switching_language_keeps_the_checked_redirect(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chilli: ChilliStandin
+) -> None:
+    app = _app(tmp_path, monkeypatch, UAMSECRET)
+    phone = Phone(app.test_client())
+    splash = phone.open(chilli.redirect_url(SPLASH, MAC))
+    link = re.search(r'<a href="([^"]+)" lang="ja"', splash.text)
+    assert link, splash.text
+    japanese = phone.open(f"{PORTAL}{link.group(1).replace('&amp;', '&')}")
+    assert japanese.status == 200 and '<html lang="ja">' in japanese.text
+    online = phone.accept(japanese)
+    assert online.status == 200 and len(chilli.grants) == 1
+    assert "lang=ja" in online.url

@@ -246,3 +246,18 @@ def test_a_slow_meraki_holds_the_request_a_few_seconds_at_most(
     page = phone._portal("POST", f"{SPLASH}accept", fields)
     assert time.monotonic() - started < 5
     assert page.status == 503 and "Hệ thống Wi-Fi đang không phản hồi" in page.text
+
+
+def test_venue_info_and_install_link_count_under_the_venue(tmp_path: Path) -> None:
+    app = _app(tmp_path)
+    phone = Phone(app.test_client())
+    info = phone._portal("GET", f"{SPLASH}venue?lang=en")
+    assert info.status == 200 and "Sân bay Tuy Hòa" in info.text
+    link = "/v/airport/go/bluezone?src=venue&amp;store=app_store&amp;lang=en"
+    assert link in info.text
+    go = phone._portal("GET", PORTAL + link.replace("&amp;", "&"))
+    assert go.status == 302 and go.location.startswith("https://apps.apple.com/")
+    service: Access = app.extensions["bluezone.access"]
+    counted = {(key.kind, key.venue, key.src) for key, _ in service.store.event_counts()}
+    assert ("store_click", "airport", "venue") in counted
+    assert phone._portal("GET", f"{SPLASH}go/other").status == 404
