@@ -190,3 +190,15 @@ def test_venues_inherit_the_portal_defaults(tmp_path: Path) -> None:
     )
     assert airport.grant_hosts == ("*.network-auth.com",)
     assert (port.session_minutes, port.languages, port.default_language) == (10, ("en", "ja"), "ja")
+
+
+def test_check_config_reads_each_venues_campaign(tmp_path: Path) -> None:
+    campaign = tmp_path / "harbour.yaml"
+    campaign.write_text("id: Bad Id\n")
+    path = tmp_path / "portal.yaml"
+    path.write_text(
+        HEAD + f"  harbour:\n    name: H\n    controller: meraki\n    campaign_file: {campaign}\n"
+    )
+    result = CliRunner().invoke(main, ["check-config", str(path)], env={"PORTAL_CONFIG": ""})
+    assert result.exit_code == 1
+    assert str(campaign) in result.output
