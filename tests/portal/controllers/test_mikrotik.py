@@ -65,6 +65,7 @@ def test_chap_login_with_a_configured_user(tmp_path: Path, monkeypatch: pytest.M
         assert all(PASSWORD not in url for url in phone.visited)
     assert not any(PASSWORD in line for line in logs.lines)
     assert PASSWORD not in repr(app.config["PORTAL"])
+    assert PASSWORD not in repr(app.extensions["bluezone.visits"].venues)
 
 
 def test_a_wrong_password_is_not_a_grant_and_the_router_error_is_explained(
