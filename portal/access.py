@@ -115,7 +115,7 @@ class Access:
         self.gateway.grant(client, seconds)
         session = self._record(client, seconds)
         self.events.record("accept", self.config.venue_id, lang, os)
-        self._purge_now_and_then()
+        self.purge_now_and_then()
         return Granted(session)
 
     def _record(self, client: Client, seconds: int) -> Session:
@@ -192,7 +192,7 @@ class Access:
         kind = "store_click" if src in PORTAL_SOURCES else "qr_scan"
         self.events.record(kind, self.config.venue_id, lang, os, src)
 
-    def _purge_now_and_then(self) -> None:
+    def purge_now_and_then(self) -> None:
         """Purge expired sessions and old counters at most once an hour per process."""
         now = time.monotonic()
         if now - self._last_purge < 3600:

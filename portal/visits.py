@@ -192,6 +192,7 @@ class VisitDesk:
         if isinstance(grant, Queued):
             self.access.store.queue_grant(grant.gateway, grant.key, grant.line, venue.id)
         self.access.events.record("accept", venue.id, lang, os)
+        self.access.purge_now_and_then()
         log.info("venue %s: %s grant for %d s", venue.id, venue.controller.kind, seconds)
         return Accepted(grant, landing)
 

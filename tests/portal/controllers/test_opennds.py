@@ -202,3 +202,15 @@ def test_authmon_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         assert empty.text == "*"
         bad = client.post("/v/cafe/", data={"auth_get": "view", "gatewayhash": "x"}, headers=host)
         assert bad.status_code == 400
+
+
+def test_uncollected_grants_are_purged_after_an_hour(tmp_path: Path) -> None:
+    from portal.store import Store
+
+    store = Store(str(tmp_path / "s.sqlite3"), salt=b"salt")
+    now = time.time()
+    store.queue_grant("g" * 64, "old", "old 1 0 0 0 0", "cafe", now=now - 3601)
+    store.queue_grant("g" * 64, "new", "new 1 0 0 0 0", "cafe", now=now)
+    store.purge(90, now=now)
+    assert store.queued_grants("g" * 64) == ["new 1 0 0 0 0"]
+    assert store.grant_waiting("g" * 64, "new") and not store.grant_waiting("g" * 64, "old")
