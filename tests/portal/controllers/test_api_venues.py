@@ -160,3 +160,27 @@ def test_omada_bad_parameters(
         page = Phone(app.test_client()).open(f"{PORTAL}/v/port/?{urlencode(query)}")
         assert page.status == 400 and problem in caplog.text
         assert omada.grants == []
+
+
+@pytest.mark.parametrize(("down", "delay"), [(True, 0.0), (False, 8.0)], ids=["down", "slow"])
+def test_omada_down_or_slow_gives_try_again_within_seconds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, down: bool, delay: float
+) -> None:
+    monkeypatch.setenv("PORTAL_VENUE_PORT_PASSWORD", PASSWORD)
+    with OmadaStandin(operator="portal", password=PASSWORD) as omada:
+        settings = {
+            "name": "P",
+            "controller": "omada",
+            "url": omada.url,
+            "username": "portal",
+            "timeout": 2,
+        }
+        app = venue_app(tmp_path, {"port": settings})
+        phone = Phone(app.test_client())
+        splash = phone.open(omada.redirect_url(f"{PORTAL}/v/port/", MAC) + "&lang=ja")
+        omada.down, omada.delay = down, delay
+        started = time.monotonic()
+        page = phone.accept(splash)
+        assert time.monotonic() - started < 4
+        assert page.status == 503 and "Wi-Fiシステムが応答していません" in page.text
+        assert 'name="visit"' in page.text and session_of(app, MAC) is None
