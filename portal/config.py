@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .venue_config import ENV_PREFIX, Defaults, VenueConfig, VenueError, read_venues
+from .venue_config import Defaults, VenueConfig, VenueError, read_venues
+from .venue_secrets import ENV_PREFIX
 from .yamlfile import compose_file
 
 LANGUAGES = ("vi", "en", "ko", "zh_Hans", "zh_Hant", "ja")

@@ -1,30 +1,25 @@
 """Venue settings: one portal as the external splash page of several venues' Wi-Fi controllers.
 
 The ``venues`` key of the portal configuration maps a venue id to its settings. They are read
-from the YAML nodes, so every error names ``file:line: venues.<id>.<key>``. Controller secrets
-are never taken from the YAML file (it is shown in consoles and copied around): each comes from
-the environment variable ``PORTAL_VENUE_<ID>_<NAME>`` or from the file named by ``<name>_file``,
-which only the service's user may read. A :class:`Secret` never shows its value in a repr, a log
-line or an error message.
+from the YAML nodes, so every error names ``file:line: venues.<id>.<key>``. A secret written in
+the YAML file is refused; secrets come from :mod:`portal.venue_secrets`.
 """
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import yaml
 
+from . import venue_secrets
+from .venue_secrets import SECRET_NAMES, Secret, variable
+
 CONTROLLERS = ("meraki", "mikrotik", "coova", "opennds", "unifi", "omada")
-SECRET_NAMES = ("password", "uamsecret", "faskey")
-ENV_PREFIX = "PORTAL_VENUE_"
 VENUE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 _HOST = re.compile(
     r"^(\*\.)?(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
@@ -100,32 +95,6 @@ class VenueError(ValueError):
     """A venue setting or secret is missing or wrong; the message says where, never the secret."""
 
 
-class Secret:
-    """A controller secret: compares in constant time, never shows its value."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The secret itself, for the one computation that needs it."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and hmac.compare_digest(
-            self._value.encode(), other._value.encode()
-        )
-
-    def __hash__(self) -> int:
-        return hash(Secret)
-
-
 @dataclass(frozen=True)
 class VenueConfig:
     """One venue behind a Wi-Fi controller; see README "Connect your Wi-Fi controller"."""
@@ -152,7 +121,7 @@ class VenueConfig:
     @property
     def env_prefix(self) -> str:
         """The start of this venue's secret variables, e.g. ``PORTAL_VENUE_TUY_HOA_``."""
-        return f"{ENV_PREFIX}{self.id.upper().replace('-', '_')}_"
+        return variable(self.id)
 
 
 @dataclass(frozen=True)
@@ -223,49 +192,30 @@ def _grant_host(reader: _Reader, node: yaml.Node, key: str, host: str) -> str:
     return host.lower()
 
 
-def _read_secret_file(reader: _Reader, node: yaml.Node, key: str, path_text: str) -> Secret:
-    path = Path(path_text)
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise reader.error(node, key, f"cannot read {path}: {exc.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise reader.error(node, key, f"{path} is not a file")
-    if info.st_mode & 0o077:
-        raise reader.error(node, key, f"{path} may be read by other users: run 'chmod 600 {path}'")
-    try:
-        value = path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        raise reader.error(node, key, f"cannot read {path} as text") from None
-    if not value:
-        raise reader.error(node, key, f"{path} is empty")
-    return Secret(value)
-
-
 def _secrets(
     reader: _Reader,
     venue_id: str,
-    entry: yaml.Node,
     files: Mapping[str, tuple[yaml.Node, str]],
     environ: Mapping[str, str],
 ) -> dict[str, Secret]:
-    prefix = f"{ENV_PREFIX}{venue_id.upper().replace('-', '_')}_"
     found: dict[str, Secret] = {}
     for name in SECRET_NAMES:
-        variable = f"{prefix}{name.upper()}"
-        from_env = environ.get(variable)
-        if name in files:
-            node, path_text = files[name]
+        try:
+            from_env = venue_secrets.from_environment(environ, venue_id, name)
+        except ValueError as exc:
+            raise VenueError(str(exc)) from None
+        if name not in files:
             if from_env is not None:
-                raise reader.error(
-                    node, f"venues.{venue_id}.{name}_file", f"{variable} is set too: use one"
-                )
-            key = f"venues.{venue_id}.{name}_file"
-            found[name] = _read_secret_file(reader, node, key, path_text)
-        elif from_env is not None:
-            if not from_env.strip():
-                raise VenueError(f"environment: {variable}: is empty")
-            found[name] = Secret(from_env.strip())
+                found[name] = from_env
+            continue
+        node, path_text = files[name]
+        key = f"venues.{venue_id}.{name}_file"
+        if from_env is not None:
+            raise reader.error(node, key, f"{variable(venue_id, name)} is set too: use one")
+        try:
+            found[name] = venue_secrets.from_file(path_text)
+        except ValueError as exc:
+            raise reader.error(node, key, str(exc)) from None
     return found
 
 
@@ -388,12 +338,12 @@ def _venue(
         key = f"{where}.{name}"
         if name in SECRET_NAMES or name == "secret":
             secret_name = name if name in SECRET_NAMES else "password"
-            variable = f"{ENV_PREFIX}{venue_id.upper().replace('-', '_')}_{secret_name.upper()}"
+            name_of_variable = variable(venue_id, secret_name)
             raise reader.error(
                 key_node,
                 key,
                 "secrets are never written in this file; set the environment variable "
-                f"{variable} or {secret_name}_file (a file only the service can read)",
+                f"{name_of_variable} or {secret_name}_file (a file only the service can read)",
             )
         if name not in allowed:
             raise reader.error(
@@ -448,7 +398,7 @@ def _venue(
             f"{where}.default_language",
             f"{values['default_language']!r} is not in the venue's languages",
         )
-    secrets = _secrets(reader, venue_id, node, files, environ)
+    secrets = _secrets(reader, venue_id, files, environ)
     venue = VenueConfig(
         id=venue_id,
         options=MappingProxyType(options),
@@ -478,13 +428,10 @@ def read_venues(
         node = yaml.MappingNode("tag:yaml.org,2002:map", [])
     if not isinstance(node, yaml.MappingNode):
         raise reader.error(node, "venues", "expected one entry per venue id")
-    ids = [str(key_node.value) for key_node, _ in node.value]
-    prefixes = [f"{ENV_PREFIX}{venue_id.upper().replace('-', '_')}_" for venue_id in ids]
-    for name in environ:
-        if name.startswith(ENV_PREFIX) and not any(
-            name.startswith(p) and name.removeprefix(p).lower() in SECRET_NAMES for p in prefixes
-        ):
-            raise VenueError(f"environment: {name}: no configured venue has this secret")
+    try:
+        venue_secrets.check_environment(environ, [str(key.value) for key, _ in node.value])
+    except ValueError as exc:
+        raise VenueError(str(exc)) from None
     venues: list[VenueConfig] = []
     for key_node, value_node in node.value:
         venue_id = str(key_node.value)

@@ -85,6 +85,12 @@ def test_level_1_with_another_faskey_is_not_let_through(
 def test_level_3_grants_through_authmon(served: tuple[Flask, str]) -> None:
     app, fas_url = served
     with OpenNDSStandin(level=3, faskey=FASKEY, fas_url=fas_url, poll_interval=0.2) as gateway:
+        # authmon clears the list once when openNDS starts: let that pass first, as a real
+        # gateway is up before its guests arrive.
+        started = time.monotonic()
+        while not any(action == "clear" for action, _, _ in gateway.authmon_log):
+            assert time.monotonic() - started < 10, "authmon never started"
+            time.sleep(0.05)
         phone = Phone(app.test_client())
         url = gateway.redirect_url(fas_url, MAC).replace(fas_url, SPLASH)
         splash = phone.open(url)
