@@ -17,6 +17,7 @@ from flask import Blueprint, Response, current_app, g, redirect, render_template
 from . import views
 from .controllers.base import BadParameter, Redirect
 from .controllers.errors import ControllerRefused, ControllerUnavailable
+from .language import choose_language
 from .splash import continue_query
 from .token import TokenProblem
 from .useragent import os_family
@@ -46,6 +47,16 @@ def _venue(endpoint: str | None, values: dict[str, Any] | None) -> None:
 def _known_venue() -> tuple[str, int] | None:
     if g.venue is None:
         return views.render_error("not_found", 404)
+    chosen = request.args.getlist("lang")
+    if len(chosen) > 1:
+        # A controller may send its own lang (CoovaChilli does); the visitor's later choice,
+        # appended by the language links, wins.
+        g.lang = choose_language(
+            chosen[-1],
+            request.headers.get("Accept-Language"),
+            g.venue.config.languages,
+            g.venue.config.default_language,
+        )
     return None
 
 
@@ -56,7 +67,7 @@ def _query() -> tuple[dict[str, str], str] | None:
     args = request.args
     if len(raw) > MAX_QUERY or len(args) > MAX_PARAMETERS:
         return None
-    if any(len(args.getlist(name)) > 1 for name in args):
+    if any(len(args.getlist(name)) > 1 for name in args if name != "lang"):
         return None
     return {name: args[name] for name in args}, raw
 
@@ -72,9 +83,10 @@ def _policy(origins: tuple[str, ...]) -> str:
 
 def _lang_link(code: str) -> str:
     """The same page in language ``code``: the query kept byte for byte (a controller's
-    checksum covers it), any earlier choice of language replaced at the end."""
-    raw = request.query_string.decode("latin-1")
-    kept = [pair for pair in raw.split("&") if pair and not pair.startswith("lang=")]
+    checksum covers it), the visitor's earlier choice (always last) replaced."""
+    kept = [pair for pair in request.query_string.decode("latin-1").split("&") if pair]
+    while kept and kept[-1].startswith("lang="):
+        kept.pop()
     return f"{request.path}?{'&'.join([*kept, urlencode({'lang': code})])}"
 
 

@@ -189,3 +189,23 @@ def test_switching_language_keeps_the_checked_redirect(
     online = phone.accept(japanese)
     assert online.status == 200 and len(chilli.grants) == 1
     assert "lang=ja" in online.url
+
+
+def test_chillis_own_lang_stays_signed_and_the_visitors_choice_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _app(tmp_path, monkeypatch, UAMSECRET)
+    phone = Phone(app.test_client())
+    signed = (
+        f"{SPLASH}?res=notyet&uamip=127.0.0.1&uamport=3990&challenge={ZEROS}"
+        f"&called=00-11-22-33-44-55&mac={CHILLI_MAC}&ip=10.1.0.2&lang=en"
+    )
+    url = f"{signed}&md={chilli_docs.md_param(signed, UAMSECRET)}"
+    english = phone.open(url)
+    assert english.status == 200 and '<html lang="en">' in english.text
+    link = re.search(r'<a href="([^"]+)" lang="ko"', english.text)
+    assert link
+    korean = phone.open(f"{PORTAL}{link.group(1).replace('&amp;', '&')}")
+    assert korean.status == 200 and '<html lang="ko">' in korean.text
+    again = re.search(r'<a href="([^"]+)" lang="ja"', korean.text)
+    assert again and again.group(1).count("lang=") == 2
