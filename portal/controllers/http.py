@@ -170,6 +170,7 @@ class ControllerHTTP:
         self._attempts = attempts
         self._backoff = backoff
         self._secrets: set[str] = set()
+        self._slots: dict[str, str] = {}
         self._secrets_lock = threading.Lock()
         for secret in secrets:
             self.add_secret(secret)
@@ -205,16 +206,24 @@ class ControllerHTTP:
         except (ssl.SSLError, OSError) as error:
             raise ValueError(f"verify_tls: {verify} is not a PEM CA bundle ({error})") from None
 
-    def add_secret(self, secret: str) -> None:
-        """Blank ``secret`` from every message from now on (ignored when shorter than 4)."""
-        if len(secret) >= 4:
-            with self._secrets_lock:
+    def add_secret(self, secret: str, *, slot: str | None = None) -> None:
+        """Blank ``secret`` from every message from now on (ignored when shorter than 4).
+
+        A secret in a ``slot`` (a session token) replaces the one before it in that slot, so a
+        controller that hands out a new token with every answer does not grow the set.
+        """
+        if len(secret) < 4:
+            return
+        with self._secrets_lock:
+            if slot is None:
                 self._secrets.add(secret)
+            else:
+                self._slots[slot] = secret
 
     def redact(self, text: str) -> str:
         """``text`` with every registered secret and session cookie value replaced by ``***``."""
         with self._secrets_lock:
-            secrets = set(self._secrets)
+            secrets = self._secrets | set(self._slots.values())
         secrets.update(c.value for c in self.cookies if c.value and len(c.value) >= 4)
         for secret in sorted(secrets, key=len, reverse=True):
             text = text.replace(secret, "***")

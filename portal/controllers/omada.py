@@ -183,7 +183,7 @@ class OmadaController:
         token = result.get("token") if isinstance(result, dict) else None
         if not isinstance(token, str) or not token:
             raise refused(self._http, f"{who}: no token in the answer")
-        self._http.add_secret(token)
+        self._http.add_secret(token, slot="token")
         self._token = token
 
     def _discover(self, deadline: Deadline) -> None:

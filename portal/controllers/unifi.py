@@ -178,7 +178,7 @@ class UnifiController:
             self._set_csrf(token)
 
     def _set_csrf(self, token: str) -> None:
-        self._http.add_secret(token)
+        self._http.add_secret(token, slot="csrf")
         self._csrf = token
 
 

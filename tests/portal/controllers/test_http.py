@@ -110,9 +110,11 @@ def test_redact_blanks_secrets_and_cookie_values(standin: UnifiStandin) -> None:
     assert answer.status == 200
     session = client.cookie("unifises")
     assert session
-    client.add_secret("tok-123456")
-    text = client.redact(f"pw hunter22 cookie {session} token tok-123456 short abc")
-    assert text == "pw *** cookie *** token *** short abc"
+    client.add_secret("tok-old-1", slot="token")
+    client.add_secret("tok-123456", slot="token")
+    client.add_secret("abc")
+    text = client.redact(f"pw hunter22 cookie {session} token tok-123456 short abc tok-old-1")
+    assert text == "pw *** cookie *** token *** short abc tok-old-1"
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,37 @@ class _Hello(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+class _Flood(http.server.BaseHTTPRequestHandler):
+    """A controller gone wrong: an endless answer."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        chunk = b"x" * 65536
+        try:
+            for _ in range(64):
+                self.wfile.write(chunk)
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def test_an_answer_larger_than_a_megabyte_is_cut_off_once() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Flood)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        client = ControllerHTTP(f"http://127.0.0.1:{server.server_address[1]}", vendor="Test")
+        with pytest.raises(ControllerUnavailable, match=r"larger than 1048576 bytes \(1 try"):
+            client.request("GET", "/", Deadline(3))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
 
 
 @pytest.fixture

@@ -173,7 +173,7 @@ def test_slow_controller_times_out_within_the_bound(omada: OmadaStandin, timeout
     start = time.monotonic()
     with pytest.raises(ControllerUnavailable, match="timed out"):
         grant(OmadaController(settings(omada, timeout=timeout)))
-    assert timeout - 0.1 < time.monotonic() - start < timeout + 0.25
+    assert timeout - 0.1 < time.monotonic() - start < timeout + 0.3
     assert omada.grants == []
 
 

@@ -183,7 +183,7 @@ def test_slow_controller_times_out_within_the_bound(unifi: UnifiStandin, timeout
     with pytest.raises(ControllerUnavailable, match="timed out"):
         controller.authorize(MAC, 60)
     elapsed = time.monotonic() - start
-    assert timeout - 0.1 < elapsed < timeout + 0.25
+    assert timeout - 0.1 < elapsed < timeout + 0.3
     assert unifi.grants == []
 
 
