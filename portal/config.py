@@ -214,11 +214,16 @@ def load_config(
     raw: dict[str, tuple[Any, str]] = {}
     if path:
         raw.update(_read_yaml(Path(path)))
+    # Venue secrets share their prefix with settings such as PORTAL_VENUE_NAME: a variable is
+    # a secret only when it names no setting.
+    secrets = {
+        name: text
+        for name, text in environ.items()
+        if name.startswith(ENV_PREFIX) and name.removeprefix("PORTAL_").lower() not in _KEYS
+    }
     for name, text in environ.items():
-        if not name.startswith("PORTAL_") or name == "PORTAL_CONFIG":
+        if not name.startswith("PORTAL_") or name == "PORTAL_CONFIG" or name in secrets:
             continue
-        if name.startswith(ENV_PREFIX):
-            continue  # a venue's controller secret, read with the venues
         if name == "PORTAL_VENUES":
             raise ConfigError(f"environment: {name}: venues are set in the configuration file")
         key = name.removeprefix("PORTAL_").lower()
@@ -251,7 +256,7 @@ def load_config(
         LANGUAGES,
     )
     try:
-        config = replace(config, venues=read_venues(venues_node, venues_where, defaults, environ))
+        config = replace(config, venues=read_venues(venues_node, venues_where, defaults, secrets))
     except VenueError as exc:
         raise ConfigError(str(exc)) from None
     if config.gateway == "nftables":

@@ -202,3 +202,16 @@ def test_check_config_reads_each_venues_campaign(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["check-config", str(path)], env={"PORTAL_CONFIG": ""})
     assert result.exit_code == 1
     assert str(campaign) in result.output
+
+
+def test_settings_that_share_the_secret_prefix_stay_settings(tmp_path: Path) -> None:
+    path = tmp_path / "portal.yaml"
+    path.write_text(HEAD + "  cafe:\n    name: C\n    controller: opennds\n    fas_level: 3\n")
+    environ = {
+        "PORTAL_VENUE_NAME": "Bến xe Tuy Hòa",
+        "PORTAL_VENUE_ID": "tuyhoa-bus",
+        "PORTAL_VENUE_CAFE_FASKEY": FASKEY,
+    }
+    config = load_config(path, environ=environ)
+    assert (config.venue_name, config.venue_id) == ("Bến xe Tuy Hòa", "tuyhoa-bus")
+    assert config.venues[0].secret("faskey") == FASKEY
