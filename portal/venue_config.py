@@ -72,17 +72,13 @@ KIND_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 # Settings passed as they are to a controller API client (UniFi, Omada), which checks them.
-API_OPTIONS = (
-    "url",
-    "site",
-    "unifi_os",
-    "verify_tls",
-    "up_kbps",
-    "down_kbps",
-    "bytes_mb",
-    "timeout",
-    "controller_id",
-    "time_unit",
+API_OPTIONS = tuple(
+    dict.fromkeys(
+        key
+        for kind in ("unifi", "omada")
+        for key in KIND_KEYS[kind]
+        if key not in ("username", "password_file")
+    )
 )
 _REQUIRED = {"unifi": ("url", "username", "unifi_os"), "omada": ("url", "username")}
 # Every key a venue entry can have, for the README check.
