@@ -174,6 +174,9 @@ def accept() -> Any:
     except ControllerRefused as exc:
         log.warning("venue %s: controller refused: %s", venue.id, exc)
         return views.render_error("controller_refused", 502)
+    except ValueError as exc:  # a controller client refusing an argument, before any call
+        log.warning("venue %s: the grant could not be asked for: %s", venue.id, exc)
+        return views.render_error("controller_refused", 502)
     if isinstance(outcome, TokenProblem):
         return views.render_error(
             outcome.value, 403 if outcome is TokenProblem.OTHER_CLIENT else 400

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import ssl
 import time
 from urllib.parse import urlsplit
 
@@ -39,6 +40,8 @@ def check_reachable(origin: str, timeout: float = TIMEOUT, attempts: int = ATTEM
             if status < 500:
                 return
             problem = f"answered {status}"
+        except ssl.SSLError:
+            return  # it answered; whether its certificate suits us is the phone's business
         except (OSError, http.client.HTTPException) as exc:
             problem = type(exc).__name__
         finally:
