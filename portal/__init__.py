@@ -15,10 +15,11 @@ from flask import Flask, g, render_template, request
 from flask_babel import Babel
 from werkzeug.exceptions import HTTPException
 
-from . import stats, views
+from . import stats, venue_views, views
 from .access import Access
-from .campaign import load_campaign
+from .campaign import Campaign, load_campaign
 from .config import PortalConfig, load_config
+from .controllers.registry import create_controller
 from .destination import clean_destination
 from .events import EventLog
 from .gateway import create_gateway
@@ -27,6 +28,7 @@ from .language import NATIVE_NAMES, choose_language, html_lang
 from .splash import CONTINUE_QUERY, CONTINUE_VALUE, TOKEN, SplashCache, continue_query
 from .store import Store
 from .token import AcceptTokens
+from .visits import Venue, VisitDesk
 
 babel = Babel()
 
@@ -49,20 +51,38 @@ def _secret_key(config: PortalConfig, instance: Path) -> str:
     return key
 
 
-def _security_headers() -> list[tuple[str, str]]:
-    """Headers for every HTML page: nothing may load from anywhere, styles only our own."""
+def _policy() -> str:
+    """The pages' Content-Security-Policy: nothing may load from anywhere, styles only ours."""
     digest = base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()
-    policy = (
+    return (
         "default-src 'none'; "
         f"style-src 'sha256-{digest}'; "
         "img-src 'self' data:; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
+
+
+def _security_headers() -> list[tuple[str, str]]:
+    """Headers for every HTML page."""
     return [
-        ("Content-Security-Policy", policy),
+        ("Content-Security-Policy", _policy()),
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "no-referrer"),
     ]
+
+
+def _venues(config: PortalConfig, campaign: Campaign) -> dict[str, Venue]:
+    """Each configured venue with its controller and campaign (the portal's unless it names
+    its own file)."""
+    venues: dict[str, Venue] = {}
+    for venue in config.venues:
+        own = venue.campaign_file and venue.campaign_file != config.campaign_file
+        venues[venue.id] = Venue(
+            config=venue,
+            controller=create_controller(venue, config.portal_url),
+            campaign=load_campaign(Path(venue.campaign_file), venue.languages) if own else campaign,
+        )
+    return venues
 
 
 def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bool = True) -> Flask:
@@ -107,27 +127,33 @@ def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bo
         events=EventLog(store, config.event_flush_seconds),
     )
     app.extensions["bluezone.access"] = service
+    app.extensions["bluezone.csp"] = _policy()
+    app.extensions["bluezone.visits"] = VisitDesk(service, _venues(config, campaign), secret)
     babel.init_app(app, locale_selector=lambda: g.get("lang", config.default_language))
 
     @app.before_request
     def _choose_language() -> None:
+        venue = g.get("venue")
         g.lang = choose_language(
             views.request_value("lang"),
             request.headers.get("Accept-Language"),
-            config.languages,
-            config.default_language,
+            venue.config.languages if venue else config.languages,
+            venue.config.default_language if venue else config.default_language,
         )
 
     @app.context_processor
     def _page_context() -> dict[str, Any]:
+        venue = g.get("venue")
         lang = g.get("lang", config.default_language)
+        page_campaign = venue.campaign if venue else campaign
+        offered = venue.config.languages if venue else config.languages
         return {
             "lang": lang,
             "html_lang": html_lang(lang),
-            "languages": [(code, html_lang(code), NATIVE_NAMES[code]) for code in config.languages],
-            "venue_name": config.venue_name,
-            "campaign": campaign,
-            "text": campaign.text(lang),
+            "languages": [(code, html_lang(code), NATIVE_NAMES[code]) for code in offered],
+            "venue_name": venue.config.name if venue else config.venue_name,
+            "campaign": page_campaign,
+            "text": page_campaign.text(lang),
             "css": _CSS,
             "continue_query": continue_query(clean_destination(views.request_value("continue"))),
         }
@@ -144,6 +170,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bo
 
     app.register_blueprint(views.bp)
     app.register_blueprint(stats.bp)
+    app.register_blueprint(venue_views.bp)
+    app.register_blueprint(venue_views.guest_bp)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> tuple[str, int]:

@@ -112,12 +112,24 @@ class Access:
         self.gateway.grant(client, seconds)
         session = self._record(client, seconds)
         self.events.record("accept", self.config.venue_id, lang, os)
-        self._purge_now_and_then()
+        self.purge_now_and_then()
         return Granted(session)
 
     def _record(self, client: Client, seconds: int) -> Session:
         mac = client.mac if self.gateway.needs_mac else None
         return self.store.grant(client.key, self.config.venue_id, seconds, mac=mac)
+
+    def grant_record(self, client: Client, venue: str, seconds: int) -> Session:
+        """Record a session that a venue's own controller enforces (the portal's gateway is
+        not involved) for ``seconds``, counted under ``venue``."""
+        session = self.store.grant(client.key, venue, seconds)
+        self._found.pop(client.key, None)
+        return session
+
+    def revoke_record(self, client: Client) -> bool:
+        """End a recorded session without asking the gateway; ``True`` if there was one."""
+        self._found.pop(client.key, None)
+        return self.store.revoke(client.key)
 
     def grant_device(self, mac: str, seconds: int | None = None) -> Session:
         """Grant the device ``mac`` for ``seconds`` (default: the session length), as an
@@ -155,23 +167,26 @@ class Access:
             answer["can-extend-session"] = False
         return answer
 
-    def install_target(self, user_agent: str | None, chosen: str | None = None) -> str:
+    def install_target(
+        self, user_agent: str | None, chosen: str | None = None, campaign: Campaign | None = None
+    ) -> str:
         """Where the smart install link sends this device: the store the visitor ``chosen``
         (``app_store`` or ``google_play``), else the one its user agent implies, else the
-        campaign's official install page."""
+        official install page of ``campaign`` (default: the portal's)."""
+        campaign = campaign or self.campaign
         store = chosen if chosen in ("app_store", "google_play") else store_for(user_agent)
         if store == "app_store":
-            return self.campaign.app_store_url
+            return campaign.app_store_url
         if store == "google_play":
-            return self.campaign.google_play_url
-        return self.campaign.install_url
+            return campaign.google_play_url
+        return campaign.install_url
 
     def count_install_link(self, src: str, lang: str, os: str) -> None:
         """Count one use of the smart install link from source ``src``."""
         kind = "store_click" if src in PORTAL_SOURCES else "qr_scan"
         self.events.record(kind, self.config.venue_id, lang, os, src)
 
-    def _purge_now_and_then(self) -> None:
+    def purge_now_and_then(self) -> None:
         """Purge expired sessions and old counters at most once an hour per process."""
         now = time.monotonic()
         if now - self._last_purge < 3600:

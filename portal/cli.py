@@ -58,13 +58,7 @@ def serve(bind: str, config_file: str | None, workers: int | None) -> None:
     """Run the portal under gunicorn with deploy/gunicorn/portal.conf.py."""
     if config_file:
         os.environ["PORTAL_CONFIG"] = str(Path(config_file).resolve())
-    try:
-        config = load_config(os.environ.get("PORTAL_CONFIG"))
-        load_campaign(
-            Path(config.campaign_file) if config.campaign_file else None, config.languages
-        )
-    except (ConfigError, CampaignError) as exc:
-        raise click.ClickException(str(exc)) from None
+    _check(os.environ.get("PORTAL_CONFIG"))
     if not GUNICORN_CONFIG.is_file():
         raise click.ClickException(f"gunicorn settings not found at {GUNICORN_CONFIG}")
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which(
@@ -82,15 +76,24 @@ def serve(bind: str, config_file: str | None, workers: int | None) -> None:
 @click.argument("config_file", type=click.Path(dir_okay=False), required=False)
 def check_config(config_file: str | None) -> None:
     """Check a portal config file (and the campaign it names); exit 1 on the first problem."""
+    _check(config_file or os.environ.get("PORTAL_CONFIG"))
+    click.echo("configuration OK")
+
+
+def _check(config_file: str | None) -> None:
+    """Load the configuration and every campaign it names (the portal's and each venue's);
+    one clear line and exit 1 on the first problem."""
     try:
-        config = load_config(config_file or os.environ.get("PORTAL_CONFIG"))
+        config = load_config(config_file)
         load_campaign(
             Path(config.campaign_file) if config.campaign_file else None, config.languages
         )
         read_token(config)
+        for venue in config.venues:
+            if venue.campaign_file:
+                load_campaign(Path(venue.campaign_file), venue.languages)
     except (ConfigError, CampaignError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo("configuration OK")
 
 
 @main.command()

@@ -10,13 +10,15 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
+from .venue_config import Defaults, VenueConfig, VenueError, read_venues
+from .venue_secrets import ENV_PREFIX
 from .yamlfile import compose_file
 
 LANGUAGES = ("vi", "en", "ko", "zh_Hans", "zh_Hant", "ja")
@@ -65,6 +67,7 @@ class PortalConfig:
     walled_garden: tuple[str, ...] = ()
     stats_token: str = ""
     stats_token_file: str = ""
+    venues: tuple[VenueConfig, ...] = ()
 
     @property
     def portal_host(self) -> str:
@@ -198,8 +201,9 @@ def _read_yaml(path: Path) -> dict[str, tuple[Any, str]]:
         key = key_node.value
         if key in result:
             raise ConfigError(f"{where}: {key}: given twice")
-        value = yaml.safe_load(yaml.serialize(value_node))
-        result[key] = (value, where)
+        # Venues are read from their nodes, so their errors can name their own lines.
+        value = value_node if key == "venues" else yaml.safe_load(yaml.serialize(value_node))
+        result[key] = (value, where if key != "venues" else str(path))
     return result
 
 
@@ -214,9 +218,18 @@ def load_config(
     raw: dict[str, tuple[Any, str]] = {}
     if path:
         raw.update(_read_yaml(Path(path)))
+    # Venue secrets share their prefix with settings such as PORTAL_VENUE_NAME: a variable is
+    # a secret only when it names no setting.
+    secrets = {
+        name: text
+        for name, text in environ.items()
+        if name.startswith(ENV_PREFIX) and name.removeprefix("PORTAL_").lower() not in _KEYS
+    }
     for name, text in environ.items():
-        if not name.startswith("PORTAL_") or name == "PORTAL_CONFIG":
+        if not name.startswith("PORTAL_") or name == "PORTAL_CONFIG" or name in secrets:
             continue
+        if name == "PORTAL_VENUES":
+            raise ConfigError(f"environment: {name}: venues are set in the configuration file")
         key = name.removeprefix("PORTAL_").lower()
         if key not in _KEYS:
             raise ConfigError(f"environment: {name}: unknown setting")
@@ -233,10 +246,23 @@ def load_config(
     for key, (value, where) in raw.items():
         if key not in _KEYS:
             raise ConfigError(f"{where}: {key}: unknown setting (see README, Portal configuration)")
-        values[key] = _convert(where, key, value)
+        if key != "venues":
+            values[key] = _convert(where, key, value)
     config = PortalConfig(**values)
     if config.default_language not in config.languages:
         raise ConfigError(f"default_language {config.default_language!r} is not in languages")
+    venues_node, venues_where = raw.get("venues", (None, "configuration file"))
+    defaults = Defaults(
+        config.session_minutes,
+        config.languages,
+        config.default_language,
+        config.campaign_file,
+        LANGUAGES,
+    )
+    try:
+        config = replace(config, venues=read_venues(venues_node, venues_where, defaults, secrets))
+    except VenueError as exc:
+        raise ConfigError(str(exc)) from None
     if config.gateway == "nftables":
         missing = [k for k in ("lan_interface", "lan_ipv4") if not getattr(config, k)]
         if missing:

@@ -43,6 +43,14 @@ CREATE TABLE IF NOT EXISTS event_counts (
     count INTEGER NOT NULL,
     PRIMARY KEY (hour, kind, venue, lang, os, src)
 );
+CREATE TABLE IF NOT EXISTS queued_grants (
+    gateway TEXT NOT NULL,
+    key TEXT NOT NULL,
+    line TEXT NOT NULL,
+    venue TEXT NOT NULL,
+    queued_at INTEGER NOT NULL,
+    PRIMARY KEY (gateway, key)
+);
 """
 
 
@@ -211,6 +219,52 @@ class Store:
         rows = self._connect().execute(query + " ORDER BY hour, kind, src", args).fetchall()
         return [(EventKey(*row[:6]), int(row[6])) for row in rows]
 
+    def queue_grant(
+        self, gateway: str, key: str, line: str, venue: str, now: float | None = None
+    ) -> None:
+        """Leave the grant ``line`` for a controller that collects grants itself (openNDS
+        authmon), in the list ``gateway``; ``key`` identifies it when the controller acks it."""
+        with self._write(sessions=False) as db:
+            db.execute(
+                "INSERT INTO queued_grants VALUES (?, ?, ?, ?, ?) ON CONFLICT (gateway, key) "
+                "DO UPDATE SET line = excluded.line, queued_at = excluded.queued_at",
+                (gateway, key, line, venue, int(now if now is not None else time.time())),
+            )
+
+    def queued_grants(self, gateway: str, take: bool = False) -> list[str]:
+        """The grant lines waiting in list ``gateway``, oldest first; ``take`` removes them."""
+        with self._write(sessions=False) as db:
+            rows = db.execute(
+                "SELECT line FROM queued_grants WHERE gateway = ? ORDER BY queued_at, key",
+                (gateway,),
+            ).fetchall()
+            if take:
+                db.execute("DELETE FROM queued_grants WHERE gateway = ?", (gateway,))
+        return [str(row[0]) for row in rows]
+
+    def drop_queued_grants(self, gateway: str, keys: Iterable[str] | None = None) -> int:
+        """Remove the entries ``keys`` (all when ``None``) of list ``gateway``; how many."""
+        with self._write(sessions=False) as db:
+            if keys is None:
+                return db.execute(
+                    "DELETE FROM queued_grants WHERE gateway = ?", (gateway,)
+                ).rowcount
+            return sum(
+                db.execute(
+                    "DELETE FROM queued_grants WHERE gateway = ? AND key = ?", (gateway, key)
+                ).rowcount
+                for key in keys
+            )
+
+    def grant_waiting(self, gateway: str, key: str) -> bool:
+        """Whether the queued grant ``key`` has not been collected yet."""
+        row = (
+            self._connect()
+            .execute("SELECT 1 FROM queued_grants WHERE gateway = ? AND key = ?", (gateway, key))
+            .fetchone()
+        )
+        return row is not None
+
     def purge(self, retention_days: int, now: float | None = None) -> tuple[int, int]:
         """Delete expired sessions and counters older than ``retention_days``.
 
@@ -225,4 +279,6 @@ class Store:
             events = db.execute(
                 "DELETE FROM event_counts WHERE hour < ?", (cutoff.strftime("%Y-%m-%dT%H"),)
             ).rowcount
+            # A queued grant nobody collected within an hour never will be.
+            db.execute("DELETE FROM queued_grants WHERE queued_at < ?", (int(moment) - 3600,))
         return sessions, events

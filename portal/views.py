@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from .access import Access, Granted
+from .campaign import Campaign
 from .destination import clean_destination
 from .gateway import GatewayError
 from .qr import qr_svg
@@ -26,7 +27,7 @@ from .useragent import os_family, store_for
 
 bp = Blueprint("pages", __name__)
 
-_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def access() -> Access:
@@ -58,15 +59,28 @@ def session_length() -> str:
     return in_words(access().config.session_minutes)
 
 
-def _install_context(src: str) -> dict[str, Any]:
+def page_campaign() -> Campaign:
+    """The campaign of the page being served: the venue's (``/v/<venue>/``) or the portal's."""
+    venue = g.get("venue")
+    return venue.campaign if venue is not None else access().campaign
+
+
+def base_path() -> str:
+    """The path prefix of the page being served: ``/v/<venue>`` on a venue's pages, else ""."""
+    venue = g.get("venue")
+    return f"/v/{venue.id}" if venue is not None else ""
+
+
+def install_context(src: str) -> dict[str, Any]:
     """What the install call to action needs: which stores, the QR code, the campaign texts."""
-    campaign = access().campaign
+    campaign = page_campaign()
     return {
         "store": store_for(request.user_agent.string),
         "family": os_family(request.user_agent.string),
         "go_src": src,
+        "go_prefix": base_path(),
         "qr": qr_svg(campaign.install_url, campaign.install_url),
-        "venue_url": f"{access().config.portal_url}/venue",
+        "venue_url": f"{access().config.portal_url}{base_path()}/venue",
     }
 
 
@@ -113,23 +127,24 @@ def online() -> str | BaseResponse:
     return online_page(already=False)
 
 
-def online_page(already: bool) -> str:
-    """Render the online page for the current request."""
+def online_page(already: bool, minutes: int | None = None) -> str:
+    """Render the online page for the current request (sessions of ``minutes``, default the
+    portal's session length)."""
     destination = _destination()
     return render_template(
         "online.html",
         already=already,
         destination=destination,
-        duration=session_length(),
+        duration=in_words(minutes) if minutes else session_length(),
         page="online",
-        **_install_context("online"),
+        **install_context("online"),
     )
 
 
 @bp.get("/venue")
 def venue() -> str:
     """Venue information (RFC 8908 ``venue-info-url``): how to install the app."""
-    return render_template("venue.html", page="venue", **_install_context("venue"))
+    return render_template("venue.html", page="venue", **install_context("venue"))
 
 
 @bp.get("/go/<campaign_id>")
@@ -139,7 +154,7 @@ def go(campaign_id: str) -> BaseResponse | tuple[str, int]:
     if campaign_id != service.campaign.id:
         return render_error("not_found", 404)
     src = request.args.get("src", "")
-    if not _SOURCE.match(src):
+    if not SOURCE.match(src):
         src = "unknown"
     user_agent = request.user_agent.string
     service.count_install_link(src, g.lang, os_family(user_agent))
@@ -167,8 +182,9 @@ def health() -> Response:
     return Response(body, content_type="application/json")
 
 
-def render_error(reason: str, status: int) -> tuple[str, int]:
-    """A full page in the visitor's language explaining ``reason``, with a way back."""
+def render_error(reason: str, status: int, retry: dict[str, Any] | None = None) -> tuple[str, int]:
+    """A full page in the visitor's language explaining ``reason``, with a way back: the
+    splash page, or on a venue's pages a ``retry`` form (``action`` and hidden ``fields``)."""
     return (
         render_template(
             "error.html",
@@ -177,6 +193,8 @@ def render_error(reason: str, status: int) -> tuple[str, int]:
             token_duration=in_words(access().config.token_minutes),
             page="error",
             destination=_destination(),
+            venue_page=g.get("venue") is not None,
+            retry=retry,
         ),
         status,
     )

@@ -33,7 +33,6 @@ from signage.playlog import Play, PlayLog
 from tests.conftest import (
     ARTIFACTS,
     CHROMIUM,
-    ROOT,
     chromium_args,
     free_port,
     require,
@@ -50,7 +49,6 @@ TOKEN = "browser-results-token-0123456789"
 SCRYPT_N = 1024
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"
 ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126 Mobile"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -97,8 +95,8 @@ def poster() -> bytes:
 
 
 def keep(page: Any, name: str) -> Path:
-    """A full-page screenshot in test-artifacts/, and the visible part as `name`, which
-    the test copies to docs/screenshots/ once it has passed."""
+    """A full-page screenshot in test-artifacts/, and the visible part as `name` beside it
+    (the README's copies in docs/screenshots/ are chosen from these by hand)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name.replace(".png", "-full.png")), full_page=True)
     page.evaluate("window.scrollTo(0, 0)")
@@ -164,9 +162,7 @@ def test_upload_a_picture_and_a_video_and_see_their_thumbnails(
             card = page.locator('.media-card[data-name="ap-phich-bluezone.png"]')
             assert "Được dùng trong:" in card.inner_text() and "lobby" in card.inner_text()
             assert card.locator("button.danger").count() == 0
-            shot = keep(page, "console-media.png")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, SCREENSHOTS / "console-media.png")
+            keep(page, "console-media.png")
     finally:
         context.close()
 
@@ -377,7 +373,7 @@ def test_results_page_shows_what_phones_did_at_the_portal(
             assert first[:2] == ["lobby-1", "Sảnh chờ 1"]
             assert page.locator("svg.chart").count() == 8
             assert page.locator("svg.chart title").first.text_content() == "Theo ngày"
-            shot = keep(page, "console-results.png")
+            keep(page, "console-results.png")
 
             # The screen filter keeps only that screen's scans and plays.
             page.select_option("#screen", "gate-1")
@@ -392,7 +388,5 @@ def test_results_page_shows_what_phones_did_at_the_portal(
             data = Path(download.value.path()).read_bytes()
             assert data.startswith(b"\xef\xbb\xbf")
             assert "Tên màn hình" in data.decode("utf-8-sig")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, SCREENSHOTS / "console-results.png")
     finally:
         context.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from portal.config import ConfigError, PortalConfig, load_config
+from portal.venue_config import VENUE_KEYS
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -82,7 +83,7 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
         load_config(tmp_path / "absent.yaml", environ={})
 
 
-@pytest.mark.parametrize("key", [f.name for f in fields(PortalConfig)])
+@pytest.mark.parametrize("key", [*(f.name for f in fields(PortalConfig)), *VENUE_KEYS])
 def test_every_key_is_documented_in_the_readme(key: str) -> None:
     table_rows = re.findall(r"^\| `([a-z0-9_]+)` \|", README.read_text(), flags=re.MULTILINE)
     assert key in table_rows, f"README.md has no configuration row for {key}"
