@@ -19,9 +19,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP) catalogs
 
+# Packages with gettext catalogs in <package>/translations (the signage ones are the console's).
+CATALOG_PACKAGES := portal signage
+
 # Compiled message catalogs are build products: compile them from the .po sources.
 catalogs: $(STAMP)
-	$(BIN)/pybabel -q compile -d portal/translations
+	for package in $(CATALOG_PACKAGES); do \
+	  $(BIN)/pybabel -q compile -d $$package/translations || exit 1; \
+	done
 
 demo: install
 	bash deploy/demo.sh
@@ -58,12 +63,14 @@ bench: install
 	$(BIN)/python bench/signage.py
 
 clean:
-	rm -rf $(VENV) instance test-artifacts portal/translations/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) instance test-artifacts */translations/*/LC_MESSAGES/*.mo
 
 # After changing a translatable string: re-extract, then translate what `make test` reports.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext --no-location \
-	  --project bluezone-venue --copyright-holder "bluezone-venue contributors" \
-	  -o portal/translations/messages.pot portal
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -w 100 \
-	  -i portal/translations/messages.pot -d portal/translations
+	for package in $(CATALOG_PACKAGES); do \
+	  $(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location \
+	    --project bluezone-venue --copyright-holder "bluezone-venue contributors" \
+	    -o $$package/translations/messages.pot $$package && \
+	  $(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -w 100 \
+	    -i $$package/translations/messages.pot -d $$package/translations || exit 1; \
+	done

@@ -27,7 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask, Response, jsonify, request
     from werkzeug.exceptions import HTTPException
 
-    from signage import api, config, socket, views
+    from signage import api, config, console, socket, views
     from signage.background import Background
     from signage.hub import Hub
     from signage.override import OverrideStore
@@ -63,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(background.ensure_started)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    console.init_app(app)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response | HTTPException:
@@ -71,6 +72,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             response = jsonify(error=exc.description or exc.name)
             response.status_code = exc.code or 500
             return response
+        if request.path.startswith("/console"):
+            # Console pages answer in the operator's language, scripts in JSON.
+            return console.pages.error_response(exc)
         return exc
 
     return app

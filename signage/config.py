@@ -88,7 +88,58 @@ SETTINGS: tuple[Setting, ...] = (
         90,
         "Days proof-of-play records are kept before they are deleted.",
     ),
+    # The operator console (signage/console/).
+    Setting(
+        "SECRET_KEY",
+        "",
+        "Key that signs console sessions. Only as `SIGNAGE_SECRET_KEY` (refused in a file); "
+        "empty: read from `SECRET_KEY_FILE`.",
+    ),
+    Setting(
+        "SECRET_KEY_FILE",
+        "",
+        "File holding the session key; empty means `secret_key` in the instance folder. "
+        "Created (mode 0600) with a random key when missing.",
+    ),
+    Setting(
+        "COOKIE_SECURE",
+        True,
+        "Send the console session cookie over HTTPS only. Turn off only for a local demo "
+        "over plain HTTP.",
+    ),
+    Setting("SESSION_HOURS", 12, "Hours a console sign-in lasts."),
+    Setting(
+        "LOGIN_MAX_FAILURES",
+        5,
+        "Wrong passwords in a row after which an account name is locked; 0 never locks.",
+    ),
+    Setting(
+        "LOGIN_LOCKOUT_MINUTES",
+        0,
+        "Minutes a locked account stays locked; 0 means until an admin unlocks it.",
+    ),
+    Setting(
+        "LOGIN_ADDRESS_LIMIT",
+        20,
+        "Failed sign-ins from one client address within `LOGIN_WINDOW_MINUTES` after which "
+        "that address is refused until the oldest leaves the window; 0 turns it off.",
+    ),
+    Setting("LOGIN_WINDOW_MINUTES", 15, "The window of `LOGIN_ADDRESS_LIMIT`, in minutes."),
+    Setting(
+        "PASSWORD_SCRYPT_N",
+        32768,
+        "scrypt cost n (a power of two, at least 1024) for operator passwords, with r=8, "
+        "p=3: 32 MiB per hash. Older hashes are renewed at the next sign-in.",
+    ),
+    Setting(
+        "PROXY_COUNT",
+        0,
+        "Reverse proxies (nginx) in front of the server whose `X-Forwarded-For` and "
+        "`X-Forwarded-Proto` are believed; 1 behind `deploy/nginx/signage.conf`.",
+    ),
 )
+# Secrets that a settings file (often readable by many, or shown around) must not hold.
+ENVIRONMENT_ONLY = frozenset({"SECRET_KEY"})
 
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
 ENV_PREFIX = "SIGNAGE_"
@@ -142,6 +193,11 @@ def read_file(path: Path) -> dict[str, Any]:
         if key not in DEFAULTS:
             known = ", ".join(s.key.lower() for s in SETTINGS)
             raise ConfigError(f"{path}: unknown setting {raw_key!r}; known settings: {known}")
+        if key in ENVIRONMENT_ONLY:
+            raise ConfigError(
+                f"{path}: {raw_key} must not be in a file; set {ENV_PREFIX}{key} in the "
+                "environment instead"
+            )
         result[key] = _coerce(key, value, str(path))
     return result
 

@@ -1,0 +1,131 @@
+"""The operator console: a web interface under `/console` for the people who run the signage.
+
+`init_app(app)` (called by `signage.create_app`) reads the console settings, makes the session
+key, opens the accounts, sign-in guard and audit log in the signage database, and registers
+the hooks every console request goes through: the signed-in operator is loaded
+(`auth.load_operator`), state-changing requests must carry the CSRF token (`csrf.protect`),
+and every response gets the security headers (`headers.add`). Areas of the console are
+blueprints with the URL prefix `/console`, registered here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import Babel
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from signage.audit import AuditLog
+from signage.config import ConfigError
+from signage.lockout import LoginGuard
+from signage.operators import OperatorStore
+from signage.passwords import Scrypt
+from signage.secretkey import SecretKeyError, load_secret_key
+
+from . import auditlog, auth, csrf, headers, home, language, pages, roles
+from .extension import KEY, Console
+from .i18n import _
+
+__all__ = ["babel", "init_app", "pages", "services"]
+
+babel = Babel()
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+COOKIE_NAME = "signage_session"
+
+
+def password_params(config: dict[str, Any] | Any) -> Scrypt:
+    """The scrypt parameters from the settings; `ConfigError` when the cost is not valid."""
+    try:
+        return Scrypt(n=int(config["PASSWORD_SCRYPT_N"]))
+    except ValueError as exc:
+        raise ConfigError(f"PASSWORD_SCRYPT_N: {exc}") from None
+
+
+def services(config: dict[str, Any] | Any, database: Path, offload: Any = None) -> Console:
+    """The console's accounts, sign-in guard and audit log for `config`, in `database`.
+
+    Used by the app and by the `operators` commands, so both see the same accounts.
+    """
+    params = password_params(config)
+    operators = (
+        OperatorStore(database, params, offload)
+        if offload is not None
+        else OperatorStore(database, params)
+    )
+    guard = LoginGuard(
+        database,
+        max_failures=int(config["LOGIN_MAX_FAILURES"]),
+        lockout_seconds=float(config["LOGIN_LOCKOUT_MINUTES"]) * 60,
+        address_limit=int(config["LOGIN_ADDRESS_LIMIT"]),
+        window_seconds=float(config["LOGIN_WINDOW_MINUTES"]) * 60,
+    )
+    return Console(operators=operators, guard=guard, audit=AuditLog(database))
+
+
+def database_path(app: Flask) -> Path:
+    """The signage database file (the `DATABASE` setting, or the instance folder's)."""
+    return Path(app.config["DATABASE"] or Path(app.instance_path, "signage.sqlite3"))
+
+
+def _nav() -> list[tuple[str, str]]:
+    """The console areas as (path, label), in the order of the navigation bar."""
+    return [
+        ("/console/playlists", _("Playlists")),
+        ("/console/media", _("Media")),
+        ("/console/screens", _("Screens")),
+        ("/console/emergency", _("Emergency")),
+        ("/console/results", _("Results")),
+        ("/console/operators", _("Operators")),
+        ("/console/audit", _("Audit log")),
+    ]
+
+
+def _template_context() -> dict[str, Any]:
+    if not request.path.startswith("/console"):
+        return {}
+    return {
+        "operator": auth.signed_in(),
+        "csrf_field": csrf.csrf_field,
+        "csrf_token": csrf.token,
+        "console_nav": _nav(),
+        "console_languages": language.LANGUAGES,
+        "console_lang": language.select(),
+        "role_label": roles.label,
+        "role_help": roles.explain,
+    }
+
+
+def init_app(app: Flask) -> None:
+    """Wire the console into the signage app (see the module docstring)."""
+    from signage.socket import run_in_thread
+
+    config = app.config
+    key_file = Path(config["SECRET_KEY_FILE"] or Path(app.instance_path, "secret_key"))
+    try:
+        app.secret_key = load_secret_key(str(config["SECRET_KEY"]), key_file)
+    except SecretKeyError as exc:
+        raise ConfigError(str(exc)) from None
+    config.update(
+        SESSION_COOKIE_NAME=COOKIE_NAME,
+        SESSION_COOKIE_SECURE=bool(config["COOKIE_SECURE"]),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(config["SESSION_HOURS"])),
+        BABEL_DEFAULT_LOCALE=language.DEFAULT,
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
+    )
+    app.extensions[KEY] = services(config, database_path(app), offload=run_in_thread)
+    if int(config["PROXY_COUNT"]):
+        count = int(config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+    babel.init_app(app, locale_selector=language.select)
+    app.before_request(auth.load_operator)
+    app.before_request(csrf.protect)
+    app.after_request(headers.add)
+    app.context_processor(_template_context)
+    for blueprint in (auth.bp, home.bp, auditlog.bp):
+        app.register_blueprint(blueprint)

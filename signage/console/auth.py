@@ -1,0 +1,227 @@
+"""Who is signed in, what they may do, and the sign-in and sign-out pages.
+
+`login_required` and `role_required(role)` guard views: a person who is not signed in is sent
+to the sign-in page (303, with `next`), a script gets 401 JSON; a role too low gets 403 (page
+or JSON). `current_operator()` is the signed-in `Operator` inside a guarded view. The session
+keeps the operator's name and password epoch, and the account is read again on every request,
+so a removed account, a new role or a reset password takes effect at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import ParamSpec
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+
+from signage.operators import ROLES, Operator
+
+from . import csrf
+from .audit import record
+from .extension import console
+from .i18n import _, ngettext
+from .pages import refusal, wants_json
+
+__all__ = ["ROLES", "Operator", "bp", "current_operator", "login_required", "role_required"]
+
+bp = Blueprint("console_auth", __name__, url_prefix="/console")
+
+P = ParamSpec("P")
+MAX_FIELD = 1024
+
+
+def signed_in() -> Operator | None:
+    """The operator signed in on this request, or None."""
+    operator: Operator | None = g.get("operator")
+    return operator
+
+
+def current_operator() -> Operator:
+    """The signed-in operator; raises 401 when nobody is (use it in guarded views)."""
+    operator = signed_in()
+    if operator is None:
+        from werkzeug.exceptions import Unauthorized
+
+        raise Unauthorized()
+    return operator
+
+
+def load_operator() -> None:
+    """`before_request` hook: put the session's operator (re-read from the store) in `g`."""
+    g.operator = None
+    if not request.path.startswith("/console"):
+        return
+    name = session.get("operator")
+    if not isinstance(name, str):
+        return
+    operator = console().operators.get(name)
+    if operator is None or operator.epoch != session.get("epoch"):
+        session.pop("operator", None)
+        session.pop("epoch", None)
+        return
+    g.operator = operator
+
+
+def _to_sign_in() -> ResponseReturnValue:
+    if wants_json():
+        return refusal(401, "signin")
+    target = request.full_path if request.query_string else request.path
+    return redirect(url_for("console_auth.login", next=target), 303)
+
+
+def login_required(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
+    """Let the view run only for a signed-in operator (any role)."""
+
+    @wraps(view)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
+        if signed_in() is None:
+            return _to_sign_in()
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+def role_required(
+    role: str,
+) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, ResponseReturnValue]]:
+    """Let the view run only for an operator whose role is `role` or above."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; the roles are {', '.join(ROLES)}")
+
+    def decorate(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
+        @wraps(view)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
+            operator = signed_in()
+            if operator is None:
+                return _to_sign_in()
+            if not operator.may(role):
+                return refusal(403, "forbidden")
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def safe_next(target: str | None) -> str:
+    """`target` when it is a path inside the console, else the console's home page."""
+    home = url_for("console_home.index")
+    if not target or len(target) > MAX_FIELD:
+        return home
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or not target.startswith("/console"):
+        return home
+    return target
+
+
+def _clock(at: float | None) -> str:
+    if at is None:
+        return ""
+    hub = current_app.extensions["signage"]
+    return f"{datetime.fromtimestamp(at, hub.timezone):%H:%M}"
+
+
+def _address() -> str:
+    return request.remote_addr or "-"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """The sign-in form; on success back to `next` (a console path) with a new session."""
+    next_target = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if signed_in() is not None:
+            return redirect(next_target, 303)
+        return render_template("console/login.html", next=next_target, name="", error=None)
+    name = request.form.get("name", "").strip()[:MAX_FIELD]
+    password = request.form.get("password", "")[:MAX_FIELD]
+    services = console()
+    now = time.time()
+    refused = services.guard.check(name, _address(), now)
+    error: str
+    status = 200
+    if refused is not None:
+        if refused.reason == "locked":
+            error = _(
+                "This account is locked after too many wrong passwords. An administrator can "
+                "unlock it on the Operators page of the console (or with the command "
+                "bluezone-signage operators unlock)."
+            )
+            if refused.until is not None:
+                error += " " + _("It unlocks by itself at %(time)s.", time=_clock(refused.until))
+            record("login.refused", name, "account locked", actor="-")
+        else:
+            error = _(
+                "Too many failed sign-ins from this device. Try again after %(time)s.",
+                time=_clock(refused.until),
+            )
+            status = 429
+            record("login.refused", name, "too many failures from this address", actor="-")
+        return render_template(
+            "console/login.html", next=next_target, name=name, error=error, locked=True
+        ), status
+    operator = services.operators.authenticate(name, password) if name and password else None
+    if operator is None:
+        failure = services.guard.failed(name or "-", _address(), now)
+        record("login.failed", name, f"failure {failure.failures}", actor="-")
+        if failure.locked:
+            record("login.locked", name, f"after {failure.failures} failures", actor="-")
+            error = _(
+                "Wrong name or password. This account is now locked: an administrator can "
+                "unlock it on the Operators page of the console (or with the command "
+                "bluezone-signage operators unlock)."
+            )
+        else:
+            error = _("Wrong name or password.")
+            if services.guard.max_failures:
+                error += " " + ngettext(
+                    "%(num)d more failure will lock the account.",
+                    "%(num)d more failures will lock the account.",
+                    failure.remaining,
+                )
+        return render_template(
+            "console/login.html",
+            next=next_target,
+            name=name,
+            error=error,
+            locked=failure.locked,
+        ), 200
+    services.guard.succeeded(operator.name)
+    language = session.get("lang")
+    session.clear()
+    if isinstance(language, str):
+        session["lang"] = language
+    session.permanent = True
+    session["operator"] = operator.name
+    session["epoch"] = operator.epoch
+    csrf.rotate()
+    g.operator = operator
+    record("login", operator.name, f"role {operator.role}")
+    return redirect(next_target, 303)
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """End the session and go back to the sign-in page."""
+    operator = signed_in()
+    if operator is not None:
+        record("logout", operator.name)
+    language = session.get("lang")
+    session.clear()
+    if isinstance(language, str):
+        session["lang"] = language
+    return redirect(url_for("console_auth.login"), 303)

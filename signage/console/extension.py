@@ -1,0 +1,28 @@
+"""The console's services, built once by `signage.console.init_app` and found per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from signage.audit import AuditLog
+from signage.lockout import LoginGuard
+from signage.operators import OperatorStore
+
+KEY = "signage.console"
+
+
+@dataclass(frozen=True)
+class Console:
+    """Operator accounts, the sign-in guard and the audit log of one app."""
+
+    operators: OperatorStore
+    guard: LoginGuard
+    audit: AuditLog
+
+
+def console() -> Console:
+    """The services of the current app (inside a request or app context)."""
+    found: Console = current_app.extensions[KEY]
+    return found
