@@ -25,7 +25,7 @@ from signage.operators import OperatorStore
 from signage.passwords import Scrypt
 from signage.secretkey import SecretKeyError, load_secret_key
 
-from . import auditlog, auth, csrf, headers, home, language, pages, roles
+from . import auditlog, auth, csrf, headers, home, language, pages, playlists, roles
 from .extension import KEY, Console
 from .i18n import _
 
@@ -129,3 +129,4 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_context)
     for blueprint in (auth.bp, home.bp, auditlog.bp):
         app.register_blueprint(blueprint)
+    playlists.init_app(app, database_path(app))
