@@ -31,11 +31,17 @@ class Preview:
 
 
 def languages_of(catalog: Catalog | None, screens: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """The languages of `screens` (of every screen when empty), Vietnamese and English first."""
-    found = {"vi", "en"}
-    if catalog is not None:
-        for screen in catalog.screens.values():
-            if not screens or screen.id in screens:
+    """The languages of `screens`, or, when none is given (or known), those of every screen
+    plus Vietnamese and English; in the order of `LANGUAGES`."""
+    found: set[str] = set()
+    if catalog is not None and screens:
+        for screen_id in screens:
+            if screen_id in catalog.screens:
+                found.update(catalog.screens[screen_id].languages)
+    if not found:
+        found = {"vi", "en"}
+        if catalog is not None:
+            for screen in catalog.screens.values():
                 found.update(screen.languages)
     return tuple(lang for lang in LANGUAGES if lang in found)
 

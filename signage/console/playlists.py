@@ -133,7 +133,7 @@ def index() -> ResponseReturnValue:
             {
                 "id": playlist_id,
                 "name": playlist.name if playlist is not None else playlist_id,
-                "items": len(playlist.items) if playlist is not None else None,
+                "count": len(playlist.items) if playlist is not None else None,
                 "usage": used,
                 "group_names": _group_names(catalog, used),
                 "version": version,

@@ -8,16 +8,14 @@ reconnect when it comes back.
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import CHROMIUM, chromium_args, free_port, require
+from tests.conftest import free_port
 from tests.signage.serverkit import make_playlists, playlist_yaml, running_server, write_atomically
 
 pytestmark = pytest.mark.browser
@@ -39,21 +37,6 @@ def api(base: str, method: str, path: str, body: object = None) -> Any:
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=list(chromium_args()), timeout=30_000
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def switches(page: Any) -> list[dict[str, Any]]:
