@@ -29,6 +29,8 @@ from signage.problem import Problem
 from signage.validate import IDENTIFIER
 
 LOCK_FILE = ".console-publish.lock"
+# Far above any real playlist (the shipped ones are a few kilobytes); a paste gone wrong stops here.
+MAX_TEXT = 1_000_000
 _MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)", re.MULTILINE)
 
 
@@ -174,6 +176,12 @@ class Publisher:
         """Write `text` if the file is still the one hashed `base_sha256` (None: no file yet)."""
         if not text.endswith("\n"):
             text += "\n"
+        if len(text) > MAX_TEXT:
+            message = (
+                f"the text is {len(text)} characters long; a playlist file may have at most "
+                f"{MAX_TEXT}: split it into several playlists that include each other"
+            )
+            return Refused((Problem(f"{playlist_id}.yaml", 1, 1, message),))
         with self._locked():
             path = self.path(playlist_id)
             theirs = read_text(path)
@@ -188,7 +196,10 @@ class Publisher:
             if problems:
                 return Refused(tuple(problems))
             self._note_disk(playlist_id, theirs)
-            write_atomically(path, text)
+            try:
+                write_atomically(path, text)
+            except OSError as error:
+                return Refused((_unwritable(path, error),))
             return Published(self.history.record(playlist_id, text, author, action, restored_from))
 
     def delete(self, playlist_id: str, base_sha256: str | None, author: str) -> Outcome:
@@ -204,8 +215,11 @@ class Publisher:
                 return Refused(tuple(problems))
             self._note_disk(playlist_id, theirs)
             if theirs is not None:
-                path.unlink()
-                _sync_directory(self.directory)
+                try:
+                    path.unlink()
+                    _sync_directory(self.directory)
+                except OSError as error:
+                    return Refused((_unwritable(path, error),))
             return Published(self.history.record(playlist_id, "", author, "delete"))
 
     def _conflict(self, yours: str, base_sha256: str | None, theirs: str | None) -> Conflict | None:
@@ -237,6 +251,16 @@ class Publisher:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _unwritable(path: Path, error: OSError) -> Problem:
+    return Problem(
+        path.name,
+        1,
+        1,
+        f"the file could not be saved ({error.strerror or error}); nothing was changed. The "
+        f"signage service must be allowed to write in {path.parent}",
+    )
 
 
 _MARKER_MESSAGE = (

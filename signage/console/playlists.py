@@ -33,7 +33,15 @@ from signage.hub import Hub
 from signage.playlist import Catalog, Orientation
 from signage.preview import languages_of, preview
 from signage.problem import Problem
-from signage.publish import Conflict, Outcome, Published, Publisher, Refused, read_text
+from signage.publish import (
+    MAX_TEXT,
+    Conflict,
+    Outcome,
+    Published,
+    Publisher,
+    Refused,
+    read_text,
+)
 from signage.usage import Usage, may_edit, usage
 from signage.validate import IDENTIFIER, IMAGE_TYPES, VIDEO_TYPES
 from signage.yamledit import (
@@ -141,7 +149,13 @@ def index() -> ResponseReturnValue:
                 "editable": _may_edit(playlist_id),
             }
         )
-    return render_template("console/playlists/index.html", rows=rows)
+    existing = {row["id"] for row in rows}
+    deleted = [
+        {"id": playlist_id, "version": v, "when": _when(v.at)}
+        for playlist_id, v in sorted(latest.items())
+        if v.action == "delete" and playlist_id not in existing
+    ]
+    return render_template("console/playlists/index.html", rows=rows, deleted=deleted)
 
 
 def _group_names(catalog: Catalog | None, used: Usage) -> list[str]:
@@ -544,6 +558,8 @@ def preview_draft(playlist_id: str) -> ResponseReturnValue:
     else:
         opened = _publisher().history.text_for(request.form.get("base", "")) or ""
         text = apply_form(opened, read_form(request.form.to_dict(flat=False)))
+    if len(text) > MAX_TEXT:
+        return refusal(413, "bad")
     draft = _publisher().history.remember(text)
     at = request.form.get("at", "")
     if request.accept_mimetypes.best == "application/json":

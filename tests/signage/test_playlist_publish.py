@@ -185,3 +185,21 @@ def test_create_and_delete(publisher: Publisher) -> None:
     assert isinstance(deleted, Published) and deleted.version.action == "delete"
     assert not (publisher.directory / "spare.yaml").exists()
     assert os.listdir(publisher.directory).count(".console-publish.lock") == 1
+
+
+def test_a_directory_it_may_not_write_in_is_a_clear_refusal(
+    publisher: Publisher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = publisher.directory / "lobby.yaml"
+    before = path.read_text(encoding="utf-8")
+    _, base = publisher.open("lobby")
+
+    def refused(source: object, target: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refused)
+    outcome = publisher.publish("lobby", playlist_yaml(["Bốn"]), base, "lan")
+    assert isinstance(outcome, Refused)
+    assert "could not be saved (Permission denied)" in outcome.problems[0].message
+    assert path.read_text(encoding="utf-8") == before
+    assert [v.action for v in publisher.history.versions("lobby")] == ["disk"]

@@ -249,6 +249,15 @@ def test_create_duplicate_and_delete(
     text = (playlists / "spare.yaml").read_text(encoding="utf-8")
     response = client.post("/console/playlists/spare/delete", data={"base": _sha(text)})
     assert response.status_code == 303 and not (playlists / "spare.yaml").exists()
+    # A deleted playlist is listed with its history, and any version can be brought back.
+    listing = client.get("/console/playlists/").get_data(as_text=True)
+    assert 'id="deleted-spare"' in listing
+    page = client.get("/console/playlists/spare/history/1").get_data(as_text=True)
+    response = client.post(
+        "/console/playlists/spare/history/1/restore", data={"base": base_of(page)}
+    )
+    assert response.status_code == 303
+    assert "title: Dự phòng" in (playlists / "spare.yaml").read_text(encoding="utf-8")
     actions = audit_actions(app)
     assert ("editor", "playlist.create", "spare") in actions
     assert ("editor", "playlist.delete", "spare") in actions
