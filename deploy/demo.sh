@@ -17,6 +17,20 @@ stop() {
 }
 trap stop INT TERM EXIT
 
+if [ -x "$BIN/bluezone-signage" ]; then
+  # The demo serves the console over plain HTTP: let its session cookie travel without TLS.
+  export SIGNAGE_COOKIE_SECURE=false
+  # A demo administrator with a fresh password on every start, so the console opens at once.
+  DEMO_ADMIN=demo-admin
+  DEMO_PASSWORD=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(12))')
+  if "$BIN/bluezone-signage" operators list 2>/dev/null | cut -f1 | grep -qx "$DEMO_ADMIN"; then
+    printf '%s\n' "$DEMO_PASSWORD" | "$BIN/bluezone-signage" operators passwd "$DEMO_ADMIN" --password-file - >/dev/null
+    "$BIN/bluezone-signage" operators unlock "$DEMO_ADMIN" >/dev/null
+  else
+    printf '%s\n' "$DEMO_PASSWORD" | "$BIN/bluezone-signage" operators add "$DEMO_ADMIN" --role admin --password-file - >/dev/null
+  fi
+fi
+
 "$BIN/bluezone-portal" serve --bind "127.0.0.1:${PORTAL_PORT}" &
 pids+=($!)
 if [ -x "$BIN/bluezone-signage" ]; then
@@ -37,6 +51,9 @@ if [ -x "$BIN/bluezone-signage" ]; then
   Signage screens: http://127.0.0.1:${SIGNAGE_PORT}/
      (one of them:  http://127.0.0.1:${SIGNAGE_PORT}/screen/tuy-hoa-airport-arrivals)
   Screen status:   http://127.0.0.1:${SIGNAGE_PORT}/api/screens
+  Console:         http://127.0.0.1:${SIGNAGE_PORT}/console/
+     sign in as ${DEMO_ADMIN} with the password ${DEMO_PASSWORD}
+     (a new password at each start; see "Operating" in README.md)
 MSG
 fi
 echo

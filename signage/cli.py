@@ -1,4 +1,5 @@
-"""`bluezone-signage`: run, serve, check playlists, and send or cancel emergency overrides.
+"""`bluezone-signage`: run, serve, check playlists, send or cancel emergency overrides, and
+manage the console's operator accounts.
 
 The Flask commands (`run`, `routes`, `shell`) come from `FlaskGroup`; `serve` runs gunicorn
 with `deploy/gunicorn/signage.conf.py`. Operator messages are English; screens speak the
@@ -20,6 +21,7 @@ from flask.cli import FlaskGroup
 
 from signage import config as settings
 from signage import create_app
+from signage.console.extension import Console
 from signage.hub import Hub
 from signage.override import (
     Message,
@@ -232,3 +234,176 @@ def list_overrides(audit: bool) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.group()
+def operators() -> None:
+    """Console accounts: add, list, change, unlock and remove operators.
+
+    Roles: viewer (sees everything), editor (edits playlists and sends overrides for the groups
+    given with --group), admin (everything, including operators). Every change goes to the
+    console's audit log as cli:<your user name>.
+    """
+
+
+def _console() -> Console:
+    from signage.console.extension import KEY
+
+    found: Console = current_app.extensions[KEY]
+    return found
+
+
+def _read_password(password_file: Path | None) -> str:
+    """The new password: the first line of the file (`-`: standard input), else asked twice."""
+    if password_file is None:
+        entered: str = click.prompt(
+            "Password", hide_input=True, confirmation_prompt="Repeat the password"
+        )
+        return entered
+    try:
+        if str(password_file) == "-":
+            text = sys.stdin.readline()
+        else:
+            text = password_file.read_text(encoding="utf-8").split("\n", 1)[0]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{password_file}: cannot read the password: {exc}") from None
+    password = text.rstrip("\r\n")
+    if not password:
+        raise click.ClickException(f"{password_file}: the first line is empty")
+    return password
+
+
+def _audit(action: str, target: str, detail: str = "") -> None:
+    _console().audit.record(_actor(), action, target, detail)
+
+
+def _describe(role: str, groups: tuple[str, ...]) -> str:
+    return f"role {role}" + (f", groups {', '.join(groups)}" if groups else "")
+
+
+def _warn_unknown_groups(groups: tuple[str, ...]) -> None:
+    catalog = _hub().programme.catalog
+    if catalog is None:
+        return
+    for group in groups:
+        if group not in catalog.groups:
+            click.echo(f"warning: group {group!r} is not declared in screens.yaml", err=True)
+
+
+ROLE_CHOICE = click.Choice(["viewer", "editor", "admin"])
+PASSWORD_FILE = click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Read the password from the first line of this file ('-': standard input) "
+    "instead of asking for it.",
+)
+
+
+@operators.command("add")
+@click.argument("name")
+@click.option("--role", type=ROLE_CHOICE, required=True, help="What the operator may do.")
+@click.option("--group", "groups", multiple=True, help="A group the editor looks after (repeat).")
+@PASSWORD_FILE
+def operators_add(
+    name: str, role: str, groups: tuple[str, ...], password_file: Path | None
+) -> None:
+    """Create the account NAME (the password is asked twice)."""
+    from signage.operators import OperatorError
+
+    password = _read_password(password_file)
+    try:
+        added = _console().operators.add(name, role, groups, password)
+    except OperatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    _warn_unknown_groups(added.groups)
+    _audit("operator.add", added.name, _describe(added.role, added.groups))
+    click.echo(f"added {added.name} ({_describe(added.role, added.groups)})")
+
+
+@operators.command("list")
+def operators_list() -> None:
+    """List the accounts: name, role, groups, and whether they are locked."""
+    services = _console()
+    locks = services.guard.locks(time.time())
+    accounts = services.operators.all()
+    if not accounts:
+        click.echo(
+            "no operator yet; add one with: bluezone-signage operators add NAME --role admin"
+        )
+    for operator in accounts:
+        state = "locked" if operator.name in locks else "active"
+        groups = ",".join(operator.groups) or "-"
+        click.echo(f"{operator.name}\t{operator.role}\t{groups}\t{state}")
+
+
+@operators.command("remove")
+@click.argument("name")
+def operators_remove(name: str) -> None:
+    """Delete the account NAME (the last admin cannot be removed)."""
+    from signage.operators import OperatorError
+
+    services = _console()
+    try:
+        removed = services.operators.remove(name)
+    except OperatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    services.guard.unlock(removed.name)
+    _audit("operator.remove", removed.name, _describe(removed.role, removed.groups))
+    click.echo(f"removed {removed.name}")
+
+
+@operators.command("unlock")
+@click.argument("name")
+def operators_unlock(name: str) -> None:
+    """Lift the lock on NAME after too many wrong passwords."""
+    if _console().guard.unlock(name):
+        _audit("operator.unlock", name.strip().lower())
+        click.echo(f"unlocked {name.strip().lower()}")
+    else:
+        click.echo(f"{name.strip().lower()} was not locked")
+
+
+@operators.command("set-role")
+@click.argument("name")
+@click.argument("role", type=ROLE_CHOICE)
+@click.option(
+    "--group", "groups", multiple=True, help="The groups, replacing the current ones (repeat)."
+)
+@click.option("--no-groups", is_flag=True, help="Take every group away.")
+def operators_set_role(name: str, role: str, groups: tuple[str, ...], no_groups: bool) -> None:
+    """Give NAME the role ROLE (and, with --group, these groups instead of the current ones)."""
+    from signage.operators import OperatorError
+
+    if groups and no_groups:
+        raise click.UsageError("--group and --no-groups exclude each other")
+    services = _console()
+    current = services.operators.get(name)
+    if current is None:
+        raise click.ClickException(f"no operator is called {name!r}")
+    chosen = () if no_groups else (groups or current.groups)
+    try:
+        changed = services.operators.update(name, role, chosen)
+    except OperatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    _warn_unknown_groups(changed.groups)
+    _audit("operator.update", changed.name, _describe(changed.role, changed.groups))
+    click.echo(f"{changed.name}: {_describe(changed.role, changed.groups)}")
+
+
+@operators.command("passwd")
+@click.argument("name")
+@PASSWORD_FILE
+def operators_passwd(name: str, password_file: Path | None) -> None:
+    """Set a new password for NAME; its open console sessions end."""
+    from signage.operators import OperatorError
+
+    services = _console()
+    if services.operators.get(name) is None:
+        raise click.ClickException(f"no operator is called {name!r}")
+    password = _read_password(password_file)
+    try:
+        changed = services.operators.set_password(name, password)
+    except OperatorError as exc:
+        raise click.ClickException(str(exc)) from None
+    _audit("operator.password", changed.name)
+    click.echo(f"new password set for {changed.name}")

@@ -5,8 +5,10 @@ is refused, even with the right password, until an admin unlocks it (or, when
 `lockout_seconds` is not 0, until that time has passed). Names are counted whether or not an
 account exists, so the answers never tell which names exist. Independently, a client address
 with `address_limit` failures within `window_seconds` is refused until the oldest of them is
-out of the window. Zero turns either rule off. State lives in the signage SQLite file; this
-module does not import Flask.
+out of the window. Zero turns either rule off. Failures of a name that is not locked are
+forgotten after `FORGET_AFTER` seconds without another one, so that names typed once by
+strangers do not pile up. State lives in the signage SQLite file; this module does not import
+Flask.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS login_names (
     name TEXT PRIMARY KEY,
     failures INTEGER NOT NULL,
+    last REAL NOT NULL,
     locked REAL
 );
 CREATE TABLE IF NOT EXISTS login_addresses (address TEXT NOT NULL, at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS login_addresses_address ON login_addresses (address, at);
 """
+FORGET_AFTER = 30 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,13 @@ class LoginGuard:
             )
             db.execute("INSERT INTO login_addresses (address, at) VALUES (?, ?)", (address, now))
             db.execute(
-                "INSERT INTO login_names (name, failures) VALUES (?, 1)"
-                " ON CONFLICT (name) DO UPDATE SET failures = failures + 1",
-                (name,),
+                "DELETE FROM login_names WHERE locked IS NULL AND last <= ?",
+                (now - FORGET_AFTER,),
+            )
+            db.execute(
+                "INSERT INTO login_names (name, failures, last) VALUES (?, 1, ?)"
+                " ON CONFLICT (name) DO UPDATE SET failures = failures + 1, last = excluded.last",
+                (name, now),
             )
             failures = int(
                 db.execute("SELECT failures FROM login_names WHERE name = ?", (name,)).fetchone()[0]

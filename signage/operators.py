@@ -58,6 +58,26 @@ class LastAdmin(OperatorError):
     """The change would leave the console without any admin."""
 
 
+class InvalidName(OperatorError):
+    """The name does not follow the rules for account names."""
+
+
+class NameTaken(OperatorError):
+    """Another account already has this name."""
+
+
+class InvalidGroup(OperatorError):
+    """A group id does not follow the rules for group ids."""
+
+
+class InvalidRole(OperatorError):
+    """The role is not one of `ROLES`."""
+
+
+class WeakPassword(OperatorError):
+    """The new password is too short or too long."""
+
+
 def role_rank(role: str) -> int:
     """0 for viewer, 1 for editor, 2 for admin; `ValueError` for anything else."""
     try:
@@ -93,7 +113,7 @@ def clean_name(name: str) -> str:
     """The account name in its stored form (trimmed, lower case), or `OperatorError`."""
     cleaned = name.strip().lower()
     if not NAME.match(cleaned):
-        raise OperatorError(
+        raise InvalidName(
             f"{name!r} is not a valid name: use 1 to 64 letters a-z, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
@@ -106,7 +126,7 @@ def clean_groups(groups: Iterable[str]) -> tuple[str, ...]:
     for group in groups:
         group = group.strip()
         if not GROUP.match(group):
-            raise OperatorError(
+            raise InvalidGroup(
                 f"{group!r} is not a valid group id: lower-case letters, digits and '-'"
             )
         result.add(group)
@@ -117,7 +137,7 @@ def _check_role(role: str) -> str:
     try:
         role_rank(role)
     except ValueError as exc:
-        raise OperatorError(str(exc)) from None
+        raise InvalidRole(str(exc)) from None
     return role
 
 
@@ -172,7 +192,7 @@ class OperatorStore:
         with connect(self.path) as db:
             taken = db.execute("SELECT 1 FROM operators WHERE name = ?", (name,)).fetchone()
             if taken:
-                raise OperatorError(f"an operator called {name!r} already exists")
+                raise NameTaken(f"an operator called {name!r} already exists")
             db.execute(
                 "INSERT INTO operators (name, role, groups, password, created, updated)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -253,7 +273,7 @@ class OperatorStore:
         try:
             check_new_password(password)
         except PasswordError as exc:
-            raise OperatorError(str(exc)) from None
+            raise WeakPassword(str(exc)) from None
 
     @staticmethod
     def _admins(db: sqlite3.Connection) -> int:

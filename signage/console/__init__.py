@@ -25,7 +25,7 @@ from signage.operators import OperatorStore
 from signage.passwords import Scrypt
 from signage.secretkey import SecretKeyError, load_secret_key
 
-from . import auditlog, auth, csrf, headers, home, language, pages, playlists, roles
+from . import auditlog, auth, csrf, headers, home, language, operators, pages, playlists, roles
 from .extension import KEY, Console
 from .i18n import _
 
@@ -51,7 +51,7 @@ def services(config: dict[str, Any] | Any, database: Path, offload: Any = None) 
     Used by the app and by the `operators` commands, so both see the same accounts.
     """
     params = password_params(config)
-    operators = (
+    store = (
         OperatorStore(database, params, offload)
         if offload is not None
         else OperatorStore(database, params)
@@ -63,7 +63,7 @@ def services(config: dict[str, Any] | Any, database: Path, offload: Any = None) 
         address_limit=int(config["LOGIN_ADDRESS_LIMIT"]),
         window_seconds=float(config["LOGIN_WINDOW_MINUTES"]) * 60,
     )
-    return Console(operators=operators, guard=guard, audit=AuditLog(database))
+    return Console(operators=store, guard=guard, audit=AuditLog(database))
 
 
 def database_path(app: Flask) -> Path:
@@ -127,6 +127,6 @@ def init_app(app: Flask) -> None:
     app.before_request(csrf.protect)
     app.after_request(headers.add)
     app.context_processor(_template_context)
-    for blueprint in (auth.bp, home.bp, auditlog.bp):
+    for blueprint in (auth.bp, home.bp, auditlog.bp, operators.bp):
         app.register_blueprint(blueprint)
     playlists.init_app(app, database_path(app))

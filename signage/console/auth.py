@@ -36,7 +36,16 @@ from .extension import console
 from .i18n import _, ngettext
 from .pages import refusal, wants_json
 
-__all__ = ["ROLES", "Operator", "bp", "current_operator", "login_required", "role_required"]
+__all__ = [
+    "ROLES",
+    "Operator",
+    "bp",
+    "current_operator",
+    "login_required",
+    "operator_from_session",
+    "role_required",
+    "signed_in",
+]
 
 bp = Blueprint("console_auth", __name__, url_prefix="/console")
 
@@ -60,20 +69,29 @@ def current_operator() -> Operator:
     return operator
 
 
+def operator_from_session() -> Operator | None:
+    """The operator the session cookie names, re-read from the store; None when nobody is
+    signed in, the account is gone or its password changed since. Works wherever the Flask
+    session does, e.g. in a Socket.IO connect handler of a console page."""
+    name = session.get("operator")
+    if not isinstance(name, str):
+        return None
+    operator = console().operators.get(name)
+    if operator is None or operator.epoch != session.get("epoch"):
+        return None
+    return operator
+
+
 def load_operator() -> None:
-    """`before_request` hook: put the session's operator (re-read from the store) in `g`."""
+    """`before_request` hook: put the session's operator in `g` for `/console` requests, and
+    forget a session whose account is gone or whose password changed."""
     g.operator = None
     if not request.path.startswith("/console"):
         return
-    name = session.get("operator")
-    if not isinstance(name, str):
-        return
-    operator = console().operators.get(name)
-    if operator is None or operator.epoch != session.get("epoch"):
+    g.operator = operator_from_session()
+    if g.operator is None and "operator" in session:
         session.pop("operator", None)
         session.pop("epoch", None)
-        return
-    g.operator = operator
 
 
 def _to_sign_in() -> ResponseReturnValue:
@@ -151,6 +169,9 @@ def login() -> ResponseReturnValue:
     password = request.form.get("password", "")[:MAX_FIELD]
     services = console()
     now = time.time()
+    # People sometimes type their password into the name field: a name that is no account
+    # goes to the audit log (which every operator reads) as "?".
+    logged = name.lower() if services.operators.get(name) else "?"
     refused = services.guard.check(name, _address(), now)
     error: str
     status = 200
@@ -163,23 +184,23 @@ def login() -> ResponseReturnValue:
             )
             if refused.until is not None:
                 error += " " + _("It unlocks by itself at %(time)s.", time=_clock(refused.until))
-            record("login.refused", name, "account locked", actor="-")
+            record("login.refused", logged, "account locked", actor="-")
         else:
             error = _(
                 "Too many failed sign-ins from this device. Try again after %(time)s.",
                 time=_clock(refused.until),
             )
             status = 429
-            record("login.refused", name, "too many failures from this address", actor="-")
+            record("login.refused", logged, "too many failures from this address", actor="-")
         return render_template(
             "console/login.html", next=next_target, name=name, error=error, locked=True
         ), status
     operator = services.operators.authenticate(name, password) if name and password else None
     if operator is None:
         failure = services.guard.failed(name or "-", _address(), now)
-        record("login.failed", name, f"failure {failure.failures}", actor="-")
+        record("login.failed", logged, f"failure {failure.failures}", actor="-")
         if failure.locked:
-            record("login.locked", name, f"after {failure.failures} failures", actor="-")
+            record("login.locked", logged, f"after {failure.failures} failures", actor="-")
             error = _(
                 "Wrong name or password. This account is now locked: an administrator can "
                 "unlock it on the Operators page of the console (or with the command "

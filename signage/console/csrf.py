@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import Response, request, session
+from flask import Response, current_app, request, session
 from markupsafe import Markup, escape
 
 FIELD = "csrf_token"
@@ -60,4 +60,11 @@ def protect() -> Response | None:
         return None
     from .pages import refusal
 
+    if (
+        current_app.config["SESSION_COOKIE_SECURE"]
+        and not request.is_secure
+        and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+    ):
+        # The browser dropped the Secure session cookie: the console was opened over HTTP.
+        return refusal(400, "https")
     return refusal(400, "csrf")

@@ -31,6 +31,15 @@ def _messages(kind: str) -> tuple[str, str]:
                 "changed. Go back, reload the page and try again."
             ),
         )
+    if kind == "https":
+        return (
+            _("Open the console with https://"),
+            _(
+                "This browser did not keep the sign-in cookie, which is only sent over a "
+                "secure connection. Open the console with an address starting with https://, "
+                "or ask the person who installed the server."
+            ),
+        )
     if kind == "signin":
         return _("Please sign in"), _("Sign in to use the console.")
     if kind == "forbidden":
@@ -47,7 +56,8 @@ KINDS = {400: "bad", 401: "signin", 403: "forbidden", 404: "notfound"}
 
 
 def refusal(status: int, kind: str) -> Response:
-    """The refusal of `kind` (`csrf`, `signin`, `forbidden`, `notfound`, `bad`) with `status`."""
+    """The refusal of `kind` (`csrf`, `https`, `signin`, `forbidden`, `notfound`, `bad`) with
+    `status`."""
     title, text = _messages(kind)
     if wants_json():
         response = jsonify(error=kind, message=text)

@@ -1,4 +1,4 @@
-"""Fixtures of the real-browser tests."""
+"""Fixtures for the real-browser tests."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.conftest import CHROMIUM, chromium_args, require
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    """Debian's headless Chromium driven by Playwright (fails under CI when it is missing)."""
     require(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from signage.lockout import Failure, LoginGuard, Refusal
+from signage.lockout import FORGET_AFTER, Failure, LoginGuard, Refusal
 
 
 def guard(tmp_path: Path, **changes: float) -> LoginGuard:
@@ -83,3 +84,23 @@ def test_names_are_normalised(tmp_path: Path, name: str) -> None:
     g = guard(tmp_path, max_failures=1)
     g.failed(name, "a", 1.0)
     assert g.check("lan", "a", 2.0) == Refusal("locked", None)
+
+
+def test_old_failures_of_unlocked_names_are_forgotten(tmp_path: Path) -> None:
+    g = guard(tmp_path)
+    g.failed("lan", "a", 0.0)
+    g.failed("lan", "a", 1.0)
+    g.failed("stranger", "a", 2.0)
+    later = 2.0 + FORGET_AFTER + 1
+    assert g.failed("lan", "a", later) == Failure(1, 2, False)
+    with sqlite3.connect(tmp_path / "signage.sqlite3") as db:
+        names = {row[0] for row in db.execute("SELECT name FROM login_names")}
+    assert names == {"lan"}
+
+
+def test_a_lock_is_never_forgotten(tmp_path: Path) -> None:
+    g = guard(tmp_path)
+    for i in range(3):
+        g.failed("lan", "a", float(i))
+    g.failed("other", "a", 10 * FORGET_AFTER)
+    assert g.check("lan", "a", 10 * FORGET_AFTER) == Refusal("locked", None)

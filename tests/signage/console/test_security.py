@@ -165,3 +165,15 @@ def test_secret_key_is_refused_in_a_settings_file(tmp_path: Path) -> None:
     settings.write_text("secret_key: abc\n", encoding="utf-8")
     with pytest.raises(config.ConfigError, match="set SIGNAGE_SECRET_KEY in the environment"):
         config.load({"SIGNAGE_CONFIG": str(settings)})
+
+
+def test_console_over_plain_http_says_to_use_https(client: FlaskClient) -> None:
+    """A browser drops a Secure cookie over plain HTTP (except on localhost): say why the
+    sign-in fails instead of a puzzling "expired" message."""
+    response = client.post(
+        "/console/login",
+        data={"name": "admin", "password": PASSWORD, "csrf_token": "x"},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 400
+    assert "Open the console with https://" in response.get_data(as_text=True)
