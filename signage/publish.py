@@ -60,13 +60,18 @@ class Conflict:
 
 
 @dataclass(frozen=True)
+class Unchanged:
+    """The text is what the file already holds; nothing was written or recorded."""
+
+
+@dataclass(frozen=True)
 class Refused:
     """The text breaks a rule of the playlist format; nothing was written."""
 
     problems: tuple[Problem, ...]
 
 
-Outcome = Published | Conflict | Refused
+Outcome = Published | Conflict | Refused | Unchanged
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -188,6 +193,8 @@ class Publisher:
             conflict = self._conflict(text, base_sha256, theirs)
             if conflict is not None:
                 return conflict
+            if text == theirs and action == "publish":
+                return Unchanged()
             markers = [
                 Problem(path.name, text[: m.start()].count("\n") + 1, 1, _MARKER_MESSAGE)
                 for m in _MARKER.finditer(text)

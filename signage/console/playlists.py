@@ -40,6 +40,7 @@ from signage.publish import (
     Published,
     Publisher,
     Refused,
+    Unchanged,
     read_text,
 )
 from signage.usage import Usage, may_edit, usage
@@ -361,6 +362,9 @@ def _after_publish(playlist_id: str, outcome: Outcome, action: str) -> ResponseR
             ),
             "success",
         )
+        return redirect(url_for(".edit", playlist_id=playlist_id), 303)
+    if isinstance(outcome, Unchanged):
+        flash(_("Nothing to publish: the playlist is already like this."), "info")
         return redirect(url_for(".edit", playlist_id=playlist_id), 303)
     if isinstance(outcome, Conflict):
         record("playlist.conflict", playlist_id)

@@ -12,7 +12,7 @@ import pytest
 
 from signage.history import History, sha256
 from signage.merge import has_markers, three_way
-from signage.publish import Conflict, Published, Publisher, Refused, write_atomically
+from signage.publish import Conflict, Published, Publisher, Refused, Unchanged, write_atomically
 from tests.conftest import ROOT
 from tests.signage.serverkit import make_playlists, playlist_yaml
 
@@ -88,6 +88,13 @@ def test_publish_history_and_restore(publisher: Publisher) -> None:
     assert restored.version.restored_from == 1
     assert (publisher.directory / "lobby.yaml").read_text(encoding="utf-8") == versions[1].text
     assert [v.action for v in publisher.history.versions("lobby")] == ["restore", "publish", "disk"]
+
+
+def test_publishing_the_same_text_changes_nothing(publisher: Publisher) -> None:
+    text, base = publisher.open("lobby")
+    assert text is not None
+    assert isinstance(publisher.publish("lobby", text, base, "lan"), Unchanged)
+    assert publisher.history.versions("lobby") == []
 
 
 def test_a_hand_edit_in_between_is_recorded(publisher: Publisher) -> None:

@@ -281,3 +281,78 @@ def test_preview_of_a_draft_in_the_real_player(client: FlaskClient, login: Login
         config = json.loads(first(r'id="player-config">(.*?)</script>', body))
         titles = [item["content"][0]["title"] for item in config["preview"]["state"]["items"]]
         assert titles == ["Bản nháp", "Hai", "Ba"]
+
+
+EVERY_KIND = """\
+# Every kind of item, as the form editor must carry it through unchanged.
+name: Mọi loại mục
+
+items:
+  - text:
+      vi:
+        title: Tiêu đề
+        body: >-
+          Một đoạn văn dài được gấp thành nhiều dòng trong tệp, và phải giữ nguyên như vậy
+          khi không ai sửa nó.
+      en: {title: Title}
+    duration: 10
+    priority: 5
+    schedule:
+      from: 2026-12-01
+      until: 2026-12-31
+      weekdays: [mon, wed]
+      times: ["07:00-11:30", "22:00-24:00"]
+  - image:
+      file: poster.png
+      caption:
+        vi: Chú thích
+    duration: 8
+  - video:
+      file: clips/intro.mp4
+    duration: 15
+  - qr:
+      campaign: bluezone
+      title: {vi: Quét mã, en: Scan}
+      caption:
+        vi: Để cài Bluezone
+      short: bluezone.gov.vn
+    duration: 10
+  - qr:
+      url: https://www.bluezone.gov.vn/taiapp
+    duration: 10
+  - html:
+      vi: |-
+        <h2>Giờ làm việc</h2>
+        <p>Sáng: <strong>7:00 đến 11:30</strong></p>
+    duration: 10
+  - clock:
+    duration: 6
+  - clock:
+      caption: {vi: Giờ Phú Yên}
+    duration: 6
+  - ticker:
+      vi: Cài Bluezone ngay hôm nay   # a comment after a value
+      ko: 블루존을 설치하세요
+    duration: 20
+  - include: gate
+"""
+
+
+def test_every_kind_goes_through_the_form_unchanged(
+    client: FlaskClient, login: Login, playlists: Path
+) -> None:
+    (playlists / "media" / "poster.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (playlists / "media" / "clips").mkdir()
+    (playlists / "media" / "clips" / "intro.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    (playlists / "lobby.yaml").write_text(EVERY_KIND, encoding="utf-8")
+    login(client, "editor")
+    page = client.get("/console/playlists/lobby").get_data(as_text=True)
+    fields = form_of(page)
+    assert fields["items-2-video-file"] == ["clips/intro.mp4"]
+    assert fields["items-0-schedule-weekdays"] == ["mon", "wed"]
+    assert fields["items-0-schedule-times-end"] == ["11:30", "00:00", ""]
+    assert fields["items-8-ticker-ko"] == ["블루존을 설치하세요"]  # a language no screen uses
+    fields["action"] = ["publish"]
+    response = client.post("/console/playlists/lobby", data=fields)
+    assert response.status_code == 303, html.unescape(response.get_data(as_text=True))[-3000:]
+    assert (playlists / "lobby.yaml").read_text(encoding="utf-8") == EVERY_KIND
