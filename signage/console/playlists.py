@@ -9,6 +9,7 @@ overwritten, and every change is in the audit log as `playlist.<action>`.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import datetime
 from pathlib import Path
@@ -63,6 +64,7 @@ from .audit import record
 from .auth import current_operator, login_required, role_required
 from .i18n import _
 from .pages import refusal
+from .problems import localise
 
 bp = Blueprint("console_playlists", __name__, url_prefix="/console/playlists")
 
@@ -119,6 +121,10 @@ def _exists_or_404(playlist_id: str) -> Path | None:
         return None
     path = _publisher().path(playlist_id)
     return path if path.is_file() else None
+
+
+def _localised(problem: Problem) -> Problem:
+    return dataclasses.replace(problem, message=localise(problem.message))
 
 
 def _when(at: float) -> str:
@@ -217,7 +223,7 @@ def _renamed(text: str, name: str) -> str:
 
 def _problems_text(outcome: Outcome) -> str:
     if isinstance(outcome, Refused):
-        return "; ".join(f"{p.file}:{p.line}: {p.message}" for p in outcome.problems)
+        return "; ".join(f"{p.file}:{p.line}: {localise(p.message)}" for p in outcome.problems)
     return _("The file changed on disk meanwhile; reload the page.")
 
 
@@ -342,9 +348,9 @@ def edit_post(playlist_id: str) -> ResponseReturnValue:
         for problem in outcome.problems:
             if problem.file == f"{playlist_id}.yaml":
                 name = field_for(problem.line, problem.column, where, fields) or ""
-                errors.setdefault(name, []).append(problem.message)
+                errors.setdefault(name, []).append(localise(problem.message))
             else:
-                errors.setdefault("", []).append(str(problem))
+                errors.setdefault("", []).append(str(_localised(problem)))
         return render_template(
             "console/playlists/edit.html", base=base, errors=errors, **context
         ), 422
@@ -401,8 +407,8 @@ def _raw_page(
     base = request.form.get("base", "")
     text = text or request.form.get("text", "")
     name = f"{playlist_id}.yaml"
-    own = [p for p in problems if p.file == name]
-    other = [p for p in problems if p.file != name]
+    own = [_localised(p) for p in problems if p.file == name]
+    other = [_localised(p) for p in problems if p.file != name]
     return render_template(
         "console/playlists/raw.html",
         playlist_id=playlist_id,
@@ -598,7 +604,8 @@ def preview_frame(playlist_id: str) -> ResponseReturnValue:
     )
     if shown.state is None:
         return render_template(
-            "console/playlists/preview_problems.html", problems=shown.problems
+            "console/playlists/preview_problems.html",
+            problems=[_localised(p) for p in shown.problems],
         ), 422
     screen = {
         "id": "preview",

@@ -138,8 +138,8 @@ def test_a_wrong_field_is_marked_and_nothing_is_written(
     response = client.post("/console/playlists/lobby", data=fields)
     assert response.status_code == 422
     page = html.unescape(response.get_data(as_text=True))
-    assert re.search(r'data-field="items-1-duration">[^<]*must be a number', page), page
-    assert re.search(r'data-field="items-2-text-vi">[^<]*has no \'title\'', page), page
+    assert re.search(r'data-field="items-1-duration">[^<]*phải là một số', page), page
+    assert re.search(r'data-field="items-2-text-vi">[^<]*còn thiếu tiêu đề', page), page
     assert (playlists / "lobby.yaml").read_text(encoding="utf-8") == before
     # What the operator typed is still in the form.
     assert 'value="mười"' in page
@@ -179,7 +179,7 @@ def test_the_yaml_editor_marks_the_line(client: FlaskClient, login: Login, playl
     assert response.status_code == 422
     shown = response.get_data(as_text=True)
     line = broken.split("\n").index("    duraton: 3") + 1
-    assert re.search(rf'id="line-{line}" class="has-error".*?did you mean', shown, re.S)
+    assert re.search(rf'id="line-{line}" class="has-error".*?có phải ý bạn là', shown, re.S)
     assert (playlists / "lobby.yaml").read_text(encoding="utf-8") == text
 
 
