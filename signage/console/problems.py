@@ -223,6 +223,22 @@ def _rules() -> list[Rule]:
             ),
         ),
         (
+            r"'(?P<text>[^']*)': (?P<time>\d+:\d+) is not a time of day; the start must be .*",
+            lambda m: _(
+                "'%(value)s': %(time)s is not a time of day; a window starts from 00:00 to 23:59",
+                value=m["text"],
+                time=m["time"],
+            ),
+        ),
+        (
+            r"'(?P<text>[^']*)': (?P<time>\d+:\d+) is not a time of day; the end must be .*",
+            lambda m: _(
+                "'%(value)s': %(time)s is not a time of day; a window ends from 00:00 to 24:00",
+                value=m["text"],
+                time=m["time"],
+            ),
+        ),
+        (
             r"'until' \((?P<end>[\d-]+)\) is before 'from' \((?P<start>[\d-]+)\).*",
             lambda m: _(
                 "the last day (%(end)s) is before the first day (%(start)s), so the item would "

@@ -41,6 +41,16 @@ BROKEN = [
     ),
     (
         "items:\n  - text: {vi: {title: A}}\n    duration: 5\n"
+        "    schedule: {times: ['25:00-26:00']}\n",
+        "không phải là giờ hợp lệ",
+    ),
+    (
+        "items:\n  - text: {vi: {title: A}}\n    duration: 5\n"
+        "    schedule: {times: ['20:00-19:60']}\n",
+        "kết thúc trong khoảng",
+    ),
+    (
+        "items:\n  - text: {vi: {title: A}}\n    duration: 5\n"
         "    schedule: {from: 2026-12-10, until: 2026-12-01}\n",
         "trước ngày bắt đầu",
     ),

@@ -140,6 +140,9 @@ def test_a_wrong_field_is_marked_and_nothing_is_written(
     page = html.unescape(response.get_data(as_text=True))
     assert re.search(r'data-field="items-1-duration">[^<]*phải là một số', page), page
     assert re.search(r'data-field="items-2-text-vi">[^<]*còn thiếu tiêu đề', page), page
+    # The summary at the top links to each item in trouble, and the items are marked.
+    assert '<a href="#items-1">Mục 2</a>' in page and '<a href="#items-2">Mục 3</a>' in page
+    assert 'class="item kind-text has-error" id="items-1"' in page
     assert (playlists / "lobby.yaml").read_text(encoding="utf-8") == before
     # What the operator typed is still in the form.
     assert 'value="mười"' in page
