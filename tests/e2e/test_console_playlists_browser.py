@@ -132,6 +132,27 @@ def test_a_conflicting_publish_is_refused_with_the_diff(browser: Any, server: Se
     context.close()
 
 
+def test_moving_and_removing_items_in_the_page(browser: Any, server: Server) -> None:
+    context = new_context(browser)
+    page = context.new_page()
+    sign_in(page, server)
+    page.goto(f"{server.url}/console/playlists/lobby")
+    page.evaluate("window.stillHere = true")
+    page.click("#items-0 .move-down")
+    page.click("#items-2 .remove")
+    # Done in the page: no round trip to the server, and the fields follow their new places.
+    assert page.evaluate("window.stillHere") is True
+    assert page.input_value('[name="items-0-text-vi-title"]') == "Hai"
+    assert page.input_value('[name="items-1-text-vi-title"]') == "Một"
+    assert page.locator("li.item").count() == 2
+    assert page.is_disabled("#items-0 .move-up") and page.is_disabled("#items-1 .move-down")
+    page.click("#publish")
+    page.wait_for_selector(".flash-success")
+    text = (server.playlists / "lobby.yaml").read_text(encoding="utf-8")
+    assert text.index("title: Hai") < text.index("title: Một") and "title: Ba" not in text
+    context.close()
+
+
 def test_the_shipped_playlists_in_the_console(browser: Any, tmp_path: Path) -> None:
     """The pages the README shows, on the shipped Phú Yên playlists (saved as screenshots)."""
     playlists = tmp_path / "playlists"
