@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from signage.publish import MAX_TEXT
 from tests.signage.console.conftest import Login, console_of
 from tests.signage.serverkit import playlist_yaml
 
@@ -359,3 +360,30 @@ def test_every_kind_goes_through_the_form_unchanged(
     response = client.post("/console/playlists/lobby", data=fields)
     assert response.status_code == 303, html.unescape(response.get_data(as_text=True))[-3000:]
     assert (playlists / "lobby.yaml").read_text(encoding="utf-8") == EVERY_KIND
+
+
+def test_a_long_playlist_fits_in_the_form(
+    client: FlaskClient, login: Login, playlists: Path
+) -> None:
+    titles = [f"Thông báo {n}" for n in range(120)]
+    (playlists / "lobby.yaml").write_text(playlist_yaml(titles), encoding="utf-8")
+    login(client, "editor")
+    fields = form_of(client.get("/console/playlists/lobby").get_data(as_text=True))
+    assert sum(len(values) for values in fields.values()) > 1000  # the default limit of a form
+    fields["items-119-text-vi-title"] = ["Thông báo cuối"]
+    fields["action"] = ["publish"]
+    response = client.post("/console/playlists/lobby", data=fields)
+    assert response.status_code == 303
+    assert "title: Thông báo cuối" in (playlists / "lobby.yaml").read_text(encoding="utf-8")
+
+
+def test_a_large_yaml_text_is_read_whole(
+    client: FlaskClient, login: Login, playlists: Path
+) -> None:
+    text = (playlists / "lobby.yaml").read_text(encoding="utf-8")
+    big = "".join(f"# Ghi chú số {n}: giữ nguyên khi xuất bản.\n" for n in range(15_000)) + text
+    assert len(big.encode()) > 500_000 and len(big) < MAX_TEXT
+    login(client, "editor")
+    response = client.post("/console/playlists/lobby/yaml", data={"text": big, "base": _sha(text)})
+    assert response.status_code == 303
+    assert (playlists / "lobby.yaml").read_text(encoding="utf-8") == big
