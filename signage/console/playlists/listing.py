@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import (
     flash,
     redirect,
@@ -11,6 +13,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage.catalog import load
 from signage.playlist import Catalog
 from signage.publish import (
     Outcome,
@@ -42,6 +45,8 @@ def index() -> ResponseReturnValue:
     """Every playlist with who uses it and who published it last."""
     catalog = catalog_in_use()
     latest = publisher().history.latest_all()
+    # Read afresh: a hand edit with a mistake shows here even before the server notices it.
+    broken = Counter(p.file for p in load(publisher().directory, catalog).problems)
     rows = []
     for playlist_id in playlist_ids():
         used = usage(catalog, playlist_id)
@@ -57,6 +62,7 @@ def index() -> ResponseReturnValue:
                 "version": version,
                 "when": when(version.at) if version is not None else "",
                 "editable": may_change(playlist_id),
+                "problems": broken[f"{playlist_id}.yaml"],
             }
         )
     existing = {row["id"] for row in rows}

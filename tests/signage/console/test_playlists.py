@@ -108,6 +108,32 @@ def test_the_list_says_who_shows_each_playlist(client: FlaskClient, login: Login
     assert "Delete" not in page and "Xóa" not in page  # a viewer gets no change buttons
 
 
+def test_a_broken_hand_edit_shows_in_the_list_and_the_history(
+    client: FlaskClient, login: Login, playlists: Path
+) -> None:
+    login(client, "editor")
+    page = client.get("/console/playlists/lobby/yaml").get_data(as_text=True)
+    text = playlist_yaml(["Bốn"])
+    assert (
+        client.post(
+            "/console/playlists/lobby/yaml", data={"text": text, "base": base_of(page)}
+        ).status_code
+        == 303
+    )
+    (playlists / "lobby.yaml").write_text(
+        text.replace("duration: 3", "duration: ba"), encoding="utf-8"
+    )
+    listing = client.get("/console/playlists/").get_data(as_text=True)
+
+    def row(playlist_id: str) -> str:
+        found = listing[listing.index(f'id="playlist-{playlist_id}"') :]
+        return found[: found.index("</tr>")]
+
+    assert "1 lỗi" in row("lobby") and "lỗi" not in row("gate")
+    history = client.get("/console/playlists/lobby/history").get_data(as_text=True)
+    assert "sửa ngoài bảng điều khiển kể từ phiên bản 2" in history
+
+
 def test_edit_a_vietnamese_text_in_the_form(
     app: Flask, client: FlaskClient, login: Login, playlists: Path
 ) -> None:
