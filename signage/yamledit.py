@@ -230,13 +230,13 @@ def apply_form(text: str, form: PlaylistForm) -> str:
     if origins == list(range(len(old))):
         items = old
     else:
-        items = CommentedSeq()
-        kept = {id(item) for item in new_items}
-        # Comments written above an item live on the one before it; keep those of kept items.
-        for index, item in enumerate(old):
-            if id(item) in kept and index in old.ca.items:
-                items.ca.items[len(items)] = old.ca.items[index]
-        items.extend(new_items)
+        items = CommentedSeq(new_items)
+        # Comments the list holds for an item (rather than the item's own keys) follow it.
+        where = {id(entry): index for index, entry in enumerate(old)}
+        for position, entry in enumerate(new_items):
+            index = where.get(id(entry))
+            if index is not None and index in old.ca.items:
+                items.ca.items[position] = old.ca.items[index]
     data["items"] = items
     return _dump(yaml, data)
 
@@ -247,7 +247,7 @@ def _desired(item: ItemForm) -> dict[str, Any]:
     kind = item.kind
     if kind == "include":
         content = _clean(item.get("include"))
-    elif kind in ("video",):
+    elif kind == "video":
         content = _nested({"file": _clean(item.get(f"{kind}-file"))})
     else:
         parts: dict[str, Any] = {}
@@ -373,7 +373,7 @@ def _same(current: Any, value: Any) -> bool:
         return current is value
     if isinstance(current, list) and isinstance(value, list):
         return [str(x) for x in current] == [str(x) for x in value]
-    return bool(current == value) and type(current) is not dict
+    return bool(current == value)
 
 
 def _put(target: CommentedMap, key: str, value: Any) -> None:
