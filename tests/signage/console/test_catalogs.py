@@ -54,7 +54,7 @@ def test_template_matches_the_sources() -> None:
         text = path.read_text(encoding="utf-8")
         found.update(re.findall(r'_\(\s*"((?:[^"\\]|\\.)*)"', text))
         found.update(re.findall(r"_\(\s*'((?:[^'\\]|\\.)*)'", text))
-    for path in PACKAGE.glob("console/*.py"):
+    for path in PACKAGE.glob("console/**/*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)
