@@ -62,9 +62,9 @@ def sign_in(page: Any, server: Server) -> None:
     page.wait_for_url(f"{server.url}/console/**")
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, full_page: bool = False) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name))
+    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
 
 
 def test_publish_a_vietnamese_text_and_see_it_on_a_screen(browser: Any, server: Server) -> None:
@@ -168,16 +168,21 @@ def test_the_shipped_playlists_in_the_console(browser: Any, tmp_path: Path) -> N
         page.locator(".live-preview iframe").wait_for()
         page.frame_locator("#live-preview").locator(".layer.shown").wait_for()
         shot(page, "shipped-console-editor.png")
-        # 1 December 2026 is a Tuesday: at 07:30 the office hours (weekday mornings) are on.
-        page.goto(f"{server.url}/console/playlists/so-tttt-lobby/preview?at=2026-12-01T07:30")
+        # At 07:30 the airport's late-evening reminder (20:00-24:00) is outside its schedule.
+        page.goto(f"{server.url}/console/playlists/tuy-hoa-airport/preview?at=2026-12-01T07:30")
         for orientation in ("landscape", "portrait"):
             inner = page.frame_locator(f"iframe.{orientation}")
             inner.locator(".layer.shown").wait_for(timeout=10_000)
-        kinds = (
+        titles = (
             page.frame_locator("iframe.landscape")
             .locator("body")
-            .evaluate("() => window.signagePlayer.state().items.map(i => i.kind)")
+            .evaluate(
+                "() => window.signagePlayer.state().items.map(i => (i.content[0] || {}).title)"
+            )
         )
-        assert "html" in kinds
-        shot(page, "shipped-console-preview.png")
+        assert "Chưa cài Bluezone?" not in titles
+        late = page.locator("#preview-items tr", has_text="Chưa cài Bluezone?")
+        assert "ngoài lịch" in late.inner_text()
+        page.wait_for_timeout(1_000)  # past the cross-fade of the first slide
+        shot(page, "shipped-console-preview.png", full_page=True)
     context.close()

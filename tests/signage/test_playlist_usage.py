@@ -87,10 +87,16 @@ def test_preview_of_a_draft_at_a_chosen_moment(tmp_path: Path) -> None:
         )
         assert shown.state is not None
         assert shown.state["screen"]["orientation"] == "portrait"
+        reasons[hour] = [(e.label, e.why) for e in shown.entries]
         return [item["content"][0]["title"] for item in shown.state["items"]]
+
+    reasons: dict[int, list[tuple[str, str]]] = {}
 
     assert titles(9) == ["Sáng"]
     assert titles(19) == ["Tối"]
+    # Why an item is missing at a moment: its schedule, or a higher priority then.
+    assert reasons[9] == [("Sáng", ""), ("Tối", "schedule")]
+    assert reasons[19] == [("Sáng", "priority"), ("Tối", "")]
     # The draft is not on disk.
     assert "Sáng" not in (directory / "lobby.yaml").read_text(encoding="utf-8")
     broken = preview.preview(

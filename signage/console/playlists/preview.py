@@ -16,7 +16,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from signage.playlist import Orientation
-from signage.preview import languages_of, preview
+from signage.preview import Preview, languages_of, preview
 from signage.publish import (
     MAX_TEXT,
 )
@@ -52,12 +52,15 @@ def preview_page(playlist_id: str) -> ResponseReturnValue:
         return refusal(404, "notfound")
     at = _moment(request.args.get("at", ""))
     draft = request.args.get("draft", "")
+    shown = _preview(playlist_id, at, "landscape")
     return render_template(
         "console/playlists/preview.html",
         playlist_id=playlist_id,
         at=at.strftime("%Y-%m-%dT%H:%M"),
         draft=draft,
         timezone=at.tzinfo,
+        entries=shown.entries,
+        problems=[localised(p) for p in shown.problems],
     )
 
 
@@ -81,6 +84,24 @@ def preview_draft(playlist_id: str) -> ResponseReturnValue:
     return redirect(url_for(".preview_page", playlist_id=playlist_id, draft=draft, at=at), 303)
 
 
+def _preview(playlist_id: str, at: datetime, orientation: Orientation) -> Preview:
+    """The preview of the playlist (of the draft named by `?draft=`, if any) at `at`."""
+    draft = None
+    if request.args.get("draft"):
+        draft = publisher().history.text_for(request.args["draft"])
+    catalog = catalog_in_use()
+    return preview(
+        publisher().directory,
+        playlist_id,
+        draft,
+        catalog,
+        at,
+        orientation,
+        languages_of(catalog, usage(catalog, playlist_id).screens),
+        str(current_app.config["PORTAL_URL"]),
+    )
+
+
 @bp.get("/<playlist_id>/preview/frame")
 @login_required
 def preview_frame(playlist_id: str) -> ResponseReturnValue:
@@ -91,21 +112,7 @@ def preview_frame(playlist_id: str) -> ResponseReturnValue:
         "portrait" if request.args.get("orientation") == "portrait" else "landscape"
     )
     at = _moment(request.args.get("at", ""))
-    draft = None
-    if request.args.get("draft"):
-        draft = publisher().history.text_for(request.args["draft"])
-    catalog = catalog_in_use()
-    used = usage(catalog, playlist_id)
-    shown = preview(
-        publisher().directory,
-        playlist_id,
-        draft,
-        catalog,
-        at,
-        orientation,
-        languages_of(catalog, used.screens),
-        str(current_app.config["PORTAL_URL"]),
-    )
+    shown = _preview(playlist_id, at, orientation)
     if shown.state is None:
         return render_template(
             "console/playlists/preview_problems.html",

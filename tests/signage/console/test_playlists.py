@@ -300,6 +300,7 @@ def test_preview_of_a_draft_in_the_real_player(client: FlaskClient, login: Login
     response = client.post("/console/playlists/lobby/preview", data=fields)
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="preview-items"' in page and "Bản nháp" in page
     frames = re.findall(r'<iframe class="(landscape|portrait)"[^>]*src="([^"]+)"', page)
     assert [kind for kind, _ in frames] == ["landscape", "portrait"]
     for kind, src in frames:
