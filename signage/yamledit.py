@@ -21,12 +21,13 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
+from ruamel.yaml.error import CommentMark, YAMLError
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     FoldedScalarString,
     LiteralScalarString,
 )
+from ruamel.yaml.tokens import CommentToken
 
 from signage.playlist import LANGUAGES
 from signage.schedule import WEEKDAYS
@@ -231,14 +232,73 @@ def apply_form(text: str, form: PlaylistForm) -> str:
         items = old
     else:
         items = CommentedSeq(new_items)
-        # Comments the list holds for an item (rather than the item's own keys) follow it.
-        where = {id(entry): index for index, entry in enumerate(old)}
-        for position, entry in enumerate(new_items):
-            index = where.get(id(entry))
-            if index is not None and index in old.ca.items:
-                items.ca.items[position] = old.ca.items[index]
+        items.ca.comment = old.ca.comment
+        _move_gaps(old, new_items)
     data["items"] = items
     return _dump(yaml, data)
+
+
+def _move_gaps(old: CommentedSeq, new_items: list[CommentedMap]) -> None:
+    """Keep the blank lines and comments written above each item with that item.
+
+    ruamel.yaml stores the lines between two items on the last value of the item before, so
+    when items move, those lines would describe the wrong item. Each item's own end-of-line
+    comment stays; the lines above an item go with it (above the first item, where the format
+    has no place for them, they go above the second); new items get a blank line like the rest.
+    """
+    tails = [_tail(item) for item in old]
+    above: dict[int, str] = {}
+    for index in range(1, len(old)):
+        above[index] = _split(_tail_text(tails[index - 1]))[1]
+    end = _split(_tail_text(tails[-1]))[1] if old else ""
+    blank = "\n" if any(gap.startswith("\n") for gap in above.values()) else ""
+    where = {id(item): index for index, item in enumerate(old)}
+    gaps = [above.get(where.get(id(item), -1), blank) for item in new_items]
+    if len(gaps) > 1 and where.get(id(new_items[0])) != 0 and gaps[0].strip():
+        gaps[1] = gaps[0] + gaps[1].lstrip("\n")
+    for position, item in enumerate(new_items):
+        tail = _tail(item)
+        if tail is None:
+            continue
+        gap = gaps[position + 1] if position + 1 < len(new_items) else end
+        _set_tail_text(tail, _split(_tail_text(tail))[0] + gap)
+
+
+def _tail(node: Any) -> tuple[CommentedMap, Any] | None:
+    """The mapping and key whose value is written last in `node` (where following lines live)."""
+    while isinstance(node, CommentedMap) and len(node):
+        key = list(node)[-1]
+        value = node[key]
+        block = isinstance(value, CommentedMap | CommentedSeq) and len(value) > 0
+        if not block or value.fa.flow_style():
+            return node, key
+        if isinstance(value, CommentedSeq):
+            return None  # a block list keeps such lines on its own items: left where they are
+        node = value
+    return None
+
+
+def _tail_text(tail: tuple[CommentedMap, Any] | None) -> str:
+    if tail is None:
+        return "\n"
+    slot = tail[0].ca.items.get(tail[1])
+    token = slot[2] if slot and len(slot) > 2 else None
+    return str(token.value) if token is not None else "\n"
+
+
+def _set_tail_text(tail: tuple[CommentedMap, Any], text: str) -> None:
+    node, key = tail
+    slot = node.ca.items.setdefault(key, [None, None, None, None])
+    if slot[2] is not None:
+        slot[2].value = text
+    elif text != "\n":
+        slot[2] = CommentToken(text, CommentMark(0), None)
+
+
+def _split(text: str) -> tuple[str, str]:
+    """(the rest of the value's line, the lines after it)."""
+    end = text.find("\n")
+    return (text, "") if end < 0 else (text[: end + 1], text[end + 1 :])
 
 
 def _desired(item: ItemForm) -> dict[str, Any]:

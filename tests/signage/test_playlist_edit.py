@@ -181,3 +181,61 @@ def test_a_file_the_form_cannot_show() -> None:
         yamledit.form_items("items: [\n")
     with pytest.raises(yamledit.EditError):
         yamledit.form_items("items: 3\n")
+
+
+GAPS = """\
+items:
+  - text: {vi: {title: A}}
+    duration: 10  # seconds
+
+  # about B
+  - text: {vi: {title: B}}
+    duration: 5
+    schedule:
+      times: ["20:00-24:00"]  # evening
+
+  # about C
+  - ticker:
+      vi: C
+    duration: 8
+# the end
+"""
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        ([0, 1, 2], GAPS),
+        (
+            [1, 0, 2],
+            "items:\n"
+            "  - text: {vi: {title: B}}\n    duration: 5\n    schedule:\n"
+            '      times: ["20:00-24:00"]  # evening\n\n'
+            "  # about B\n"  # above the first item there is no place: it goes above the second
+            "  - text: {vi: {title: A}}\n    duration: 10  # seconds\n\n"
+            "  # about C\n  - ticker:\n      vi: C\n    duration: 8\n# the end\n",
+        ),
+        (
+            [0, 2, 1],
+            "items:\n"
+            "  - text: {vi: {title: A}}\n    duration: 10  # seconds\n\n"
+            "  # about C\n  - ticker:\n      vi: C\n    duration: 8\n\n"
+            "  # about B\n  - text: {vi: {title: B}}\n    duration: 5\n    schedule:\n"
+            '      times: ["20:00-24:00"]  # evening\n# the end\n',
+        ),
+        (
+            [0, 2, None],
+            "items:\n"
+            "  - text: {vi: {title: A}}\n    duration: 10  # seconds\n\n"
+            "  # about C\n  - ticker:\n      vi: C\n    duration: 8\n\n"
+            "  - clock:\n    duration: 6\n# the end\n",
+        ),
+    ],
+)
+def test_the_lines_above_an_item_move_with_it(order: list[int | None], expected: str) -> None:
+    form = yamledit.form_items(GAPS)
+    items = tuple(
+        form.items[index] if index is not None else ItemForm("clock", None, {"duration": "6"})
+        for index in order
+    )
+    assert yamledit.apply_form(GAPS, PlaylistForm(form.name, items)) == expected
