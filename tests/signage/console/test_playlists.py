@@ -108,6 +108,21 @@ def test_the_list_says_who_shows_each_playlist(client: FlaskClient, login: Login
     assert "Delete" not in page and "Xóa" not in page  # a viewer gets no change buttons
 
 
+def test_a_long_list_of_screens_is_cut_short(
+    app: Flask, client: FlaskClient, login: Login, playlists: Path
+) -> None:
+    extra = "".join(
+        f"  - id: lobby-x{n}\n    name: Thêm {n}\n    groups: [lobby]\n    languages: [vi]\n"
+        for n in range(15)
+    )
+    with (playlists / "screens.yaml").open("a", encoding="utf-8") as screens:
+        screens.write(extra)
+    app.extensions["signage"].programme.reload()
+    login(client, "viewer")
+    page = client.get("/console/playlists/").get_data(as_text=True)
+    assert "lobby-x8, lobby-x9 và 5 màn hình khác" in page and "lobby-x10" not in page
+
+
 def test_a_broken_hand_edit_shows_in_the_list_and_the_history(
     client: FlaskClient, login: Login, playlists: Path
 ) -> None:
