@@ -41,8 +41,17 @@ class Source:
     document: Document
 
 
-def load(directory: Path, previous: Catalog | None = None) -> LoadResult:
-    """Build the catalog of `directory`; see `signage.playlist.load_catalog`."""
+def load(
+    directory: Path,
+    previous: Catalog | None = None,
+    overlay: Mapping[str, str | None] | None = None,
+) -> LoadResult:
+    """Build the catalog of `directory`; see `signage.playlist.load_catalog`.
+
+    `overlay` maps file names to the text to read instead of the file on disk (None: as if the
+    file did not exist), so a draft is checked by exactly the rules a saved file is.
+    """
+    overlay = overlay or {}
     problems: list[Problem] = []
     earlier: Mapping[str, object] = previous.documents if previous is not None else {}
     current: dict[str, Source] = {}
@@ -52,12 +61,15 @@ def load(directory: Path, previous: Catalog | None = None) -> LoadResult:
         return LoadResult(None, problems)
     paths = [
         path
-        for path in sorted(directory.iterdir())
-        if path.suffix in PLAYLIST_SUFFIXES and path.is_file() and not path.name.startswith(".")
+        for path in sorted({*directory.iterdir(), *(directory / name for name in overlay)})
+        if path.suffix in PLAYLIST_SUFFIXES
+        and (path.is_file() or path.name in overlay)
+        and not path.name.startswith(".")
+        and overlay.get(path.name, "") is not None
     ]
     on_disk.update(path.name for path in paths)
     for path in paths:
-        source, found = _read(directory, path, on_disk, earlier)
+        source, found = _read(directory, path, on_disk, earlier, overlay.get(path.name))
         problems.extend(found)
         if source is not None:
             current[path.name] = source
@@ -110,11 +122,15 @@ def _playlists(chosen: Mapping[str, Source]) -> dict[str, tuple[str, validate.Pl
 
 
 def _read(
-    directory: Path, path: Path, on_disk: set[str], earlier: Mapping[str, object]
+    directory: Path,
+    path: Path,
+    on_disk: set[str],
+    earlier: Mapping[str, object],
+    text: str | None = None,
 ) -> tuple[Source | None, list[Problem]]:
     name = path.name
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if text is None else text.encode("utf-8")
     except OSError as error:
         return None, [Problem(name, 1, 1, f"the file cannot be read: {error.strerror}")]
     sha = hashlib.sha256(data).hexdigest()

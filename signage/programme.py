@@ -27,6 +27,29 @@ T = TypeVar("T")
 ROTATION_EPOCH_MS = 0
 
 
+def state_body(
+    screen: playlist_format.Screen, items: list[dict[str, Any]], boundary: datetime | None
+) -> dict[str, Any]:
+    """The `state` message for `screen` showing `items` (see `Programme.payload`), with its
+    `digest`; the console's preview builds its screens' states with it too."""
+    body = {
+        "screen": {
+            "id": screen.id,
+            "name": screen.name,
+            "groups": list(screen.groups),
+            "location": screen.location,
+            "languages": list(screen.languages),
+            "orientation": screen.orientation,
+        },
+        "items": items,
+        "epoch": ROTATION_EPOCH_MS,
+        "valid_until": int(boundary.timestamp() * 1000) if boundary is not None else None,
+    }
+    encoded = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256(encoded.encode()).hexdigest()[:16]
+    return {**body, "digest": digest, "version": digest}
+
+
 @dataclass(frozen=True)
 class LoadReport:
     """Outcome of the latest load of the playlist directory."""
@@ -111,22 +134,8 @@ class Programme:
                 for item in self._once(catalog, playlist, at, schedule.active_items)
             ]
             boundary = self._once(catalog, playlist, at, schedule.next_change)
-        body = {
-            "screen": {
-                "id": screen.id,
-                "name": screen.name,
-                "groups": list(screen.groups),
-                "location": screen.location,
-                "languages": list(screen.languages),
-                "orientation": screen.orientation,
-            },
-            "items": items,
-            "epoch": ROTATION_EPOCH_MS,
-            "valid_until": int(boundary.timestamp() * 1000) if boundary is not None else None,
-        }
-        encoded = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
-        digest = hashlib.sha256(encoded.encode()).hexdigest()[:16]
-        return {**body, "digest": digest, "version": digest, "catalog_version": catalog.version}
+        body = state_body(screen, items, boundary)
+        return {**body, "catalog_version": catalog.version}
 
     def next_boundary(self, after: datetime) -> datetime | None:
         """The earliest schedule boundary after `after` over every screen's playlist."""

@@ -65,6 +65,7 @@ def screen(screen_id: str) -> tuple[str, int]:
             heartbeat=int(current_app.config["HEARTBEAT_INTERVAL"]),
             state_url=url_for("player.state", screen_id=screen_id),
             worker_url=url_for("player.service_worker"),
+            preview=None,
         ),
         200,
     )

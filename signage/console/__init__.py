@@ -36,6 +36,7 @@ from . import (
     media,
     operators,
     pages,
+    playlists,
     results,
     roles,
     screens,
@@ -143,6 +144,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_context)
     for blueprint in (auth.bp, home.bp, auditlog.bp, operators.bp):
         app.register_blueprint(blueprint)
+    playlists.init_app(app, database_path(app))
     # The live areas: the screens board and emergency messages.
     app.register_blueprint(screens.bp)
     app.register_blueprint(emergency.bp)

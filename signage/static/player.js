@@ -12,6 +12,8 @@
   "use strict";
 
   var config = JSON.parse(document.getElementById("player-config").textContent);
+  // The console's preview: a given state at a given moment, no server connection, nothing kept.
+  var preview = config.preview || null;
   var prefix = "signage:" + config.screen + ":";
   var PLAY_QUEUE_LIMIT = 5000;
   var PLAY_BATCH = 200;
@@ -42,6 +44,7 @@
   var acking = {};
 
   function save(name, value) {
+    if (preview) { return; }
     try { localStorage.setItem(prefix + name, JSON.stringify(value)); } catch (e) { /* full */ }
   }
 
@@ -331,7 +334,7 @@
     if (changed) {
       preparedKey = null;
       renderTicker();
-      cacheMedia();
+      if (!preview) { cacheMedia(); }
     }
     tick();
   }
@@ -479,7 +482,17 @@
     });
   }
 
+  function startPreview() {
+    offset = preview.at - Date.now();
+    applyState(preview.state, false);
+    setInterval(function () { updateClock(layers[front]); }, 1000);
+  }
+
   function start() {
+    if (preview) {
+      startPreview();
+      return;
+    }
     if ("serviceWorker" in navigator) {
       navigator.serviceWorker.register(config.workerUrl, { scope: config.workerScope })
         .catch(function () { /* not a secure context: online only */ });

@@ -50,11 +50,11 @@ def test_english_is_the_source_language() -> None:
 def test_template_matches_the_sources() -> None:
     """Every _("...") in console templates and code is in messages.pot (else: make messages)."""
     found: set[str] = set()
-    for path in PACKAGE.glob("templates/console/*.html"):
+    for path in PACKAGE.glob("templates/console/**/*.html"):
         text = path.read_text(encoding="utf-8")
         found.update(re.findall(r'_\(\s*"((?:[^"\\]|\\.)*)"', text))
         found.update(re.findall(r"_\(\s*'((?:[^'\\]|\\.)*)'", text))
-    for path in PACKAGE.glob("console/*.py"):
+    for path in PACKAGE.glob("console/**/*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)

@@ -1,0 +1,106 @@
+"""The console's playlist pages: list, create, duplicate, delete, form and YAML editors,
+history and restore, and the preview (one module each; this one wires them and holds what they
+share).
+
+Thin edges over `signage.publish` (writing, conflicts), `signage.history`, `signage.yamledit`
+(form edits that keep comments), `signage.usage` (who may edit what) and `signage.preview`.
+Every change goes through `Publisher`, so a file changed since the page was opened is never
+overwritten, and every change is in the audit log as `playlist.<action>`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from pathlib import Path
+
+from flask import Blueprint, Flask, current_app
+
+from signage.catalog import MEDIA_DIR, SCREENS_FILE
+from signage.history import History
+from signage.hub import Hub
+from signage.playlist import Catalog
+from signage.problem import Problem
+from signage.publish import Publisher
+from signage.usage import may_edit, usage
+from signage.validate import IDENTIFIER
+
+from ..auth import current_operator
+from ..problems import localise
+
+bp = Blueprint("console_playlists", __name__, url_prefix="/console/playlists")
+
+KEY = "signage.playlists"
+
+
+def init_app(app: Flask, database: Path) -> None:
+    """Give the app its playlist publisher (history in `database`) and register the pages."""
+    hub: Hub = app.extensions["signage"]
+    app.extensions[KEY] = Publisher(
+        Path(app.config["PLAYLISTS_DIR"]), History(database), lambda: hub.programme.catalog
+    )
+    app.register_blueprint(bp)
+
+
+def publisher() -> Publisher:
+    """The app's playlist publisher (see `init_app`)."""
+    found: Publisher = current_app.extensions[KEY]
+    return found
+
+
+def catalog_in_use() -> Catalog | None:
+    """The catalog the screens show now (None before any valid load)."""
+    hub: Hub = current_app.extensions["signage"]
+    return hub.programme.catalog
+
+
+def playlist_ids() -> list[str]:
+    """The ids of the playlist files in the directory, sorted."""
+    directory = publisher().directory
+    return sorted(
+        path.stem
+        for path in directory.glob("*.yaml")
+        if path.name != SCREENS_FILE and IDENTIFIER.match(path.stem)
+    )
+
+
+def media_files(types: tuple[str, ...]) -> list[str]:
+    """The files of the media folder with one of these suffixes, as paths inside it."""
+    directory = publisher().directory / MEDIA_DIR
+    if not directory.is_dir():
+        return []
+    return sorted(
+        path.relative_to(directory).as_posix()
+        for path in directory.rglob("*")
+        if path.is_file() and path.suffix.lower() in types and not path.name.startswith(".")
+    )
+
+
+def may_change(playlist_id: str) -> bool:
+    """Whether the signed-in operator may change this playlist (see `signage.usage`)."""
+    operator = current_operator()
+    return may_edit(operator.role, operator.may_edit_group, usage(catalog_in_use(), playlist_id))
+
+
+def existing(playlist_id: str) -> Path | None:
+    """The playlist's file when the id is valid and the file exists, else None."""
+    if not IDENTIFIER.match(playlist_id):
+        return None
+    path = publisher().path(playlist_id)
+    return path if path.is_file() else None
+
+
+def localised(problem: Problem) -> Problem:
+    """The problem with its message in the operator's language."""
+    return dataclasses.replace(problem, message=localise(problem.message))
+
+
+def when(at: float) -> str:
+    """A Unix time as the venue's wall clock, to the minute."""
+    catalog = catalog_in_use()
+    zone = catalog.timezone if catalog is not None else None
+    return datetime.fromtimestamp(at, zone).strftime("%Y-%m-%d %H:%M")
+
+
+# The pages add their routes to `bp` when imported.
+from . import editor, history, listing, preview, yamltext  # noqa: E402, F401

@@ -1,0 +1,88 @@
+"""Every published version of a playlist, one version with its diff, and restoring it."""
+
+from __future__ import annotations
+
+from flask import (
+    render_template,
+    request,
+)
+from flask.typing import ResponseReturnValue
+
+from signage.history import Version, sha256
+from signage.publish import (
+    read_text,
+)
+from signage.validate import IDENTIFIER
+
+from ..auth import current_operator, login_required, role_required
+from ..pages import refusal
+from . import bp, may_change, publisher, when
+from .yamltext import after_publish
+
+# -- history -------------------------------------------------------------------------------
+
+
+@bp.get("/<playlist_id>/history")
+@login_required
+def history(playlist_id: str) -> ResponseReturnValue:
+    """Every published version, newest first."""
+    if not IDENTIFIER.match(playlist_id):
+        return refusal(404, "notfound")
+    versions = publisher().history.versions(playlist_id)
+    current = read_text(publisher().path(playlist_id))
+    return render_template(
+        "console/playlists/history.html",
+        playlist_id=playlist_id,
+        versions=versions,
+        when=when,
+        current=sha256(current) if current is not None else None,
+        editable=may_change(playlist_id),
+    )
+
+
+def _version_of(playlist_id: str, number: int) -> Version | None:
+    if not IDENTIFIER.match(playlist_id):
+        return None
+    return publisher().history.version(playlist_id, number)
+
+
+@bp.get("/<playlist_id>/history/<int:number>")
+@login_required
+def version(playlist_id: str, number: int) -> ResponseReturnValue:
+    """One version: its full text and the diff to the one before."""
+    found = (
+        publisher().history.version(playlist_id, number) if IDENTIFIER.match(playlist_id) else None
+    )
+    if found is None:
+        return refusal(404, "notfound")
+    current = read_text(publisher().path(playlist_id))
+    return render_template(
+        "console/playlists/version.html",
+        playlist_id=playlist_id,
+        version=found,
+        when=when,
+        current=sha256(current) if current is not None else "",
+        editable=may_change(playlist_id),
+    )
+
+
+@bp.post("/<playlist_id>/history/<int:number>/restore")
+@role_required("editor")
+def restore(playlist_id: str, number: int) -> ResponseReturnValue:
+    """Publish an earlier version again, as a new version."""
+    found = (
+        publisher().history.version(playlist_id, number) if IDENTIFIER.match(playlist_id) else None
+    )
+    if found is None or not found.text:
+        return refusal(404, "notfound")
+    if not may_change(playlist_id):
+        return refusal(403, "forbidden")
+    outcome = publisher().publish(
+        playlist_id,
+        found.text,
+        request.form.get("base") or None,
+        current_operator().name,
+        "restore",
+        restored_from=number,
+    )
+    return after_publish(playlist_id, outcome, "restore")
