@@ -62,7 +62,13 @@ class Processes:
                 stderr=handle if piped else subprocess.STDOUT,
                 env=env,
                 cwd=str(cwd),
-                start_new_session=True,
+                # A process group of its own, so it can be stopped with everything it starts,
+                # but the same session as the benchmark: Linux's scheduler autogroups share the
+                # CPU between sessions first, so a server in a session of its own would get a
+                # different share of the cores against wrk than the same server started from a
+                # shell (bare Flask measured 6.6-7.0% of nginx with a session each, 7.7-8.4%
+                # in one session, which is what a shell gives and what issue 2 quotes).
+                process_group=0,
             )
         finally:
             handle.close()
@@ -85,7 +91,7 @@ class Processes:
 
 def stop_group(proc: subprocess.Popen[bytes], grace: float) -> None:
     """Stop the process group led by ``proc`` (TERM, then KILL after ``grace`` seconds)."""
-    pgid = proc.pid  # start_new_session made the child the leader of a group with its pid
+    pgid = proc.pid  # process_group=0 made the child the leader of a group with its pid
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGTERM)
