@@ -8,6 +8,12 @@ demo_portal_port=${DEMO_PORTAL_PORT:-8080}
 demo_signage_port=${DEMO_SIGNAGE_PORT:-8090}
 export PORTAL_PORTAL_URL="http://127.0.0.1:${demo_portal_port}"
 export PORTAL_VENUE_NAME="${PORTAL_VENUE_NAME:-Bến xe Tuy Hòa}"
+# The console's Campaign results read the portal's figures through its stats API: give both
+# sides the same fresh token for this run.
+PORTAL_STATS_TOKEN=$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(24))')
+export PORTAL_STATS_TOKEN
+export SIGNAGE_PORTAL_STATS_TOKEN="$PORTAL_STATS_TOKEN"
+export SIGNAGE_PORTAL_STATS_URL="$PORTAL_PORTAL_URL"
 pids=()
 stop() {
   trap - INT TERM EXIT
