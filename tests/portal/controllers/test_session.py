@@ -26,7 +26,8 @@ def test_a_request_waits_for_another_login_only_until_its_deadline() -> None:
     start = time.monotonic()
     with pytest.raises(ControllerUnavailable, match="another request's login"):
         session.current(Deadline(0.2))
-    assert 0.15 < time.monotonic() - start < 0.35
+    # Well under the 0.6 s login: it gave up at its own deadline instead of waiting.
+    assert 0.15 < time.monotonic() - start < 0.5
     first.join(2)
     assert session.logins == 1
     assert session.current(Deadline(0.2)) == 1, "the finished login is shared"
