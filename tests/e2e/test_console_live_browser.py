@@ -10,7 +10,6 @@ docs/screenshots/ are copies of good ones).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,27 +18,12 @@ import pytest
 
 from signage.operators import OperatorStore
 from signage.passwords import Scrypt
-from tests.conftest import ARTIFACTS, CHROMIUM, chromium_args, require
+from tests.conftest import ARTIFACTS
 from tests.signage.serverkit import Server, make_playlists, running_server
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=list(chromium_args()), timeout=30_000
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

@@ -32,10 +32,7 @@ from signage.playlist import load_catalog
 from signage.playlog import Play, PlayLog
 from tests.conftest import (
     ARTIFACTS,
-    CHROMIUM,
-    chromium_args,
     free_port,
-    require,
     require_tool,
     stop,
     wait_for_port,
@@ -49,21 +46,6 @@ TOKEN = "browser-results-token-0123456789"
 SCRYPT_N = 1024
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"
 ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126 Mobile"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    require(os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=list(chromium_args()), timeout=30_000
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def add_operator(workdir: Path, name: str, role: str) -> None:
