@@ -23,14 +23,18 @@ class Revision:
 
     def __init__(self, database: str) -> None:
         self._map: mmap.mmap | bytearray
-        self._fd = -1
+        self._path = ""
         if database in ("", ":memory:") or database.startswith("file:"):
             self._map = bytearray(_SIZE)
             return
-        self._fd = os.open(f"{database}-rev", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        if os.fstat(self._fd).st_size < _SIZE:
-            os.ftruncate(self._fd, _SIZE)
-        self._map = mmap.mmap(self._fd, _SIZE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        self._path = f"{database}-rev"
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            if os.fstat(fd).st_size < _SIZE:
+                os.ftruncate(fd, _SIZE)
+            self._map = mmap.mmap(fd, _SIZE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        finally:
+            os.close(fd)  # the mapping keeps the file
 
     def current(self) -> int:
         """The counter as it reads now."""
@@ -40,11 +44,17 @@ class Revision:
         """Count one change; call it once the change is committed. The increment holds an
         exclusive lock on the file, so writers in different processes never lose one and the
         counter only grows: a reader that remembered an answer before the change can never
-        see its old count again."""
-        if self._fd >= 0:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        see its old count again.
+
+        The file is opened for each bump: flock locks belong to an open file, and one opened
+        before gunicorn forks its workers would be shared by all of them, so they would not
+        exclude each other. Bumps are rare (grants and revokes), reads never lock."""
+        if not self._path:
+            self._map[:_SIZE] = ((self.current() + 1) % 2**64).to_bytes(_SIZE, "little")
+            return
+        fd = os.open(self._path, os.O_RDWR | os.O_CLOEXEC)
         try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
             self._map[:_SIZE] = ((self.current() + 1) % 2**64).to_bytes(_SIZE, "little")
         finally:
-            if self._fd >= 0:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(fd)  # releases the lock

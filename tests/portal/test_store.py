@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from flask import Flask
 
 from portal import create_app
 from portal.access import Access
+from portal.revision import Revision
 from portal.store import EventKey, Store
 
 from .conftest import PORTAL_HOST, accept, make_config
@@ -108,3 +110,22 @@ def test_a_remembered_probe_answer_never_outlives_a_change_elsewhere(tmp_path: P
     assert probe() == 302
     other_process.grant("ip:10.1.1.1", "default", 600)
     assert probe() == 204
+
+
+def _bump_many(revision: Revision, times: int) -> None:
+    for _ in range(times):
+        revision.bump()
+
+
+def test_forked_workers_never_lose_a_change(tmp_path: Path) -> None:
+    # Made before the fork, as gunicorn's preloaded app makes it; the workers bump together.
+    revision = Revision(str(tmp_path / "db.sqlite3"))
+    start = revision.current()
+    fork = multiprocessing.get_context("fork")
+    workers = [fork.Process(target=_bump_many, args=(revision, 300)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(30)
+        assert worker.exitcode == 0
+    assert revision.current() == start + 1200
