@@ -406,19 +406,32 @@ def _named_media(document: object) -> Iterable[str]:
             yield from _named_media(value)
 
 
-def library(playlists_dir: Path) -> list[MediaFile]:
-    """Every image and video below `media/`, newest first, with the playlists using each."""
+def _entries(playlists_dir: Path) -> list[tuple[str, MediaKind, Path]]:
+    """Every image and video below `media/` (hidden files left out): its name inside the
+    folder, its kind and its path."""
     media_dir = playlists_dir / MEDIA_DIR
     if not media_dir.is_dir():
         return []
-    entries: list[tuple[str, MediaKind, os.stat_result]] = []
+    entries: list[tuple[str, MediaKind, Path]] = []
     for path in media_dir.rglob("*"):
         relative = path.relative_to(media_dir)
         if any(part.startswith(".") for part in relative.parts) or not path.is_file():
             continue
         kind = kind_of(path.name)
         if kind is not None:
-            entries.append((relative.as_posix(), kind, path.stat()))
+            entries.append((relative.as_posix(), kind, path))
+    return entries
+
+
+def names(playlists_dir: Path, kind: MediaKind) -> list[str]:
+    """The names (inside `media/`) of the library's files of one kind, sorted: what a
+    playlist item can choose from."""
+    return sorted(name for name, found, _ in _entries(playlists_dir) if found == kind)
+
+
+def library(playlists_dir: Path) -> list[MediaFile]:
+    """Every image and video below `media/`, newest first, with the playlists using each."""
+    entries = [(name, kind, path.stat()) for name, kind, path in _entries(playlists_dir)]
     used = usage(playlists_dir, (name for name, _, _ in entries))
     files = [
         MediaFile(name, kind, info.st_size, info.st_mtime, used[name])

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app
 
-from signage.catalog import MEDIA_DIR, SCREENS_FILE
+from signage.catalog import SCREENS_FILE
 from signage.history import History
 from signage.hub import Hub
 from signage.playlist import Catalog
@@ -61,18 +61,6 @@ def playlist_ids() -> list[str]:
         path.stem
         for path in directory.glob("*.yaml")
         if path.name != SCREENS_FILE and IDENTIFIER.match(path.stem)
-    )
-
-
-def media_files(types: tuple[str, ...]) -> list[str]:
-    """The files of the media folder with one of these suffixes, as paths inside it."""
-    directory = publisher().directory / MEDIA_DIR
-    if not directory.is_dir():
-        return []
-    return sorted(
-        path.relative_to(directory).as_posix()
-        for path in directory.rglob("*")
-        if path.is_file() and path.suffix.lower() in types and not path.name.startswith(".")
     )
 
 

@@ -13,12 +13,12 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage import media
 from signage.preview import languages_of
 from signage.publish import (
     Refused,
 )
 from signage.usage import usage
-from signage.validate import IMAGE_TYPES, VIDEO_TYPES
 from signage.yamledit import (
     KINDS,
     EditError,
@@ -43,7 +43,6 @@ from . import (
     existing,
     localised,
     may_change,
-    media_files,
     playlist_ids,
     publisher,
 )
@@ -64,8 +63,8 @@ def _editor_context(playlist_id: str, form: PlaylistForm) -> dict[str, Any]:
         "item_languages": {i: item_languages(it, languages) for i, it in enumerate(form.items)},
         "kinds": KINDS,
         "weekdays": WEEKDAY_NAMES,
-        "images": media_files(IMAGE_TYPES),
-        "videos": media_files(VIDEO_TYPES),
+        "images": media.names(publisher().directory, "image"),
+        "videos": media.names(publisher().directory, "video"),
         "playlists": [p for p in playlist_ids() if p != playlist_id],
         "editable": may_change(playlist_id),
         "timezone": catalog.timezone.key if catalog is not None else "Asia/Ho_Chi_Minh",
