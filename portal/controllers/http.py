@@ -45,7 +45,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,6 +155,7 @@ class ControllerHTTP:
         attempts: int = ATTEMPTS,
         backoff: float = BACKOFF,
         secrets: Iterable[str] = (),
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.url = check_url(url)
         self.vendor = vendor
@@ -169,6 +170,7 @@ class ControllerHTTP:
             raise ValueError("attempts must be at least 1")
         self._attempts = attempts
         self._backoff = backoff
+        self._sleep = sleep
         self._secrets: set[str] = set()
         self._slots: dict[str, str] = {}
         self._secrets_lock = threading.Lock()
@@ -282,7 +284,7 @@ class ControllerHTTP:
                     log.warning("%s", message)
                     raise ControllerUnavailable(message) from None
                 log.info("%s: %s: %s; retrying in %.2f s", self.name, where, reason, pause)
-                time.sleep(pause)
+                self._sleep(pause)
 
     def _once(
         self,

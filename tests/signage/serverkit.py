@@ -182,10 +182,14 @@ def running_server(
 class Receiver:
     """A loopback HTTP server answering each POST with the next status of `statuses`."""
 
-    def __init__(self, statuses: list[int], delay: float = 0.0) -> None:
+    def __init__(
+        self, statuses: list[int], delay: float = 0.0, hold: threading.Event | None = None
+    ) -> None:
+        """`delay` seconds before each answer; with `hold`, no answer until it is set."""
         self.statuses = list(statuses)
         self.received: list[dict[str, Any]] = []
         self.delay = delay
+        self.hold = hold
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -194,6 +198,8 @@ class Receiver:
                 body = json.loads(self.rfile.read(length))
                 receiver.received.append(body)
                 time.sleep(receiver.delay)
+                if receiver.hold is not None:
+                    receiver.hold.wait(30)
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "0")

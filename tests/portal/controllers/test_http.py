@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import http.server
 import logging
+import re
 import ssl
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from portal.controllers.errors import ControllerUnavailable
-from portal.controllers.http import ControllerHTTP, Deadline
+from portal.controllers.http import _MIN_ATTEMPT, ControllerHTTP, Deadline
 from tests.conftest import free_port, require_tool
 from tests.portal.standins.unifi import UnifiStandin
 
@@ -53,42 +53,53 @@ def test_only_idempotent_calls_are_retried_once_sent(
 
 def test_a_call_never_connected_is_retried_even_when_not_idempotent() -> None:
     client = ControllerHTTP(f"http://127.0.0.1:{free_port()}", vendor="Test")
-    start = time.monotonic()
+    deadline = Deadline(5)
     with pytest.raises(ControllerUnavailable, match=r"connection refused \(3 tries"):
-        client.request("POST", "/api/x", Deadline(3), json={})
-    assert time.monotonic() - start < 1.5
+        client.request("POST", "/api/x", deadline, json={})
+    assert deadline.remaining() > 0, "the tries ran out, not the deadline"
 
 
 def test_back_off_grows_between_tries() -> None:
-    client = ControllerHTTP(f"http://127.0.0.1:{free_port()}", vendor="Test", backoff=0.2)
-    start = time.monotonic()
+    pauses: list[float] = []
+    client = ControllerHTTP(
+        f"http://127.0.0.1:{free_port()}", vendor="Test", backoff=0.2, sleep=pauses.append
+    )
     with pytest.raises(ControllerUnavailable, match="3 tries"):
         client.request("GET", "/", Deadline(5))
-    # pauses of 0.2 and 0.4 s, each with jitter of +-50 %
-    assert 0.3 <= time.monotonic() - start < 1.0
+    # 0.2 s, then 0.4 s, each with a jitter of +-50 %
+    assert len(pauses) == 2
+    assert 0.1 <= pauses[0] <= 0.3
+    assert 0.2 <= pauses[1] <= 0.6
 
 
 def test_read_timeout_of_a_call_that_may_have_been_applied_is_not_retried(
     standin: UnifiStandin,
 ) -> None:
-    standin.delay = 1.0
+    standin.delay = 30.0
     client = ControllerHTTP(standin.url, vendor="Test", read_timeout=0.3)
-    start = time.monotonic()
+    deadline = Deadline(3)
     with pytest.raises(ControllerUnavailable, match=r"timed out waiting for the answer \(1 try"):
-        client.request("POST", "/api/login", Deadline(3), json={})
-    assert 0.25 < time.monotonic() - start < 0.6
+        client.request("POST", "/api/login", deadline, json={})
+    # It waited for its read timeout, then gave up well before the deadline (a retry, or
+    # waiting for the 30 s answer, would have used all of it).
+    assert deadline.elapsed() >= 0.3
+    assert deadline.remaining() > 0
     assert len(standin.requests) == 1
 
 
 @pytest.mark.parametrize("seconds", [0.4, 1.2])
 def test_retries_stop_at_the_deadline(standin: UnifiStandin, seconds: float) -> None:
-    standin.delay = 5.0
-    # Enough tries that the deadline, not their number, is what ends the request.
-    client = ControllerHTTP(standin.url, vendor="Test", read_timeout=0.3, attempts=20)
-    start = time.monotonic()
-    with pytest.raises(ControllerUnavailable, match="timed out"):
-        client.request("GET", "/api/self", Deadline(seconds))
-    assert seconds - 0.1 < time.monotonic() - start < seconds + 0.3
+    standin.delay = 30.0
+    client = ControllerHTTP(standin.url, vendor="Test", read_timeout=0.3, attempts=50)
+    deadline = Deadline(seconds)
+    with pytest.raises(ControllerUnavailable, match="timed out") as caught:
+        client.request("GET", "/api/self", deadline)
+    # Fewer tries than allowed: the deadline is what ended the request, and nothing waited for
+    # the 30 s answer. No try starts that could not finish, so a little of it may be left.
+    tries = int(re.search(r"\((\d+) tr", str(caught.value)).group(1))  # type: ignore[union-attr]
+    assert tries < 50
+    assert deadline.remaining() < 0.3 + _MIN_ATTEMPT + 0.1 * 2 ** (tries - 1) * 1.5
+    assert deadline.elapsed() < standin.delay
 
 
 @pytest.mark.parametrize("seconds", [0, -1, 5.5, True, "3"])
