@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .config import IPNetwork
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+"""A network of trusted proxies."""
 
 MAC = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$")
 

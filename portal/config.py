@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .venue_config import Defaults, VenueConfig, VenueError, read_venues
+from .client import IPNetwork
+from .venue import VenueConfig
+from .venue_config import Defaults, VenueError, read_venues
 from .venue_secrets import ENV_PREFIX
 from .yamlfile import compose_file
 
@@ -28,8 +30,6 @@ _TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
 )
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class ConfigError(ValueError):

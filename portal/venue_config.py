@@ -10,16 +10,18 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
 import yaml
 
 from . import venue_secrets
+from .controllers.kind import ControllerKind, Setting, SettingProblem
+from .controllers.registry import KINDS
+from .venue import VenueConfig
 from .venue_secrets import SECRET_NAMES, Secret, variable
 
-CONTROLLERS = ("meraki", "mikrotik", "coova", "opennds", "unifi", "omada")
 VENUE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 _HOST = re.compile(
     r"^(\*\.)?(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
@@ -35,89 +37,15 @@ COMMON_KEYS = (
     "default_language",
     "campaign_file",
 )
-# Settings of each kind of controller (``<secret>_file`` names a file holding that secret).
-KIND_KEYS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "meraki": ("grant_hosts", "check_grant_host"),
-        "mikrotik": ("grant_hosts", "check_grant_host", "username", "password_file"),
-        "coova": (
-            "grant_hosts",
-            "check_grant_host",
-            "username",
-            "password_file",
-            "uamsecret_file",
-        ),
-        "opennds": ("fas_level", "grant_hosts", "check_grant_host", "faskey_file"),
-        "unifi": (
-            "url",
-            "site",
-            "username",
-            "unifi_os",
-            "verify_tls",
-            "up_kbps",
-            "down_kbps",
-            "bytes_mb",
-            "timeout",
-            "password_file",
-        ),
-        "omada": (
-            "url",
-            "controller_id",
-            "username",
-            "verify_tls",
-            "time_unit",
-            "timeout",
-            "password_file",
-        ),
-    }
-)
-# Settings passed as they are to a controller API client (UniFi, Omada), which checks them.
-API_OPTIONS = tuple(
-    dict.fromkeys(
-        key
-        for kind in ("unifi", "omada")
-        for key in KIND_KEYS[kind]
-        if key not in ("username", "password_file")
-    )
-)
-_REQUIRED = {"unifi": ("url", "username", "unifi_os"), "omada": ("url", "username")}
+CONTROLLERS = tuple(KINDS)
 # Every key a venue entry can have, for the README check.
-VENUE_KEYS = tuple(dict.fromkeys([*COMMON_KEYS, *(k for keys in KIND_KEYS.values() for k in keys)]))
-# Meraki's grant URL is always on this domain (``https://n<NN>.network-auth.com/splash/grant``).
-MERAKI_GRANT_HOSTS = ("*.network-auth.com",)
+VENUE_KEYS = tuple(
+    dict.fromkeys([*COMMON_KEYS, *(k for kind in KINDS.values() for k in kind.keys)])
+)
 
 
 class VenueError(ValueError):
     """A venue setting or secret is missing or wrong; the message says where, never the secret."""
-
-
-@dataclass(frozen=True)
-class VenueConfig:
-    """One venue behind a Wi-Fi controller; see README "Connect your Wi-Fi controller"."""
-
-    id: str
-    name: str
-    controller: str
-    session_minutes: int
-    languages: tuple[str, ...]
-    default_language: str
-    campaign_file: str = ""
-    grant_hosts: tuple[str, ...] = ()
-    check_grant_host: bool = False
-    username: str = ""
-    fas_level: int = 0
-    options: Mapping[str, Any] = field(default_factory=dict)
-    secrets: Mapping[str, Secret] = field(default_factory=dict, repr=False)
-
-    def secret(self, name: str) -> str | None:
-        """The value of secret ``name`` (one of ``SECRET_NAMES``), if it is set."""
-        found = self.secrets.get(name)
-        return found.reveal() if found is not None else None
-
-    @property
-    def env_prefix(self) -> str:
-        """The start of this venue's secret variables, e.g. ``PORTAL_VENUE_TUY_HOA_``."""
-        return variable(self.id)
 
 
 @dataclass(frozen=True)
@@ -215,89 +143,49 @@ def _secrets(
     return found
 
 
-def _check_required(
-    reader: _Reader, node: yaml.Node, venue: VenueConfig, present: set[str]
+def _check_kind(
+    reader: _Reader,
+    node: yaml.Node,
+    raw: Mapping[str, tuple[yaml.Node, yaml.Node]],
+    kind: ControllerKind,
+    venue: VenueConfig,
 ) -> None:
     where = f"venues.{venue.id}"
-    prefix = venue.env_prefix
-
-    def need_secret(name: str, why: str) -> None:
-        if name not in venue.secrets:
-            raise reader.error(
-                node, where, f"{why}: set {prefix}{name.upper()} or {name}_file (see README)"
-            )
-
-    needs_hosts = venue.controller in ("mikrotik", "coova") or (
-        venue.controller == "opennds" and venue.fas_level == 1
-    )
-    if needs_hosts and not venue.grant_hosts:
-        raise reader.error(
-            node, f"{where}.grant_hosts", "name the controller address(es) visitors are sent to"
-        )
-    if venue.controller == "mikrotik" and venue.username:
-        need_secret("password", "a MikroTik user needs its password")
-    if venue.controller == "coova":
-        if "username" not in present:
-            raise reader.error(node, f"{where}.username", "name the RADIUS user for visitors")
-        need_secret("password", "the RADIUS user needs its password")
-    for name in _REQUIRED.get(venue.controller, ()):
-        if name not in present:
-            raise reader.error(node, f"{where}.{name}", "missing (see README)")
-    if venue.controller in _REQUIRED:
-        need_secret("password", f"the {venue.controller} account needs its password")
-        _check_api_settings(reader, node, venue)
-    if venue.controller == "opennds":
-        if "fas_level" not in present:
-            raise reader.error(node, f"{where}.fas_level", "set 1 (hashed) or 3 (encrypted)")
-        need_secret("faskey", "openNDS needs its faskey")
-    kind_keys = KIND_KEYS[venue.controller]
-    extra = [n for n in venue.secrets if f"{n}_file" not in kind_keys]
+    try:
+        kind.check(venue, frozenset(raw))
+    except SettingProblem as problem:
+        at = raw[problem.key][1] if problem.key in raw else node
+        key = f"{where}.{problem.key}" if problem.key else where
+        raise reader.error(at, key, problem.message) from None
+    extra = [n for n in venue.secrets if n not in kind.secrets]
     if extra:
         raise VenueError(
-            f"environment: {prefix}{extra[0].upper()}: "
+            f"environment: {venue.env_prefix}{extra[0].upper()}: "
             f"a {venue.controller} venue has no such secret"
         )
 
 
-def api_settings(venue: VenueConfig) -> Any:
-    """The UniFi or Omada client settings of ``venue``; ValueError names what is wrong."""
-    if venue.controller == "unifi":
-        from .controllers.unifi import UnifiSettings
-
-        return UnifiSettings(
-            username=venue.username, password=venue.secret("password") or "", **venue.options
-        )
-    from .controllers.omada import OmadaSettings
-
-    return OmadaSettings(
-        username=venue.username, password=venue.secret("password") or "", **venue.options
-    )
-
-
-def _check_api_settings(reader: _Reader, node: yaml.Node, venue: VenueConfig) -> None:
-    try:
-        api_settings(venue)
-    except ValueError as exc:  # the clients' messages never contain the password
-        raise reader.error(node, f"venues.{venue.id}", str(exc)) from None
-
-
-def _option(reader: _Reader, node: yaml.Node, key: str, name: str) -> Any:
-    """One UniFi / Omada client setting, converted to the type its client expects."""
-    if name == "unifi_os":
+def _value(reader: _Reader, node: yaml.Node, key: str, setting: Setting) -> Any:
+    """The value of one kind-specific setting, converted by its declared type."""
+    if setting.type == "flag":
         return reader.flag(node, key)
-    if name in ("up_kbps", "down_kbps", "bytes_mb"):
+    if setting.type == "count":
         return reader.whole(node, key, 1, 10**9)
-    if name == "timeout":
+    if setting.type == "level":
+        return reader.whole(node, key, 1, 3)
+    if setting.type == "seconds":
         value = reader.scalar(node, key)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise reader.error(node, key, f"expected seconds, got {value!r}")
         return float(value)
-    if name == "verify_tls":
+    if setting.type == "tls":
         value = reader.scalar(node, key)
         return value if isinstance(value, bool) else reader.text(node, key)
-    if name == "controller_id":
+    if setting.type == "optional_text":
         value = reader.scalar(node, key)
         return "" if value in (None, "") else reader.text(node, key)
+    if setting.type == "hosts":
+        return tuple(_grant_host(reader, node, key, host) for host in reader.texts(node, key))
     return reader.text(node, key)
 
 
@@ -326,7 +214,9 @@ def _venue(
             f"{where}.controller",
             f"unknown controller {controller!r}; choose from {list(CONTROLLERS)}",
         )
-    allowed = (*COMMON_KEYS, *KIND_KEYS[controller])
+    kind = KINDS[controller]
+    allowed = (*COMMON_KEYS, *kind.keys)
+    declared = {setting.name: setting for setting in kind.settings}
     values: dict[str, Any] = {}
     options: dict[str, Any] = {}
     files: dict[str, tuple[yaml.Node, str]] = {}
@@ -347,19 +237,11 @@ def _venue(
                 key,
                 f"unknown setting for a {controller} venue; expected one of {list(allowed)}",
             )
-        if name in ("name", "username"):
-            values[name] = reader.text(value_node, key)
-        elif name == "controller":
+        setting = declared.get(name)
+        if name == "controller":
             values[name] = controller
         elif name == "session_minutes":
             values[name] = reader.whole(value_node, key, 1, 60 * 24 * 30)
-        elif name == "fas_level":
-            level = reader.whole(value_node, key, 1, 3)
-            if level == 2:
-                raise reader.error(value_node, key, "level 2 is not supported: use 1 or 3")
-            values[name] = level
-        elif name == "check_grant_host":
-            values[name] = reader.flag(value_node, key)
         elif name == "languages":
             langs = reader.texts(value_node, key)
             unknown = [lang for lang in langs if lang not in defaults.all_languages]
@@ -370,24 +252,22 @@ def _venue(
                     f"unknown language {unknown}; choose from {list(defaults.all_languages)}",
                 )
             values[name] = langs
-        elif name in ("default_language", "campaign_file"):
+        elif setting is None:  # name, default_language, campaign_file
             values[name] = reader.text(value_node, key)
-        elif name == "grant_hosts":
-            values[name] = tuple(
-                _grant_host(reader, value_node, key, host) for host in reader.texts(value_node, key)
-            )
-        elif name.endswith("_file"):
+        elif setting.type == "secret_file":
             files[name.removesuffix("_file")] = (value_node, reader.text(value_node, key))
-        elif name in API_OPTIONS:
-            options[name] = _option(reader, value_node, key, name)
+        elif setting.option:
+            options[name] = _value(reader, value_node, key, setting)
+        else:
+            values[name] = _value(reader, value_node, key, setting)
     if "name" not in values:
         raise reader.error(node, f"{where}.name", "missing: the name shown to visitors")
     values.setdefault("session_minutes", defaults.session_minutes)
     values.setdefault("languages", defaults.languages)
     values.setdefault("default_language", defaults.default_language)
     values.setdefault("campaign_file", defaults.campaign_file)
-    if controller == "meraki":
-        values.setdefault("grant_hosts", MERAKI_GRANT_HOSTS)
+    if kind.default_grant_hosts:
+        values.setdefault("grant_hosts", kind.default_grant_hosts)
     if values["default_language"] not in values["languages"]:
         raise reader.error(
             node,
@@ -401,7 +281,7 @@ def _venue(
         secrets=MappingProxyType(secrets),
         **values,
     )
-    _check_required(reader, node, venue, set(raw))
+    _check_kind(reader, node, raw, kind, venue)
     return venue
 
 

@@ -28,7 +28,7 @@ from .client import Client
 from .controllers.base import GRANTED, Controller, Grant, Queued, Visit
 from .controllers.reach import check_reachable
 from .token import TokenProblem
-from .venue_config import VenueConfig
+from .venue import VenueConfig
 
 log = logging.getLogger(__name__)
 

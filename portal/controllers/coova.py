@@ -14,12 +14,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from urllib.parse import urlencode
 
-from ..venue_config import VenueConfig
+from ..venue import VenueConfig
 from . import params
 from .base import FAILED, GRANTED, BadParameter, Grant, Redirect, Visit
+from .kind import (
+    GRANT_HOSTS,
+    ControllerKind,
+    Setting,
+    SettingProblem,
+    need_grant_hosts,
+    need_secret,
+)
 
 _CHALLENGE = re.compile(r"^[0-9a-fA-F]{32}$")
 _MD = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -115,3 +123,28 @@ class CoovaController:
     def grant_origins(self, visit: Visit) -> tuple[str, ...]:
         """Chilli's UAM origin."""
         return (f"http://{visit.value('uamip')}:{visit.value('uamport')}",)
+
+
+def _check(venue: VenueConfig, present: Collection[str]) -> None:
+    need_grant_hosts(venue)
+    if "username" not in present:
+        raise SettingProblem("username", "name the RADIUS user for visitors")
+    need_secret(venue, "password", "the RADIUS user needs its password")
+
+
+def _build(venue: VenueConfig, portal_url: str) -> CoovaController:
+    splash = f"{portal_url}/v/{venue.id}"
+    return CoovaController(venue, (f"{splash}/", splash))
+
+
+KIND: ControllerKind = ControllerKind(
+    name="coova",
+    settings=(
+        *GRANT_HOSTS,
+        Setting("username", "text"),
+        Setting("password_file", "secret_file"),
+        Setting("uamsecret_file", "secret_file"),
+    ),
+    build=_build,
+    check=_check,
+)

@@ -11,9 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from ..venue_config import VenueConfig
+from ..venue import VenueConfig
 from . import params
 from .base import Grant, Redirect, Visit
+from .kind import GRANT_HOSTS, ControllerKind
+
+GRANT_HOST_DOMAINS = ("*.network-auth.com",)
+"""Meraki's grant URL is always on this domain (``https://n<NN>.network-auth.com/splash/grant``)."""
 
 
 class MerakiController:
@@ -49,3 +53,11 @@ class MerakiController:
     def grant_origins(self, visit: Visit) -> tuple[str, ...]:
         """The grant URL's origin."""
         return (params.origin(visit.value("base_grant_url")),)
+
+
+KIND: ControllerKind = ControllerKind(
+    name="meraki",
+    settings=GRANT_HOSTS,
+    build=lambda venue, portal_url: MerakiController(venue),
+    default_grant_hosts=GRANT_HOST_DOMAINS,
+)

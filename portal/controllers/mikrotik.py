@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from urllib.parse import urlencode
 
-from ..venue_config import VenueConfig
+from ..venue import VenueConfig
 from . import params
 from .base import FAILED, BadParameter, Grant, Redirect, Visit
+from .kind import GRANT_HOSTS, ControllerKind, Setting, need_grant_hosts, need_secret
 
 _OCTAL = re.compile(r"\\([0-7]{3})")
 _CHAP = re.compile(r"^(?:\\[0-7]{3}){1,64}$")
@@ -102,3 +103,17 @@ class MikrotikController:
     def grant_origins(self, visit: Visit) -> tuple[str, ...]:
         """The router's login origin."""
         return (params.origin(visit.value("link-login-only")),)
+
+
+def _check(venue: VenueConfig, present: Collection[str]) -> None:
+    need_grant_hosts(venue)
+    if venue.username:
+        need_secret(venue, "password", "a MikroTik user needs its password")
+
+
+KIND: ControllerKind = ControllerKind(
+    name="mikrotik",
+    settings=(*GRANT_HOSTS, Setting("username", "text"), Setting("password_file", "secret_file")),
+    build=lambda venue, portal_url: MikrotikController(venue),
+    check=_check,
+)

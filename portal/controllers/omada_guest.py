@@ -10,11 +10,13 @@ came, and the session length; the phone then goes straight to the online page.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
+from ..venue import VenueConfig
 from . import params
 from .base import BadParameter, Grant, Redirect, Visit
-from .omada import OmadaController
+from .kind import ControllerKind, Setting, SettingProblem, need_keys, need_secret
+from .omada import OmadaController, OmadaSettings
 from .unifi_guest import check_ssid
 
 _SITE = re.compile(r"^[^\x00-\x1f/?#]{1,64}$")
@@ -81,3 +83,35 @@ class OmadaGuest:
     def grant_origins(self, visit: Visit) -> tuple[str, ...]:
         """None: after the API call the phone only goes to the portal's own online page."""
         return ()
+
+
+def client_settings(venue: VenueConfig) -> OmadaSettings:
+    """The API client settings of ``venue``; ValueError says what is wrong, never the password."""
+    return OmadaSettings(
+        username=venue.username, password=venue.secret("password") or "", **venue.options
+    )
+
+
+def _check(venue: VenueConfig, present: Collection[str]) -> None:
+    need_keys(present, ("url", "username"))
+    need_secret(venue, "password", "the omada account needs its password")
+    try:
+        client_settings(venue)
+    except ValueError as exc:
+        raise SettingProblem("", str(exc)) from None
+
+
+KIND: ControllerKind = ControllerKind(
+    name="omada",
+    settings=(
+        Setting("url", "text", option=True),
+        Setting("controller_id", "optional_text", option=True),
+        Setting("username", "text"),
+        Setting("verify_tls", "tls", option=True),
+        Setting("time_unit", "text", option=True),
+        Setting("timeout", "seconds", option=True),
+        Setting("password_file", "secret_file"),
+    ),
+    build=lambda venue, portal_url: OmadaGuest(OmadaController(client_settings(venue))),
+    check=_check,
+)

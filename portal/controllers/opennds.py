@@ -20,15 +20,23 @@ import base64
 import binascii
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from urllib.parse import quote, unquote, urlencode
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ..venue_config import VenueConfig
+from ..venue import VenueConfig
 from . import params
 from .base import BadParameter, Grant, Queued, Redirect, Visit
+from .kind import (
+    GRANT_HOSTS,
+    ControllerKind,
+    Setting,
+    SettingProblem,
+    need_grant_hosts,
+    need_secret,
+)
 
 _HID = re.compile(r"^[0-9a-fA-F]{16,128}$")
 _AUTHDIR = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -149,3 +157,21 @@ class OpenNDSController:
         if self.level == 3:
             return ()
         return (f"http://{visit.value('gatewayaddress')}",)
+
+
+def _check(venue: VenueConfig, present: Collection[str]) -> None:
+    if venue.fas_level == 1:
+        need_grant_hosts(venue)
+    if "fas_level" not in present:
+        raise SettingProblem("fas_level", "set 1 (hashed) or 3 (encrypted)")
+    if venue.fas_level == 2:
+        raise SettingProblem("fas_level", "level 2 is not supported: use 1 or 3")
+    need_secret(venue, "faskey", "openNDS needs its faskey")
+
+
+KIND: ControllerKind = ControllerKind(
+    name="opennds",
+    settings=(Setting("fas_level", "level"), *GRANT_HOSTS, Setting("faskey_file", "secret_file")),
+    build=lambda venue, portal_url: OpenNDSController(venue),
+    check=_check,
+)

@@ -1,36 +1,31 @@
-"""Building each venue's controller from its settings (the kinds this portal speaks)."""
+"""The kinds of Wi-Fi controller this portal speaks, and building each venue's controller."""
 
 from __future__ import annotations
 
-from ..venue_config import VenueConfig, api_settings
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from ..venue import VenueConfig
+from . import coova, meraki, mikrotik, omada_guest, opennds, unifi_guest
 from .base import Controller
+from .kind import ControllerKind
+
+KINDS: Mapping[str, ControllerKind] = MappingProxyType(
+    {
+        kind.name: kind
+        for kind in (
+            meraki.KIND,
+            mikrotik.KIND,
+            coova.KIND,
+            opennds.KIND,
+            unifi_guest.KIND,
+            omada_guest.KIND,
+        )
+    }
+)
+"""Every kind by the name written in a venue's ``controller:`` setting."""
 
 
 def create_controller(venue: VenueConfig, portal_url: str) -> Controller:
-    """The controller module for ``venue.controller`` (checked by the configuration)."""
-    if venue.controller == "meraki":
-        from .meraki import MerakiController
-
-        return MerakiController(venue)
-    if venue.controller == "mikrotik":
-        from .mikrotik import MikrotikController
-
-        return MikrotikController(venue)
-    if venue.controller == "coova":
-        from .coova import CoovaController
-
-        splash = f"{portal_url}/v/{venue.id}"
-        return CoovaController(venue, (f"{splash}/", splash))
-    if venue.controller == "unifi":
-        from .unifi import UnifiController
-        from .unifi_guest import UnifiGuest
-
-        return UnifiGuest(UnifiController(api_settings(venue)))
-    if venue.controller == "omada":
-        from .omada import OmadaController
-        from .omada_guest import OmadaGuest
-
-        return OmadaGuest(OmadaController(api_settings(venue)))
-    from .opennds import OpenNDSController
-
-    return OpenNDSController(venue)
+    """The controller for ``venue`` (its kind was checked when the configuration was read)."""
+    return KINDS[venue.controller].build(venue, portal_url)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
+from ..venue import VenueConfig
 from . import params
 from .base import BadParameter, Grant, Redirect, Visit
-from .unifi import UnifiController
+from .kind import ControllerKind, Setting, SettingProblem, need_keys, need_secret
+from .unifi import UnifiController, UnifiSettings
 
 _DIGITS = re.compile(r"^[0-9]{1,20}$")
 
@@ -58,3 +60,38 @@ class UnifiGuest:
     def grant_origins(self, visit: Visit) -> tuple[str, ...]:
         """None: after the API call the phone only goes to the portal's own online page."""
         return ()
+
+
+def client_settings(venue: VenueConfig) -> UnifiSettings:
+    """The API client settings of ``venue``; ValueError says what is wrong, never the password."""
+    return UnifiSettings(
+        username=venue.username, password=venue.secret("password") or "", **venue.options
+    )
+
+
+def _check(venue: VenueConfig, present: Collection[str]) -> None:
+    need_keys(present, ("url", "username", "unifi_os"))
+    need_secret(venue, "password", "the unifi account needs its password")
+    try:
+        client_settings(venue)
+    except ValueError as exc:
+        raise SettingProblem("", str(exc)) from None
+
+
+KIND: ControllerKind = ControllerKind(
+    name="unifi",
+    settings=(
+        Setting("url", "text", option=True),
+        Setting("site", "text", option=True),
+        Setting("username", "text"),
+        Setting("unifi_os", "flag", option=True),
+        Setting("verify_tls", "tls", option=True),
+        Setting("up_kbps", "count", option=True),
+        Setting("down_kbps", "count", option=True),
+        Setting("bytes_mb", "count", option=True),
+        Setting("timeout", "seconds", option=True),
+        Setting("password_file", "secret_file"),
+    ),
+    build=lambda venue, portal_url: UnifiGuest(UnifiController(client_settings(venue))),
+    check=_check,
+)

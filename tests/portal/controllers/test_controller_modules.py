@@ -14,7 +14,7 @@ from portal.controllers.coova import CoovaController
 from portal.controllers.meraki import MerakiController
 from portal.controllers.mikrotik import MikrotikController
 from portal.controllers.opennds import OpenNDSController, encrypt_query, gateway_hash
-from portal.venue_config import VenueConfig
+from portal.venue import VenueConfig
 from portal.venue_secrets import Secret
 
 LANDING = "https://portal.example.vn/v/x/online?t=abc"
