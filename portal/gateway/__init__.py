@@ -7,46 +7,16 @@ Linux box the gate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from ..config import PortalConfig
+from .base import Gateway, GatewayError
+from .nftables import NftablesGateway
+from .none import RecordOnlyGateway
 
-from ..client import Client
-
-if TYPE_CHECKING:
-    from ..config import PortalConfig
-    from ..store import Session
-
-
-class GatewayError(RuntimeError):
-    """The enforcement point could not carry out a grant or revoke."""
-
-
-class Gateway(Protocol):
-    """Grants and revokes network access for one client."""
-
-    name: str
-    #: Grants are keyed by MAC address, so sessions must keep it to be restored after a restart.
-    needs_mac: bool
-
-    def install(self, sessions: Sequence[Session]) -> int:
-        """Set the enforcement point up at start and restore ``sessions``; how many were."""
-
-    def grant(self, client: Client, seconds: int) -> None:
-        """Let ``client`` through for ``seconds``; raise :class:`GatewayError` on failure."""
-
-    def revoke(self, client: Client) -> None:
-        """Stop letting ``client`` through, open connections included."""
-
-    def status(self) -> dict[str, Any]:
-        """What the enforcement point reports about itself, for operators."""
+__all__ = ["Gateway", "GatewayError", "create_gateway"]
 
 
 def create_gateway(config: PortalConfig) -> Gateway:
     """The backend the configuration names (checked by the configuration already)."""
     if config.gateway == "nftables":
-        from .nftables import NftablesGateway
-
         return NftablesGateway.from_config(config)
-    from .none import RecordOnlyGateway
-
     return RecordOnlyGateway()

@@ -16,7 +16,7 @@ import subprocess
 import threading
 from typing import Any
 
-from . import GatewayError
+from .base import GatewayError
 
 
 class Nft:

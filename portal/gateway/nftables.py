@@ -24,7 +24,7 @@ from ..client import MAC, Client, normalise_mac
 from ..config import PortalConfig
 from ..neighbours import addresses_of
 from ..store import Session
-from . import GatewayError
+from .base import GatewayError
 from .libnft import Nft
 
 log = logging.getLogger(__name__)
