@@ -72,7 +72,7 @@ BROKEN = [
     ("items: []\n", "trống"),
     ("items: [\n", "không phải YAML hợp lệ"),
     ("<<<<<<< yours\nitems: []\n", "dấu đánh dấu xung đột"),
-    ("items:\n" + "#" * MAX_TEXT + "\n", "chia thành nhiều"),
+    ("items:\n" + "#" * MAX_TEXT + "\n", "tách thành vài danh sách phát nhỏ"),
 ]
 
 

@@ -374,7 +374,7 @@ items:
   - clock:
     duration: 6
   - clock:
-      caption: {vi: Giờ Phú Yên}
+      caption: {vi: Giờ Việt Nam (GMT+7)}
     duration: 6
   - ticker:
       vi: Cài Bluezone ngay hôm nay   # a comment after a value
