@@ -184,7 +184,8 @@ class Publisher:
         if len(text) > MAX_TEXT:
             message = (
                 f"the text is {len(text)} characters long; a playlist file may have at most "
-                f"{MAX_TEXT}: split it into several playlists that include each other"
+                f"{MAX_TEXT}: split it into several smaller playlists and include them in one "
+                "main playlist"
             )
             return Refused((Problem(f"{playlist_id}.yaml", 1, 1, message),))
         with self._locked():

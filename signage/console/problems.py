@@ -353,7 +353,8 @@ def _rules() -> list[Rule]:
             r"(?P<limit>\d+).*",
             lambda m: _(
                 "the text is %(size)s characters long; a playlist may have at most %(limit)s: "
-                "split it into several playlists that include each other",
+                "split it into several smaller playlists and include them in one main "
+                "playlist",
                 size=m["size"],
                 limit=m["limit"],
             ),

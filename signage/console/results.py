@@ -80,7 +80,7 @@ def _titles() -> dict[str, tuple[str, str]]:
     return {
         "days": (_("Per day"), _("Splash views and QR scans on each day of the period.")),
         "venues": (_("Per venue"), _("Views, accepts, store clicks and QR scans per venue.")),
-        "screens": (_("QR scans per screen"), _("How many people scanned each screen's code.")),
+        "screens": (_("QR scans per screen"), _("How many times each screen's code was scanned.")),
         "os": (_("Per phone system"), _("Splash views and accepts per phone system.")),
         "languages": (_("Per language"), _("Splash views and accepts per page language.")),
         "items": (_("How often each item was shown"), _("Plays of each item on all screens.")),

@@ -24,7 +24,7 @@ from tests.signage.serverkit import Server, make_playlists, running_server, writ
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"
-NEW_TITLE = "Chào mừng quý khách đến Tuy Hòa"
+NEW_TITLE = "Chào mừng bạn đến Tuy Hòa"
 
 
 @contextmanager

@@ -249,11 +249,11 @@ def test_csv_round_trip_keeps_vietnamese() -> None:
             Row(("x", "=HYPERLINK(1)"), (0,)),
         ),
     )
-    data = to_csv(table, ["Màn hình", "Tên", "Lượt quét QR"])
+    data = to_csv(table, ["Màn hình", "Tên", "Lượt quét mã QR"])
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows == [
-        ["Màn hình", "Tên", "Lượt quét QR"],
+        ["Màn hình", "Tên", "Lượt quét mã QR"],
         ["lobby-1", "Sảnh chờ, tầng 1", "4"],
         ["gate-1", 'Cửa "ra"', "1"],
         ["x", "'=HYPERLINK(1)", "0"],

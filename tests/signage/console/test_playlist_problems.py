@@ -23,7 +23,7 @@ BROKEN = [
     ("items:\n  - text: {vi: {title: 12}}\n    duration: 5\n", "phải là chữ"),
     ('items:\n  - ticker: {vi: "a\\nb"}\n    duration: 5\n', "một dòng"),
     ("items:\n  - text: {vi: {title: Cha\u0300o}}\n    duration: 5\n", "NFC"),
-    ("items:\n  - image: {file: missing.png}\n    duration: 5\n", "thư mục media"),
+    ("items:\n  - image: {file: missing.png}\n    duration: 5\n", "trong thư viện"),
     ("items:\n  - image: {file: notes.txt}\n    duration: 5\n", "loại tệp"),
     (
         "items:\n  - text: {vi: {title: A}}\n    duration: 5\n"
@@ -67,12 +67,12 @@ BROKEN = [
     ("items:\n  - qr: {url: bluezone.gov.vn}\n    duration: 5\n", "không phải là địa chỉ web"),
     ("items:\n  - include: nowhere\n", "Không có danh sách phát 'nowhere'"),
     ("items:\n  - include: lobby\n", "vòng lặp"),
-    ("items:\n  - text: {vi: {title: A}}\n    duraton: 5\n", "có phải ý bạn là 'duration'"),
+    ("items:\n  - text: {vi: {title: A}}\n    duraton: 5\n", "có phải bạn định viết 'duration'"),
     ("items:\n  - duration: 5\n", "chưa cho biết"),
     ("items: []\n", "trống"),
     ("items: [\n", "không phải YAML hợp lệ"),
-    ("<<<<<<< yours\nitems: []\n", "dấu đánh dấu xung đột"),
-    ("items:\n" + "#" * MAX_TEXT + "\n", "chia thành nhiều"),
+    ("<<<<<<< yours\nitems: []\n", "dòng đánh dấu xung đột"),
+    ("items:\n" + "#" * MAX_TEXT + "\n", "tách thành vài danh sách phát nhỏ"),
 ]
 
 

@@ -224,7 +224,7 @@ def test_the_yaml_editor_marks_the_line(client: FlaskClient, login: Login, playl
     assert response.status_code == 422
     shown = response.get_data(as_text=True)
     line = broken.split("\n").index("    duraton: 3") + 1
-    assert re.search(rf'id="line-{line}" class="has-error".*?có phải ý bạn là', shown, re.S)
+    assert re.search(rf'id="line-{line}" class="has-error".*?có phải bạn định viết', shown, re.S)
     assert (playlists / "lobby.yaml").read_text(encoding="utf-8") == text
 
 
@@ -374,7 +374,7 @@ items:
   - clock:
     duration: 6
   - clock:
-      caption: {vi: Giờ Phú Yên}
+      caption: {vi: Giờ Việt Nam (GMT+7)}
     duration: 6
   - ticker:
       vi: Cài Bluezone ngay hôm nay   # a comment after a value

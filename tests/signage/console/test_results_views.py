@@ -144,7 +144,7 @@ def test_csv_export_round_trips_vietnamese(viewer: FlaskClient) -> None:
     assert response.data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows == [
-        ["Màn hình", "Tên màn hình", "Lượt quét QR"],
+        ["Màn hình", "Tên màn hình", "Lượt quét mã QR"],
         ["lobby-1", "Sảnh chờ 1", "4"],
         ["gate-1", "Cửa ra 1", "1"],
     ]
