@@ -10,11 +10,12 @@ so a removed account, a new role or a reset password takes effect at once.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import ParamSpec
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -51,6 +52,8 @@ bp = Blueprint("console_auth", __name__, url_prefix="/console")
 
 P = ParamSpec("P")
 MAX_FIELD = 1024
+# Control, format, surrogate, private, unassigned, line and paragraph separator characters.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 def signed_in() -> Operator | None:
@@ -136,12 +139,25 @@ def role_required(
 
 
 def safe_next(target: str | None) -> str:
-    """`target` when it is a path inside the console, else the console's home page."""
+    r"""`target` when it is a path inside the console, else the console's home page.
+
+    Kept: `/console` or a path under `/console/`, with any query. Anything else goes home: a
+    scheme or host (`https://...`, `//host`), a backslash (browsers read `/\host` as
+    `//host`), a `.` or `..` segment (which would leave `/console` once resolved), and any
+    control, format or line-separator character (a CR or LF would split the Location header;
+    a tab is dropped by browsers, so `/<tab>/host` is `//host`). Never raises.
+    """
     home = url_for("console_home.index")
-    if not target or len(target) > MAX_FIELD:
+    if target is None or not target.startswith("/") or len(target) > MAX_FIELD or "\\" in target:
+        return home
+    if any(unicodedata.category(char) in UNSAFE_CATEGORIES for char in target):
         return home
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target or not target.startswith("/console"):
+    if parts.scheme or parts.netloc:
+        return home
+    if parts.path != "/console" and not parts.path.startswith("/console/"):
+        return home
+    if any(segment in (".", "..") for segment in unquote(parts.path).split("/")):
         return home
     return target
 
