@@ -29,6 +29,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage.lockout import Refusal
 from signage.operators import ROLES, Operator
 
 from . import csrf
@@ -188,23 +189,25 @@ def login() -> ResponseReturnValue:
     # People sometimes type their password into the name field: a name that is no account
     # goes to the audit log (which every operator reads) as "?".
     logged = name.lower() if services.operators.get(name) else "?"
-    refused = services.guard.check(name, _address(), now)
+    # Counted as a failure before the (slow) password check, so that sign-ins sent all at
+    # once cannot all get past the limits; given back below when the password is right.
+    attempt = services.guard.attempt(name or "-", _address(), now)
     error: str
     status = 200
-    if refused is not None:
-        if refused.reason == "locked":
+    if isinstance(attempt, Refusal):
+        if attempt.reason == "locked":
             error = _(
                 "This account is locked after too many wrong passwords. An administrator can "
                 "unlock it on the Operators page of the console (or with the command "
                 "bluezone-signage operators unlock)."
             )
-            if refused.until is not None:
-                error += " " + _("It unlocks by itself at %(time)s.", time=_clock(refused.until))
+            if attempt.until is not None:
+                error += " " + _("It unlocks by itself at %(time)s.", time=_clock(attempt.until))
             record("login.refused", logged, "account locked", actor="-")
         else:
             error = _(
                 "Too many failed sign-ins from this device. Try again after %(time)s.",
-                time=_clock(refused.until),
+                time=_clock(attempt.until),
             )
             status = 429
             record("login.refused", logged, "too many failures from this address", actor="-")
@@ -213,7 +216,7 @@ def login() -> ResponseReturnValue:
         ), status
     operator = services.operators.authenticate(name, password) if name and password else None
     if operator is None:
-        failure = services.guard.failed(name or "-", _address(), now)
+        failure = attempt.failure
         record("login.failed", logged, f"failure {failure.failures}", actor="-")
         if failure.locked:
             record("login.locked", logged, f"after {failure.failures} failures", actor="-")
@@ -237,7 +240,7 @@ def login() -> ResponseReturnValue:
             error=error,
             locked=failure.locked,
         ), 200
-    services.guard.succeeded(operator.name)
+    services.guard.succeeded(attempt)
     language = session.get("lang")
     session.clear()
     if isinstance(language, str):
