@@ -3,8 +3,10 @@
 `login_required` and `role_required(role)` guard views: a person who is not signed in is sent
 to the sign-in page (303, with `next`), a script gets 401 JSON; a role too low gets 403 (page
 or JSON). `current_operator()` is the signed-in `Operator` inside a guarded view. The session
-keeps the operator's name and password epoch, and the account is read again on every request,
-so a removed account, a new role or a reset password takes effect at once.
+cookie keeps the operator's name, password epoch and the token of a session record kept on the
+server (`signage.sessions`); the account and the record are read again on every request, so a
+removed account, a new role, a reset password, signing out (which ends the record) or an
+administrator's "sign out everywhere" takes effect at once, even for a copy of the cookie.
 """
 
 from __future__ import annotations
@@ -73,29 +75,48 @@ def current_operator() -> Operator:
     return operator
 
 
+SESSION_KEYS = ("operator", "epoch", "sid")
+
+
 def operator_from_session() -> Operator | None:
     """The operator the session cookie names, re-read from the store; None when nobody is
-    signed in, the account is gone or its password changed since. Works wherever the Flask
-    session does, e.g. in a Socket.IO connect handler of a console page."""
-    name = session.get("operator")
-    if not isinstance(name, str):
+    signed in, the account is gone, its password changed since, or the session was ended
+    (signed out, here or everywhere). Works wherever the Flask session does, e.g. in a
+    Socket.IO connect handler of a console page."""
+    name, token = session.get("operator"), session.get("sid")
+    if not isinstance(name, str) or not isinstance(token, str):
         return None
-    operator = console().operators.get(name)
+    services = console()
+    operator = services.operators.get(name)
     if operator is None or operator.epoch != session.get("epoch"):
+        return None
+    if services.sessions.operator_of(token, time.time()) != operator.name:
         return None
     return operator
 
 
 def load_operator() -> None:
     """`before_request` hook: put the session's operator in `g` for `/console` requests, and
-    forget a session whose account is gone or whose password changed."""
+    forget a session that no longer signs anyone in."""
     g.operator = None
     if not request.path.startswith("/console"):
         return
     g.operator = operator_from_session()
     if g.operator is None and "operator" in session:
-        session.pop("operator", None)
-        session.pop("epoch", None)
+        for key in SESSION_KEYS:
+            session.pop(key, None)
+
+
+def _end_session() -> None:
+    """End the session record of this browser, if any, and empty its cookie but for the
+    chosen language."""
+    token = session.get("sid")
+    if isinstance(token, str):
+        console().sessions.end(token)
+    language = session.get("lang")
+    session.clear()
+    if isinstance(language, str):
+        session["lang"] = language
 
 
 def _to_sign_in() -> ResponseReturnValue:
@@ -241,13 +262,12 @@ def login() -> ResponseReturnValue:
             locked=failure.locked,
         ), 200
     services.guard.succeeded(attempt)
-    language = session.get("lang")
-    session.clear()
-    if isinstance(language, str):
-        session["lang"] = language
+    # Whoever this browser was signed in as before is signed out first.
+    _end_session()
     session.permanent = True
     session["operator"] = operator.name
     session["epoch"] = operator.epoch
+    session["sid"] = services.sessions.start(operator.name, now)
     csrf.rotate()
     g.operator = operator
     record("login", operator.name, f"role {operator.role}")
@@ -256,12 +276,10 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """End the session and go back to the sign-in page."""
+    """End this session (on the server too: a copy of the cookie no longer signs in) and go
+    back to the sign-in page. Other sessions of the operator stay open."""
     operator = signed_in()
     if operator is not None:
         record("logout", operator.name)
-    language = session.get("lang")
-    session.clear()
-    if isinstance(language, str):
-        session["lang"] = language
+    _end_session()
     return redirect(url_for("console_auth.login"), 303)
