@@ -48,6 +48,7 @@ __all__ = [
     "login_required",
     "operator_from_session",
     "role_required",
+    "session_check",
     "signed_in",
 ]
 
@@ -93,6 +94,26 @@ def operator_from_session() -> Operator | None:
     if services.sessions.operator_of(token, time.time()) != operator.name:
         return None
     return operator
+
+
+def session_check() -> Callable[[float], bool] | None:
+    """For the session of this request: None when it signs nobody in, else a function that
+    tells, later and outside any request (at a Unix time), whether it still does: what the
+    `/console` socket opened with it is checked against (see `signage.socket`)."""
+    operator = operator_from_session()
+    token = session.get("sid")
+    if operator is None or not isinstance(token, str):
+        return None
+    services = console()
+    name, epoch = operator.name, operator.epoch
+
+    def still_open(now: float) -> bool:
+        current = services.operators.get(name)
+        if current is None or current.epoch != epoch:
+            return False
+        return services.sessions.operator_of(token, now) == name
+
+    return still_open
 
 
 def load_operator() -> None:

@@ -5,8 +5,8 @@ Socket.IO namespace `/console` (see `signage.socket.on_console_connect`), which 
 up to date, so the page never reloads or polls. Admins register an undeclared id
 (`/console/screens/register`) and change a screen's groups (`/console/screens/<id>/groups`);
 both write `screens.yaml` through `signage.screensfile`, and the watcher applies the change
-like a hand edit. `auth.operator_from_session` is how the `/console` namespace recognises a
-session, so a signed-out session cannot open a socket either.
+like a hand edit. `auth.session_check` is how the `/console` namespace recognises a session,
+so a signed-out session cannot open a socket, and one open when its session ends is closed.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from signage.screensfile import NewScreen, ScreensFileError, register, set_group
 from signage.validate import ORIENTATIONS
 
 from .audit import record
-from .auth import login_required, operator_from_session, role_required
+from .auth import login_required, role_required, session_check
 from .i18n import _
 
 bp = Blueprint("console_screens", __name__, url_prefix="/console/screens")
@@ -44,7 +44,7 @@ SCREEN_LANGUAGES = ("vi", "en", "ko", "zh-Hans", "zh-Hant", "ja")
 
 def init_app(app: Flask) -> None:
     """Let the `/console` Socket.IO namespace recognise signed-in sessions."""
-    app.extensions["signage.console.operator"] = operator_from_session
+    app.extensions["signage.console.session"] = session_check
 
 
 def _hub() -> Hub:

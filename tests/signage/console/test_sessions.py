@@ -4,6 +4,7 @@ removing an account or setting its password does it too."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 
 from signage.cli import main
 from signage.sessions import TOUCH_EVERY, SessionStore
-from signage.socket import CONSOLE, socketio
+from signage.socket import CONSOLE, SWEEP_EVERY, ConsoleSockets, socketio
 from tests.signage.console.conftest import PASSWORD, Login, console_of
 
 COOKIE = "signage_session"
@@ -224,3 +225,45 @@ def test_sign_in_page_of_a_copied_cookie_after_sign_out(
     thief.environ_base.pop("HTTP_X_CSRF_TOKEN", None)
     login(thief, "editor", PASSWORD)
     assert signed_in(thief) and not signed_in(client)
+
+
+# -- console sockets already open when their session ends --------------------------------
+
+
+@pytest.mark.parametrize("how", ["sign-out", "everywhere", "password", "removal"])
+def test_an_open_console_socket_is_closed_when_its_session_ends(
+    app: Flask, client: FlaskClient, login: Login, how: str
+) -> None:
+    login(client, "viewer")
+    thief = copy_of(app, client)
+    stolen = socketio.test_client(app, namespace=CONSOLE, flask_test_client=thief)
+    other = app.test_client()
+    login(other, "admin")
+    kept = socketio.test_client(app, namespace=CONSOLE, flask_test_client=other)
+    assert stolen.is_connected(CONSOLE) and kept.is_connected(CONSOLE)
+    services = console_of(app)
+    if how == "sign-out":
+        client.post("/console/logout")
+    elif how == "everywhere":
+        other.post("/console/operators/viewer/signout")
+    elif how == "password":
+        services.operators.set_password("viewer", "a brand new password")
+    else:
+        services.operators.remove("viewer")
+    app.extensions["signage.background"].run_once(time.time())
+    assert not stolen.is_connected(CONSOLE)
+    assert kept.is_connected(CONSOLE)
+    kept.disconnect(namespace=CONSOLE)
+
+
+def test_console_sockets_are_looked_at_every_few_seconds() -> None:
+    sockets = ConsoleSockets()
+    state = {"open": True}
+    sockets.add("a", lambda now: state["open"])
+    sockets.add("b", lambda now: True)
+    assert sockets.ended(100.0) == []
+    state["open"] = False
+    assert sockets.ended(100.0 + SWEEP_EVERY - 0.5) == []
+    assert sockets.ended(100.0 + SWEEP_EVERY) == ["a"]
+    sockets.remove("a")
+    assert sockets.ended(100.0 + 2 * SWEEP_EVERY) == []
