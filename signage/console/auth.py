@@ -58,6 +58,8 @@ P = ParamSpec("P")
 MAX_FIELD = 1024
 # Control, format, surrogate, private, unassigned, line and paragraph separator characters.
 UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# What the cookie holds for a signed-in operator (besides the language and the CSRF token).
+SESSION_KEYS = ("operator", "epoch", "sid")
 
 
 def signed_in() -> Operator | None:
@@ -74,9 +76,6 @@ def current_operator() -> Operator:
 
         raise Unauthorized()
     return operator
-
-
-SESSION_KEYS = ("operator", "epoch", "sid")
 
 
 def operator_from_session() -> Operator | None:

@@ -14,6 +14,7 @@ screens pages.
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -45,7 +46,7 @@ class PlaylistIdConverter(BaseConverter):
     of a route for another method would be answered "method not allowed" instead of 404.
     """
 
-    regex = rf"(?!{SCREENS_ID}\Z)[a-z0-9][a-z0-9-]{{0,63}}"
+    regex = rf"(?!{re.escape(SCREENS_ID)}\Z)[a-z0-9][a-z0-9-]{{0,63}}"
 
     def to_python(self, value: str) -> str:
         if not is_playlist_id(value):

@@ -111,3 +111,12 @@ def test_the_publisher_refuses_the_screens_file(app: Flask) -> None:
     publisher = app.extensions["signage.playlists"]
     with pytest.raises(ValueError, match="not a playlist id"):
         publisher.path("screens")
+
+
+def test_ids_that_only_start_with_screens_are_playlists(
+    client: FlaskClient, login: Login, playlists: Path
+) -> None:
+    login(client, "editor")
+    response = client.post("/console/playlists/new", data={"id": "screens-2", "name": "Hai"})
+    assert response.status_code == 303
+    assert client.get("/console/playlists/screens-2/yaml").status_code == 200
