@@ -61,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         interval=float(app.config["WATCH_INTERVAL"]),
         extra=_cap_source(app.config, hub),
         enabled=bool(app.config["BACKGROUND"]),
+        console_sockets=app.extensions["signage.console.sockets"],
     )
     app.extensions["signage.background"] = background
     app.before_request(background.ensure_started)

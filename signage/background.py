@@ -2,8 +2,8 @@
 
 Started lazily by the first request or socket connection (not by the factory), so that CLI
 commands, which build the app too, never start it. One pass every `WATCH_INTERVAL` seconds:
-playlist files, schedule boundaries, overrides written by other processes, expiry, and the CAP
-sources when configured.
+playlist files, schedule boundaries, overrides written by other processes, expiry, console
+sockets whose session has ended, and the CAP sources when configured.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from signage.hub import Hub
-from signage.socket import push_changes, socketio
+from signage.socket import ConsoleSockets, close_ended_console_sockets, push_changes, socketio
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,10 @@ class Background:
         interval: float,
         extra: Callable[[float], None] | None = None,
         enabled: bool = True,
+        console_sockets: ConsoleSockets | None = None,
     ) -> None:
         self.hub = hub
+        self.console_sockets = console_sockets
         self.interval = interval
         self.extra = extra
         self.enabled = enabled
@@ -48,6 +50,8 @@ class Background:
     def run_once(self, now: float) -> None:
         """One pass; tests call it directly instead of starting the loop."""
         push_changes(self.hub.tick(now))
+        if self.console_sockets is not None:
+            close_ended_console_sockets(self.console_sockets, now)
         if self.extra is not None:
             self.extra(now)
 

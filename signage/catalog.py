@@ -28,8 +28,17 @@ from signage.problem import Problem
 SCREENS_FILE = "screens.yaml"
 MEDIA_DIR = "media"
 PLAYLIST_SUFFIXES = (".yaml", ".yml")
+# The stem of SCREENS_FILE: it looks like a playlist id but names the venue's declaration.
+SCREENS_ID = Path(SCREENS_FILE).stem
 
 Document = validate.ScreensDocument | validate.PlaylistDocument
+
+
+def is_playlist_id(text: str) -> bool:
+    """True when `text` can name a playlist file `<text>.yaml`: an identifier, and not
+    `screens`, whose file declares the screens and groups and is never a playlist. Whatever
+    resolves a playlist id to a file asks this first."""
+    return bool(validate.IDENTIFIER.match(text)) and text != SCREENS_ID
 
 
 @dataclass(frozen=True)

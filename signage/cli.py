@@ -363,6 +363,19 @@ def operators_unlock(name: str) -> None:
         click.echo(f"{name.strip().lower()} was not locked")
 
 
+@operators.command("signout")
+@click.argument("name")
+def operators_signout(name: str) -> None:
+    """End every console session of NAME, in every browser; the password stays the same."""
+    services = _console()
+    target = services.operators.get(name)
+    if target is None:
+        raise click.ClickException(f"no operator is called {name!r}")
+    ended = services.sessions.end_all(target.name)
+    _audit("operator.signout", target.name, f"{ended} sessions")
+    click.echo(f"signed {target.name} out everywhere ({ended} sessions ended)")
+
+
 @operators.command("set-role")
 @click.argument("name")
 @click.argument("role", type=ROLE_CHOICE)

@@ -1,4 +1,5 @@
-"""The signage SQLite file: one short-lived connection per unit of work."""
+"""The signage SQLite file: one short-lived connection per unit of work (`immediate` when
+the work reads and then writes what it read, and must not race another writer)."""
 
 from __future__ import annotations
 
@@ -17,5 +18,25 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
     try:
         with db:
             yield db
+    finally:
+        db.close()
+
+
+@contextmanager
+def immediate(path: Path) -> Iterator[sqlite3.Connection]:
+    """Like `connect`, but the transaction starts with ``BEGIN IMMEDIATE``: it takes the
+    file's write lock before its first read, so what it reads cannot change before it writes.
+    Two such blocks never interleave, whether in threads or in processes sharing the file;
+    one waits up to 10 s for the other."""
+    db = sqlite3.connect(path, timeout=10, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
     finally:
         db.close()

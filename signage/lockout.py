@@ -9,6 +9,13 @@ out of the window. Zero turns either rule off. Failures of a name that is not lo
 forgotten after `FORGET_AFTER` seconds without another one, so that names typed once by
 strangers do not pile up. State lives in the signage SQLite file; this module does not import
 Flask.
+
+Why an attempt is counted before its password is checked: the check is slow (scrypt), so
+sign-ins sent all at once would otherwise all pass the limit before the first failure was
+written, and a password guessed among them would sign in. `LoginGuard.attempt` decides and
+counts in one write transaction (`BEGIN IMMEDIATE`), so across threads and processes sharing
+the file at most `max_failures` passwords of one name, and `address_limit` of one address, are
+ever checked; `succeeded` gives the count back when the password was right.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .database import connect
+from .database import connect, immediate
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS login_names (
@@ -55,6 +62,20 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """A sign-in let through to its password check, counted as a failure until `succeeded`.
+
+    `name` is the name as counted (trimmed, lower case); `slot` is its entry in the count of
+    its address; `failure` is what the attempt did to the name's count, which stands when the
+    password is wrong.
+    """
+
+    name: str
+    slot: int
+    failure: Failure
+
+
+@dataclass(frozen=True)
 class Lock:
     """A locked name: since when, and until when (None: until an admin unlocks it)."""
 
@@ -86,35 +107,35 @@ class LoginGuard:
     def _until(self, locked: float) -> float | None:
         return locked + self.lockout_seconds if self.lockout_seconds else None
 
-    def check(self, name: str, address: str, now: float) -> Refusal | None:
-        """The reason to refuse a sign-in as `name` from `address` at `now`, or None."""
+    def attempt(self, name: str, address: str, now: float) -> Refusal | Attempt:
+        """Take one sign-in attempt as `name` from `address` at `now`, before its password
+        is checked: a `Refusal` when the name is locked or the address is at its limit,
+        otherwise an `Attempt`, already counted as a failure (the name may now be locked).
+
+        Check the password only for an `Attempt`, and call `succeeded` when it is right; a
+        wrong one needs nothing more (`Attempt.failure` says what it did to the count).
+        """
         name = name.strip().lower()
-        with connect(self.path) as db:
+        with immediate(self.path) as db:
             row = db.execute("SELECT locked FROM login_names WHERE name = ?", (name,)).fetchone()
             if row and row["locked"] is not None:
                 until = self._until(float(row["locked"]))
                 if until is None or now < until:
                     return Refusal("locked", until)
                 db.execute("DELETE FROM login_names WHERE name = ?", (name,))
+            since = now - max(self.window_seconds, 0)
+            db.execute("DELETE FROM login_addresses WHERE at <= ?", (since,))
             if self.address_limit:
-                since = now - self.window_seconds
                 rows = db.execute(
-                    "SELECT at FROM login_addresses WHERE address = ? AND at > ? ORDER BY at",
-                    (address, since),
+                    "SELECT at FROM login_addresses WHERE address = ? ORDER BY at",
+                    (address,),
                 ).fetchall()
                 if len(rows) >= self.address_limit:
                     oldest = float(rows[len(rows) - self.address_limit]["at"])
                     return Refusal("address", oldest + self.window_seconds)
-        return None
-
-    def failed(self, name: str, address: str, now: float) -> Failure:
-        """Count a wrong password for `name` from `address`; lock the name at the limit."""
-        name = name.strip().lower()
-        with connect(self.path) as db:
-            db.execute(
-                "DELETE FROM login_addresses WHERE at <= ?", (now - max(self.window_seconds, 0),)
-            )
-            db.execute("INSERT INTO login_addresses (address, at) VALUES (?, ?)", (address, now))
+            slot = db.execute(
+                "INSERT INTO login_addresses (address, at) VALUES (?, ?)", (address, now)
+            ).lastrowid
             db.execute(
                 "DELETE FROM login_names WHERE locked IS NULL AND last <= ?",
                 (now - FORGET_AFTER,),
@@ -134,17 +155,20 @@ class LoginGuard:
                     (now, name),
                 )
         remaining = max(self.max_failures - failures, 0) if self.max_failures else math.inf
-        return Failure(failures, int(min(remaining, 2**31)), locked)
+        assert slot is not None
+        return Attempt(name, slot, Failure(failures, int(min(remaining, 2**31)), locked))
 
-    def succeeded(self, name: str) -> None:
-        """Forget the failures of `name` after a correct password."""
-        with connect(self.path) as db:
-            db.execute("DELETE FROM login_names WHERE name = ?", (name.strip().lower(),))
+    def succeeded(self, attempt: Attempt) -> None:
+        """The password of `attempt` was right: forget the failures of its name (and the lock
+        it may have set) and free its place in its address's count."""
+        with immediate(self.path) as db:
+            db.execute("DELETE FROM login_names WHERE name = ?", (attempt.name,))
+            db.execute("DELETE FROM login_addresses WHERE rowid = ?", (attempt.slot,))
 
     def unlock(self, name: str) -> bool:
         """Lift the lock on `name` and forget its failures; True when it was locked."""
         name = name.strip().lower()
-        with connect(self.path) as db:
+        with immediate(self.path) as db:
             row = db.execute("SELECT locked FROM login_names WHERE name = ?", (name,)).fetchone()
             db.execute("DELETE FROM login_names WHERE name = ?", (name,))
         return bool(row and row["locked"] is not None)

@@ -3,8 +3,10 @@
 Roles are ordered ``viewer < editor < admin``. Viewers see everything; editors change the
 playlists and send overrides to the groups they are given; admins may do everything, on every
 group. The store keeps accounts in the `operators` table of the signage SQLite file and is
-their only writer; it refuses to remove or demote the last admin. Sign-in failures and
-lockouts are `signage.lockout`'s business. This module does not import Flask.
+their only writer; it refuses to remove or demote the last admin. Removing an account or
+setting its password ends its console sessions (`signage.sessions`) in the same transaction.
+Sign-in failures and lockouts are `signage.lockout`'s business. This module does not import
+Flask.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import sessions
 from .database import connect
 from .passwords import (
     PasswordError,
@@ -165,6 +168,7 @@ class OperatorStore:
         self._dummy = hash_password("not a password of anyone", params)
         with connect(path) as db:
             db.executescript(SCHEMA)
+            db.executescript(sessions.SCHEMA)
 
     def get(self, name: str) -> Operator | None:
         """The operator called `name` (any case), or None."""
@@ -215,16 +219,19 @@ class OperatorStore:
         return Operator(current.name, role, cleaned, current.epoch)
 
     def remove(self, name: str) -> Operator:
-        """Delete the account `name`; `LastAdmin` when it is the last admin."""
+        """Delete the account `name` and end its sessions; `LastAdmin` when it is the last
+        admin."""
         with connect(self.path) as db:
             current = self._require(db, name)
             if current.role == "admin" and self._admins(db) == 1:
                 raise LastAdmin(f"{current.name} is the last admin and cannot be removed")
             db.execute("DELETE FROM operators WHERE name = ?", (current.name,))
+            # Else a session of this account would open again for a new account of its name.
+            sessions.end_all_in(db, current.name)
         return current
 
     def set_password(self, name: str, password: str) -> Operator:
-        """Replace the password of `name`; its open sessions end (the epoch changes)."""
+        """Replace the password of `name`; its open sessions end (and the epoch changes)."""
         self._check_password(password)
         stored = hash_password(password, self.params)
         with connect(self.path) as db:
@@ -233,6 +240,7 @@ class OperatorStore:
                 "UPDATE operators SET password = ?, epoch = epoch + 1, updated = ? WHERE name = ?",
                 (stored, time.time(), current.name),
             )
+            sessions.end_all_in(db, current.name)
         return Operator(current.name, current.role, current.groups, current.epoch + 1)
 
     def authenticate(self, name: str, password: str) -> Operator | None:

@@ -26,7 +26,6 @@ from signage.history import History, Version, sha256, unified_diff
 from signage.merge import Merge, three_way
 from signage.playlist import Catalog
 from signage.problem import Problem
-from signage.validate import IDENTIFIER
 
 LOCK_FILE = ".console-publish.lock"
 # Far above any real playlist (the shipped ones are a few kilobytes); a paste gone wrong stops here.
@@ -143,8 +142,9 @@ class Publisher:
         self._lock = threading.Lock()
 
     def path(self, playlist_id: str) -> Path:
-        """The file of `playlist_id`; raises ValueError for an id that is not one."""
-        if not IDENTIFIER.match(playlist_id):
+        """The file of `playlist_id`; raises ValueError for an id that is not one (such as
+        `screens`: the screens file is never written as a playlist)."""
+        if not catalog_loader.is_playlist_id(playlist_id):
             raise ValueError(f"{playlist_id!r} is not a playlist id")
         return self.directory / f"{playlist_id}.yaml"
 

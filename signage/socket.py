@@ -2,8 +2,9 @@
 
 Rooms: `screen:<id>` (one screen, possibly several tabs), `group:<id>` for each of its groups,
 and `all`. Console browsers connect to the namespace `/console` (room `operators`), which
-accepts only a signed-in console session. Handlers parse, call the hub, and emit; the protocol
-of each event is stated in its docstring. Times on the wire are Unix milliseconds of the server
+accepts only a signed-in console session and closes a socket once its session has ended
+(`ConsoleSockets`). Handlers parse, call the hub, and emit; the protocol of each event is
+stated in its docstring. Times on the wire are Unix milliseconds of the server
 clock.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import math
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -40,6 +43,41 @@ socketio = SocketIO()
 
 CONSOLE: Final = "/console"
 OPERATORS: Final = "operators"
+# How often the console sockets of a process are checked against their sessions.
+SWEEP_EVERY: Final = 5.0
+
+# Given by the console for the session of the request: None when nobody is signed in, else a
+# function telling, at a later time (Unix seconds), whether that session is still open.
+SessionCheck = Callable[[float], bool]
+
+
+class ConsoleSockets:
+    """The `/console` sockets of this process, each with the check of the session it was
+    opened with, so that signing out (in this browser, everywhere, or on another node) also
+    closes the live board of a copy of the cookie. Thread-safe; no Flask."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._checks: dict[str, SessionCheck] = {}
+        self._last = -math.inf
+
+    def add(self, sid: str, check: SessionCheck) -> None:
+        with self._lock:
+            self._checks[sid] = check
+
+    def remove(self, sid: str) -> None:
+        with self._lock:
+            self._checks.pop(sid, None)
+
+    def ended(self, now: float) -> list[str]:
+        """The sockets whose session has ended at `now`; looked at only when `SWEEP_EVERY`
+        seconds have passed since the last look (else none), to spare the database."""
+        with self._lock:
+            if now - self._last < SWEEP_EVERY:
+                return []
+            self._last = now
+            checks = list(self._checks.items())
+        return [sid for sid, check in checks if not check(now)]
 
 
 def now_ms() -> int:
@@ -184,16 +222,33 @@ def on_console_connect(auth: object = None) -> None:
 
     Only a signed-in console session (the Flask session cookie, sent with the handshake) is
     accepted; any other connection is refused with the message "sign in to the console". The
-    socket joins the room `operators` and receives `board` (see `push_board`).
+    socket joins the room `operators` and receives `board` (see `push_board`). It is closed
+    within `SWEEP_EVERY` seconds of its session ending (see `close_ended_console_sockets`).
     """
-    authenticate: Callable[[], object | None] | None = current_app.extensions.get(
-        "signage.console.operator"
+    open_session: Callable[[], SessionCheck | None] | None = current_app.extensions.get(
+        "signage.console.session"
     )
-    if authenticate is None or authenticate() is None:
+    check = open_session() if open_session is not None else None
+    if check is None:
         raise Refused("sign in to the console")
+    current_app.extensions["signage.console.sockets"].add(_sid(), check)
     current_app.extensions["signage.background"].ensure_started()
     join_room(OPERATORS, namespace=CONSOLE)
     emit("board", _hub().board(time.time()), namespace=CONSOLE)
+
+
+def on_console_disconnect(reason: object = None) -> None:
+    """A console socket closed: nothing more to check for it."""
+    current_app.extensions["signage.console.sockets"].remove(_sid())
+
+
+def close_ended_console_sockets(sockets: ConsoleSockets, now: float) -> None:
+    """Disconnect the console sockets of this process whose session has ended (signed out,
+    signed out everywhere, new password, account removed)."""
+    for sid in sockets.ended(now):
+        # flask_socketio.disconnect needs a request; this runs in the background task. The
+        # stubs omit `server`, the python-socketio server Flask-SocketIO exposes for this.
+        socketio.server.disconnect(sid, namespace=CONSOLE)  # type: ignore[attr-defined]
 
 
 def run_in_thread(function: Callable[[], T]) -> T:
@@ -253,6 +308,8 @@ def init_app(app: Flask, *, message_queue: str | None) -> None:
     socketio.on_event("played", on_played)
     socketio.on_event("ack", on_ack)
     socketio.on_event("connect", on_console_connect, namespace=CONSOLE)
+    socketio.on_event("disconnect", on_console_disconnect, namespace=CONSOLE)
+    app.extensions["signage.console.sockets"] = ConsoleSockets()
 
 
 def push_state(states: Iterable[tuple[str, dict[str, Any]]]) -> None:

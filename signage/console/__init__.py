@@ -24,6 +24,7 @@ from signage.lockout import LoginGuard
 from signage.operators import OperatorStore
 from signage.passwords import Scrypt
 from signage.secretkey import SecretKeyError, load_secret_key
+from signage.sessions import SessionStore
 
 from . import (
     auditlog,
@@ -61,7 +62,8 @@ def password_params(config: dict[str, Any] | Any) -> Scrypt:
 
 
 def services(config: dict[str, Any] | Any, database: Path, offload: Any = None) -> Console:
-    """The console's accounts, sign-in guard and audit log for `config`, in `database`.
+    """The console's accounts, sign-in guard, sessions and audit log for `config`, in
+    `database`.
 
     Used by the app and by the `operators` commands, so both see the same accounts.
     """
@@ -78,7 +80,8 @@ def services(config: dict[str, Any] | Any, database: Path, offload: Any = None) 
         address_limit=int(config["LOGIN_ADDRESS_LIMIT"]),
         window_seconds=float(config["LOGIN_WINDOW_MINUTES"]) * 60,
     )
-    return Console(operators=store, guard=guard, audit=AuditLog(database))
+    sessions = SessionStore(database, lifetime=float(config["SESSION_HOURS"]) * 3600)
+    return Console(operators=store, guard=guard, audit=AuditLog(database), sessions=sessions)
 
 
 def database_path(app: Flask) -> Path:

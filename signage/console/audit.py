@@ -3,7 +3,7 @@
 `record(action, target, detail)` stores who (the signed-in operator), when, what and from
 which address. Actions are dotted names: `login`, `login.failed`, `login.locked`,
 `login.refused`, `logout`, `operator.add`, `operator.update`, `operator.password`,
-`operator.unlock`, `operator.remove`, and those of the other console areas
+`operator.unlock`, `operator.signout`, `operator.remove`, and those of the other console areas
 (`playlist.publish`, ...).
 """
 

@@ -3,18 +3,21 @@
 `login_required` and `role_required(role)` guard views: a person who is not signed in is sent
 to the sign-in page (303, with `next`), a script gets 401 JSON; a role too low gets 403 (page
 or JSON). `current_operator()` is the signed-in `Operator` inside a guarded view. The session
-keeps the operator's name and password epoch, and the account is read again on every request,
-so a removed account, a new role or a reset password takes effect at once.
+cookie keeps the operator's name, password epoch and the token of a session record kept on the
+server (`signage.sessions`); the account and the record are read again on every request, so a
+removed account, a new role, a reset password, signing out (which ends the record) or an
+administrator's "sign out everywhere" takes effect at once, even for a copy of the cookie.
 """
 
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import ParamSpec
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -28,6 +31,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage.lockout import Refusal
 from signage.operators import ROLES, Operator
 
 from . import csrf
@@ -44,6 +48,7 @@ __all__ = [
     "login_required",
     "operator_from_session",
     "role_required",
+    "session_check",
     "signed_in",
 ]
 
@@ -51,6 +56,10 @@ bp = Blueprint("console_auth", __name__, url_prefix="/console")
 
 P = ParamSpec("P")
 MAX_FIELD = 1024
+# Control, format, surrogate, private, unassigned, line and paragraph separator characters.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# What the cookie holds for a signed-in operator (besides the language and the CSRF token).
+SESSION_KEYS = ("operator", "epoch", "sid")
 
 
 def signed_in() -> Operator | None:
@@ -71,27 +80,63 @@ def current_operator() -> Operator:
 
 def operator_from_session() -> Operator | None:
     """The operator the session cookie names, re-read from the store; None when nobody is
-    signed in, the account is gone or its password changed since. Works wherever the Flask
-    session does, e.g. in a Socket.IO connect handler of a console page."""
-    name = session.get("operator")
-    if not isinstance(name, str):
+    signed in, the account is gone, its password changed since, or the session was ended
+    (signed out, here or everywhere). Works wherever the Flask session does, e.g. in a
+    Socket.IO connect handler of a console page."""
+    name, token = session.get("operator"), session.get("sid")
+    if not isinstance(name, str) or not isinstance(token, str):
         return None
-    operator = console().operators.get(name)
+    services = console()
+    operator = services.operators.get(name)
     if operator is None or operator.epoch != session.get("epoch"):
+        return None
+    if services.sessions.operator_of(token, time.time()) != operator.name:
         return None
     return operator
 
 
+def session_check() -> Callable[[float], bool] | None:
+    """For the session of this request: None when it signs nobody in, else a function that
+    tells, later and outside any request (at a Unix time), whether it still does: what the
+    `/console` socket opened with it is checked against (see `signage.socket`)."""
+    operator = operator_from_session()
+    token = session.get("sid")
+    if operator is None or not isinstance(token, str):
+        return None
+    services = console()
+    name, epoch = operator.name, operator.epoch
+
+    def still_open(now: float) -> bool:
+        current = services.operators.get(name)
+        if current is None or current.epoch != epoch:
+            return False
+        return services.sessions.operator_of(token, now) == name
+
+    return still_open
+
+
 def load_operator() -> None:
     """`before_request` hook: put the session's operator in `g` for `/console` requests, and
-    forget a session whose account is gone or whose password changed."""
+    forget a session that no longer signs anyone in."""
     g.operator = None
     if not request.path.startswith("/console"):
         return
     g.operator = operator_from_session()
     if g.operator is None and "operator" in session:
-        session.pop("operator", None)
-        session.pop("epoch", None)
+        for key in SESSION_KEYS:
+            session.pop(key, None)
+
+
+def _end_session() -> None:
+    """End the session record of this browser, if any, and empty its cookie but for the
+    chosen language."""
+    token = session.get("sid")
+    if isinstance(token, str):
+        console().sessions.end(token)
+    language = session.get("lang")
+    session.clear()
+    if isinstance(language, str):
+        session["lang"] = language
 
 
 def _to_sign_in() -> ResponseReturnValue:
@@ -136,12 +181,25 @@ def role_required(
 
 
 def safe_next(target: str | None) -> str:
-    """`target` when it is a path inside the console, else the console's home page."""
+    r"""`target` when it is a path inside the console, else the console's home page.
+
+    Kept: `/console` or a path under `/console/`, with any query. Anything else goes home: a
+    scheme or host (`https://...`, `//host`), a backslash (browsers read `/\host` as
+    `//host`), a `.` or `..` segment (which would leave `/console` once resolved), and any
+    control, format or line-separator character (a CR or LF would split the Location header;
+    a tab is dropped by browsers, so `/<tab>/host` is `//host`). Never raises.
+    """
     home = url_for("console_home.index")
-    if not target or len(target) > MAX_FIELD:
+    if target is None or not target.startswith("/") or len(target) > MAX_FIELD or "\\" in target:
+        return home
+    if any(unicodedata.category(char) in UNSAFE_CATEGORIES for char in target):
         return home
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target or not target.startswith("/console"):
+    if parts.scheme or parts.netloc:
+        return home
+    if parts.path != "/console" and not parts.path.startswith("/console/"):
+        return home
+    if any(segment in (".", "..") for segment in unquote(parts.path).split("/")):
         return home
     return target
 
@@ -172,23 +230,25 @@ def login() -> ResponseReturnValue:
     # People sometimes type their password into the name field: a name that is no account
     # goes to the audit log (which every operator reads) as "?".
     logged = name.lower() if services.operators.get(name) else "?"
-    refused = services.guard.check(name, _address(), now)
+    # Counted as a failure before the (slow) password check, so that sign-ins sent all at
+    # once cannot all get past the limits; given back below when the password is right.
+    attempt = services.guard.attempt(name or "-", _address(), now)
     error: str
     status = 200
-    if refused is not None:
-        if refused.reason == "locked":
+    if isinstance(attempt, Refusal):
+        if attempt.reason == "locked":
             error = _(
                 "This account is locked after too many wrong passwords. An administrator can "
                 "unlock it on the Operators page of the console (or with the command "
                 "bluezone-signage operators unlock)."
             )
-            if refused.until is not None:
-                error += " " + _("It unlocks by itself at %(time)s.", time=_clock(refused.until))
+            if attempt.until is not None:
+                error += " " + _("It unlocks by itself at %(time)s.", time=_clock(attempt.until))
             record("login.refused", logged, "account locked", actor="-")
         else:
             error = _(
                 "Too many failed sign-ins from this device. Try again after %(time)s.",
-                time=_clock(refused.until),
+                time=_clock(attempt.until),
             )
             status = 429
             record("login.refused", logged, "too many failures from this address", actor="-")
@@ -197,7 +257,7 @@ def login() -> ResponseReturnValue:
         ), status
     operator = services.operators.authenticate(name, password) if name and password else None
     if operator is None:
-        failure = services.guard.failed(name or "-", _address(), now)
+        failure = attempt.failure
         record("login.failed", logged, f"failure {failure.failures}", actor="-")
         if failure.locked:
             record("login.locked", logged, f"after {failure.failures} failures", actor="-")
@@ -221,14 +281,13 @@ def login() -> ResponseReturnValue:
             error=error,
             locked=failure.locked,
         ), 200
-    services.guard.succeeded(operator.name)
-    language = session.get("lang")
-    session.clear()
-    if isinstance(language, str):
-        session["lang"] = language
+    services.guard.succeeded(attempt)
+    # Whoever this browser was signed in as before is signed out first.
+    _end_session()
     session.permanent = True
     session["operator"] = operator.name
     session["epoch"] = operator.epoch
+    session["sid"] = services.sessions.start(operator.name, now)
     csrf.rotate()
     g.operator = operator
     record("login", operator.name, f"role {operator.role}")
@@ -237,12 +296,10 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """End the session and go back to the sign-in page."""
+    """End this session (on the server too: a copy of the cookie no longer signs in) and go
+    back to the sign-in page. Other sessions of the operator stay open."""
     operator = signed_in()
     if operator is not None:
         record("logout", operator.name)
-    language = session.get("lang")
-    session.clear()
-    if isinstance(language, str):
-        session["lang"] = language
+    _end_session()
     return redirect(url_for("console_auth.login"), 303)

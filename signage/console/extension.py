@@ -9,17 +9,19 @@ from flask import current_app
 from signage.audit import AuditLog
 from signage.lockout import LoginGuard
 from signage.operators import OperatorStore
+from signage.sessions import SessionStore
 
 KEY = "signage.console"
 
 
 @dataclass(frozen=True)
 class Console:
-    """Operator accounts, the sign-in guard and the audit log of one app."""
+    """Operator accounts, the sign-in guard, the open sessions and the audit log of one app."""
 
     operators: OperatorStore
     guard: LoginGuard
     audit: AuditLog
+    sessions: SessionStore
 
 
 def console() -> Console:

@@ -1,7 +1,7 @@
 """The operators page (admins only): add accounts, change role and groups, set a new
-password, unlock, remove. The last admin can be neither removed nor demoted; every change is in
-the audit log. Each form posts to its own URL and comes back here (303) with a message; a
-refused new account is shown again with the reason next to the field.
+password, unlock, sign out everywhere, remove. The last admin can be neither removed nor
+demoted; every change is in the audit log. Each form posts to its own URL and comes back here
+(303) with a message; a refused new account is shown again with the reason next to the field.
 """
 
 from __future__ import annotations
@@ -82,9 +82,11 @@ def _page(form: dict[str, object] | None = None, errors: dict[str, str] | None =
         return f"{datetime.fromtimestamp(lock.since, hub.timezone):%Y-%m-%d %H:%M}"
 
     accounts = services.operators.all()
+    now = time.time()
     return render_template(
         "console/operators.html",
         accounts=accounts,
+        open_sessions={o.name: services.sessions.count(o.name, now) for o in accounts},
         admins=sum(1 for o in accounts if o.role == "admin"),
         locks=locks,
         since=since,
@@ -180,6 +182,20 @@ def unlock(name: str) -> ResponseReturnValue:
     if console().guard.unlock(target.name):
         record("operator.unlock", target.name)
         flash(_("%(name)s can sign in again.", name=target.name), "success")
+    return _back()
+
+
+@bp.post("/<name>/signout")
+@role_required("admin")
+def sign_out_everywhere(name: str) -> ResponseReturnValue:
+    """End every session of one account, in every browser (for a lost or shared computer);
+    the person can sign in again with their password."""
+    target = _target(name)
+    ended = console().sessions.end_all(target.name)
+    record("operator.signout", target.name, f"{ended} sessions")
+    flash(_("%(name)s is signed out everywhere.", name=target.name), "success")
+    if target.name == current_operator().name:
+        return redirect(url_for("console_auth.login"), 303)
     return _back()
 
 

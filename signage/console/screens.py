@@ -5,7 +5,8 @@ Socket.IO namespace `/console` (see `signage.socket.on_console_connect`), which 
 up to date, so the page never reloads or polls. Admins register an undeclared id
 (`/console/screens/register`) and change a screen's groups (`/console/screens/<id>/groups`);
 both write `screens.yaml` through `signage.screensfile`, and the watcher applies the change
-like a hand edit. `socket_operator` is how the `/console` namespace recognises a session.
+like a hand edit. `auth.session_check` is how the `/console` namespace recognises a session,
+so a signed-out session cannot open a socket, and one open when its session ends is closed.
 """
 
 from __future__ import annotations
@@ -23,19 +24,16 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 
 from signage.hub import Hub
-from signage.operators import Operator
 from signage.screensfile import NewScreen, ScreensFileError, register, set_groups
 from signage.validate import ORIENTATIONS
 
 from .audit import record
-from .auth import login_required, role_required
-from .extension import console
+from .auth import login_required, role_required, session_check
 from .i18n import _
 
 bp = Blueprint("console_screens", __name__, url_prefix="/console/screens")
@@ -46,19 +44,7 @@ SCREEN_LANGUAGES = ("vi", "en", "ko", "zh-Hans", "zh-Hant", "ja")
 
 def init_app(app: Flask) -> None:
     """Let the `/console` Socket.IO namespace recognise signed-in sessions."""
-    app.extensions["signage.console.operator"] = socket_operator
-
-
-def socket_operator() -> Operator | None:
-    """The operator of the session that opens a console socket, read again from the store
-    (as `auth.load_operator` does for pages), or None: the socket is then refused."""
-    name = session.get("operator")
-    if not isinstance(name, str):
-        return None
-    operator = console().operators.get(name)
-    if operator is None or operator.epoch != session.get("epoch"):
-        return None
-    return operator
+    app.extensions["signage.console.session"] = session_check
 
 
 def _hub() -> Hub:

@@ -168,13 +168,13 @@ def test_console_namespace_refuses_without_a_console_session(
     app: Flask, authenticated: bool | None
 ) -> None:
     if authenticated is not None:
-        app.extensions["signage.console.operator"] = lambda: None
+        app.extensions["signage.console.session"] = lambda: None
     socket = socketio.test_client(app, namespace=CONSOLE)
     assert not socket.is_connected(CONSOLE)
 
 
 def test_console_namespace_gets_the_board_when_signed_in(app: Flask) -> None:
-    app.extensions["signage.console.operator"] = lambda: "someone"
+    app.extensions["signage.console.session"] = lambda: lambda now: True
     console = socketio.test_client(app, namespace=CONSOLE)
     assert console.is_connected(CONSOLE)
     (board,) = received(console, "board")

@@ -5,25 +5,29 @@ share).
 Thin edges over `signage.publish` (writing, conflicts), `signage.history`, `signage.yamledit`
 (form edits that keep comments), `signage.usage` (who may edit what) and `signage.preview`.
 Every change goes through `Publisher`, so a file changed since the page was opened is never
-overwritten, and every change is in the audit log as `playlist.<action>`.
+overwritten, and every change is in the audit log as `playlist.<action>`. Every page of one
+playlist takes its id through the `<playlist:...>` URL converter, so no page ever runs for
+anything but a playlist id: not for `screens`, whose file only administrators change, on the
+screens pages.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime
 from pathlib import Path
 
 from flask import Blueprint, Flask, current_app
+from werkzeug.routing import BaseConverter, ValidationError
 
-from signage.catalog import SCREENS_FILE
+from signage.catalog import SCREENS_ID, is_playlist_id
 from signage.history import History
 from signage.hub import Hub
 from signage.playlist import Catalog
 from signage.problem import Problem
 from signage.publish import Publisher
 from signage.usage import may_edit, usage
-from signage.validate import IDENTIFIER
 
 from ..auth import current_operator
 from ..problems import localise
@@ -33,9 +37,28 @@ bp = Blueprint("console_playlists", __name__, url_prefix="/console/playlists")
 KEY = "signage.playlists"
 
 
+class PlaylistIdConverter(BaseConverter):
+    """`<playlist:name>` in a route: matches a playlist id only (`signage.catalog.
+    is_playlist_id`), so any other path, `screens` included, is the console's 404 page before
+    a view runs.
+
+    The pattern leaves `screens` out as well as `to_python`: a path that matched the pattern
+    of a route for another method would be answered "method not allowed" instead of 404.
+    """
+
+    regex = rf"(?!{re.escape(SCREENS_ID)}\Z)[a-z0-9][a-z0-9-]{{0,63}}"
+
+    def to_python(self, value: str) -> str:
+        if not is_playlist_id(value):
+            raise ValidationError()
+        return value
+
+
 def init_app(app: Flask, database: Path) -> None:
     """Give the app its playlist publisher (history in `database`) and register the pages."""
     hub: Hub = app.extensions["signage"]
+    # Before the blueprint: its rules are bound to the converter when they are registered.
+    app.url_map.converters["playlist"] = PlaylistIdConverter
     app.extensions[KEY] = Publisher(
         Path(app.config["PLAYLISTS_DIR"]), History(database), lambda: hub.programme.catalog
     )
@@ -57,11 +80,7 @@ def catalog_in_use() -> Catalog | None:
 def playlist_ids() -> list[str]:
     """The ids of the playlist files in the directory, sorted."""
     directory = publisher().directory
-    return sorted(
-        path.stem
-        for path in directory.glob("*.yaml")
-        if path.name != SCREENS_FILE and IDENTIFIER.match(path.stem)
-    )
+    return sorted(path.stem for path in directory.glob("*.yaml") if is_playlist_id(path.stem))
 
 
 def may_change(playlist_id: str) -> bool:
@@ -71,8 +90,8 @@ def may_change(playlist_id: str) -> bool:
 
 
 def existing(playlist_id: str) -> Path | None:
-    """The playlist's file when the id is valid and the file exists, else None."""
-    if not IDENTIFIER.match(playlist_id):
+    """The playlist's file when the id is a playlist id and the file exists, else None."""
+    if not is_playlist_id(playlist_id):
         return None
     path = publisher().path(playlist_id)
     return path if path.is_file() else None

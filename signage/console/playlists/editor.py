@@ -72,7 +72,7 @@ def _editor_context(playlist_id: str, form: PlaylistForm) -> dict[str, Any]:
     }
 
 
-@bp.get("/<playlist_id>")
+@bp.get("/<playlist:playlist_id>")
 @login_required
 def edit(playlist_id: str) -> ResponseReturnValue:
     """The form editor (read-only for who may not edit), opened on the file as it is now."""
@@ -93,7 +93,7 @@ def edit(playlist_id: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<playlist_id>")
+@bp.post("/<playlist:playlist_id>")
 @role_required("editor")
 def edit_post(playlist_id: str) -> ResponseReturnValue:
     """Form actions: add, remove or move an item (nothing is saved), or publish."""

@@ -8,11 +8,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.history import Version, sha256
+from signage.history import sha256
 from signage.publish import (
     read_text,
 )
-from signage.validate import IDENTIFIER
 
 from ..auth import current_operator, login_required, role_required
 from ..pages import refusal
@@ -22,12 +21,10 @@ from .yamltext import after_publish
 # -- history -------------------------------------------------------------------------------
 
 
-@bp.get("/<playlist_id>/history")
+@bp.get("/<playlist:playlist_id>/history")
 @login_required
 def history(playlist_id: str) -> ResponseReturnValue:
     """Every published version, newest first."""
-    if not IDENTIFIER.match(playlist_id):
-        return refusal(404, "notfound")
     versions = publisher().history.versions(playlist_id)
     current = read_text(publisher().path(playlist_id))
     return render_template(
@@ -40,19 +37,11 @@ def history(playlist_id: str) -> ResponseReturnValue:
     )
 
 
-def _version_of(playlist_id: str, number: int) -> Version | None:
-    if not IDENTIFIER.match(playlist_id):
-        return None
-    return publisher().history.version(playlist_id, number)
-
-
-@bp.get("/<playlist_id>/history/<int:number>")
+@bp.get("/<playlist:playlist_id>/history/<int:number>")
 @login_required
 def version(playlist_id: str, number: int) -> ResponseReturnValue:
     """One version: its full text and the diff to the one before."""
-    found = (
-        publisher().history.version(playlist_id, number) if IDENTIFIER.match(playlist_id) else None
-    )
+    found = publisher().history.version(playlist_id, number)
     if found is None:
         return refusal(404, "notfound")
     current = read_text(publisher().path(playlist_id))
@@ -66,13 +55,11 @@ def version(playlist_id: str, number: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<playlist_id>/history/<int:number>/restore")
+@bp.post("/<playlist:playlist_id>/history/<int:number>/restore")
 @role_required("editor")
 def restore(playlist_id: str, number: int) -> ResponseReturnValue:
     """Publish an earlier version again, as a new version."""
-    found = (
-        publisher().history.version(playlist_id, number) if IDENTIFIER.match(playlist_id) else None
-    )
+    found = publisher().history.version(playlist_id, number)
     if found is None or not found.text:
         return refusal(404, "notfound")
     if not may_change(playlist_id):

@@ -13,7 +13,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.catalog import load
+from signage.catalog import SCREENS_ID, load
 from signage.playlist import Catalog
 from signage.publish import (
     Outcome,
@@ -95,6 +95,11 @@ def create() -> ResponseReturnValue:
                 "Use only lowercase letters a-z, digits and '-', such as 'tuy-hoa-lobby': the "
                 "id appears in file names and web addresses."
             )
+        elif playlist_id == SCREENS_ID:
+            errors["id"] = _(
+                "'screens' is the name of the file that declares the screens and their groups; "
+                "choose another id."
+            )
         elif publisher().path(playlist_id).exists():
             errors["id"] = _("There is already a playlist with this id; choose another one.")
         if not name:
@@ -136,7 +141,7 @@ def _problems_text(outcome: Outcome) -> str:
     return _("The file changed on disk meanwhile; reload the page.")
 
 
-@bp.post("/<playlist_id>/delete")
+@bp.post("/<playlist:playlist_id>/delete")
 @role_required("editor")
 def delete(playlist_id: str) -> ResponseReturnValue:
     """Remove a playlist that nothing uses, if it is still the version the page showed."""

@@ -44,7 +44,7 @@ def _moment(text: str) -> datetime:
     return chosen.replace(tzinfo=zone) if chosen.tzinfo is None else chosen
 
 
-@bp.get("/<playlist_id>/preview")
+@bp.get("/<playlist:playlist_id>/preview")
 @login_required
 def preview_page(playlist_id: str) -> ResponseReturnValue:
     """Landscape and portrait previews at a chosen date and time (of a draft, if given)."""
@@ -64,7 +64,7 @@ def preview_page(playlist_id: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<playlist_id>/preview")
+@bp.post("/<playlist:playlist_id>/preview")
 @login_required
 def preview_draft(playlist_id: str) -> ResponseReturnValue:
     """Keep the posted draft (form or YAML) and show its preview; JSON for the live preview."""
@@ -102,7 +102,7 @@ def _preview(playlist_id: str, at: datetime, orientation: Orientation) -> Previe
     )
 
 
-@bp.get("/<playlist_id>/preview/frame")
+@bp.get("/<playlist:playlist_id>/preview/frame")
 @login_required
 def preview_frame(playlist_id: str) -> ResponseReturnValue:
     """The real player page showing the preview state, with no connection to the server."""

@@ -21,7 +21,6 @@ from signage.publish import (
     Refused,
     Unchanged,
 )
-from signage.validate import IDENTIFIER
 
 from ..audit import record
 from ..auth import current_operator, login_required, role_required
@@ -94,7 +93,7 @@ def raw_page(
     ), status
 
 
-@bp.get("/<playlist_id>/yaml")
+@bp.get("/<playlist:playlist_id>/yaml")
 @login_required
 def raw(playlist_id: str) -> ResponseReturnValue:
     """The YAML editor, opened on the file as it is now."""
@@ -113,13 +112,13 @@ def raw(playlist_id: str) -> ResponseReturnValue:
     )
 
 
-@bp.post("/<playlist_id>/yaml")
+@bp.post("/<playlist:playlist_id>/yaml")
 @role_required("editor")
 def raw_post(playlist_id: str) -> ResponseReturnValue:
     """Publish the YAML as typed, if the file is still the one the editor was opened on."""
     # With no base the file was gone when the page was made (a conflict with a deletion).
     missing = existing(playlist_id) is None
-    if not IDENTIFIER.match(playlist_id) or (missing and request.form.get("base")):
+    if missing and request.form.get("base"):
         return refusal(404, "notfound")
     if not may_change(playlist_id):
         return refusal(403, "forbidden")

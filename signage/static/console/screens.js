@@ -169,7 +169,12 @@
     reconnectionDelayMax: 10000
   });
   socket.on("connect", function () { live.setAttribute("data-state", "live"); });
-  socket.on("disconnect", function () { live.setAttribute("data-state", "lost"); });
+  socket.on("disconnect", function (reason) {
+    live.setAttribute("data-state", "lost");
+    // The server closes the socket when the session has ended (signed out here or
+    // everywhere): reloading shows the sign-in page instead of a board that stopped.
+    if (reason === "io server disconnect") { window.location.reload(); }
+  });
   socket.on("connect_error", function () { live.setAttribute("data-state", "lost"); });
   socket.on("board", board);
   socket.on("screens", function (list) { list.forEach(place); });

@@ -91,7 +91,7 @@ def test_list_set_role_unlock_remove(
     app: Flask, runner: FlaskCliRunner, operators: OperatorStore
 ) -> None:
     for _ in range(5):
-        console_of(app).guard.failed("editor", "10.0.0.1", 1.0)
+        console_of(app).guard.attempt("editor", "10.0.0.1", 1.0)
     code, output = run(runner, "list")
     assert output.splitlines() == [
         "admin\tadmin\t-\tactive",

@@ -131,7 +131,7 @@ def test_new_password(app: Flask, client: FlaskClient, login: Login) -> None:
 def test_unlock(app: Flask, client: FlaskClient, login: Login) -> None:
     guard = console_of(app).guard
     for _ in range(5):
-        guard.failed("editor", "10.0.0.9", 1.0)
+        guard.attempt("editor", "10.0.0.9", 1.0)
     login(client, "admin")
     page = client.get("/console/operators").get_data(as_text=True)
     assert "Bị khóa từ" in page
