@@ -40,3 +40,9 @@ class Acknowledgements:
         with self._lock:
             for override_id in set(self._by_override) - keep:
                 del self._by_override[override_id]
+
+    def forget_screen(self, screen_id: str) -> None:
+        """Forget what `screen_id` acknowledged (its credential was revoked: unproven)."""
+        with self._lock:
+            for screens in self._by_override.values():
+                screens.pop(screen_id, None)
