@@ -80,6 +80,7 @@ def test_pair_approve_keep_the_credential_offline_and_revoke(tmp_path: Path, bro
             assert "chưa được ghép nối" in page.inner_text("#pairing-text")
             assert "Screens page of the console" in page.inner_text("#pairing-text")
             ARTIFACTS.mkdir(exist_ok=True)
+            page.wait_for_timeout(1000)  # past the slide's cross-fade, for a clean picture
             page.screenshot(path=str(ARTIFACTS / "screen-pairing-code.png"))
             assert token_of(page) is None
             assert not presence(server, "lobby-1")["online"]
