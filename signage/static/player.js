@@ -329,7 +329,9 @@
     acking[id] = true;
     socket.timeout(5000).emit("ack", { override: id }, function (error, reply) {
       delete acking[id];
-      if (!error && reply && reply.ok) { acked[id] = true; }
+      // Any answer settles it, except the refusal of a socket not believed (yet): that one is
+      // sent again once the screen is enrolled (which clears `acked`).
+      if (!error && reply && (reply.ok || enrolled)) { acked[id] = true; }
     });
   }
 
