@@ -3,7 +3,8 @@
 A client that only names a screen (`auth={"screen": id}`, what anyone can do: ids are public)
 still gets the programme, but the board does not show it online, its acknowledgements and proof
 of play are refused. An enrolled client is believed; once its credential is revoked by another
-process (the CLI) it stops being believed at once, without reconnecting. Pairing: code, approval
+process (the CLI, or the console of another node sharing the database) it stops being believed
+at once, without reconnecting. Pairing: code, approval
 by the CLI, the credential collected only by the socket holding the pairing secret.
 """
 
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -322,3 +324,39 @@ def test_pairing_requests_are_bounded(server: Server, screens: list[Screen]) -> 
     assert sockets[0].call("pair_status", {"secret": "x" * 1000}) == {
         "error": "pair_status must be an object {secret}"
     }
+
+
+def test_a_revoke_on_one_node_is_honoured_by_another(
+    server: Server, screens: list[Screen], tmp_path: Path
+) -> None:
+    env = {"SIGNAGE_DATABASE": str(server.database)}
+    with running_server(tmp_path, server.playlists, env=env, name="second") as second:
+        screen = Screen(second, screen_auth(server.database, "lobby-2"))
+        screens.append(screen)
+        assert wait_until(lambda: screen.received("state"), 10)
+        assert "now" in heartbeat(screen)
+        # An admin revokes it on the console of the first node.
+        http = requests.Session()
+        page = http.get(f"{server.url}/console/login", timeout=10).text
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert match is not None
+        http.post(
+            f"{server.url}/console/login",
+            data={"name": "admin", "password": PASSWORD, "csrf_token": match.group(1)},
+            timeout=10,
+        )
+        board = http.get(f"{server.url}/console/screens", timeout=10).text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', board)
+        assert token is not None
+        revoked = http.post(
+            f"{server.url}/console/screens/lobby-2/revoke",
+            data={"csrf_token": token.group(1)},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert revoked.status_code == 303
+        assert wait_until(lambda: screen.received("enrollment"), 10) == [
+            {"enrolled": False, "refused": True}
+        ]
+        assert heartbeat(screen) == {"error": NOT_ENROLLED}
+        assert screen.call("played", [PLAY]) == {"error": NOT_ENROLLED}
