@@ -138,6 +138,7 @@ class Hub:
         self._boundary = self.programme.next_boundary(datetime.fromtimestamp(now, self.timezone))
         self._revision = self.overrides.revision()
         self._known = {o.id: o for o in self.overrides.active(now)}
+        self.reread_enrollment()
 
     def state_for(self, screen_id: str, now: float) -> dict[str, Any] | None:
         """The current `state` payload of a screen and remember it as sent."""
@@ -362,6 +363,8 @@ class Hub:
     def board(self, now: float) -> dict[str, Any]:
         """The whole board: every declared screen, undeclared ids seen lately, recent alerts,
         and the acknowledgements of the active overrides."""
+        # A page or console socket opened between two passes shows current enrollment too.
+        self.reread_enrollment(force=False)
         rows = [self.screen_row(s, now) for s in self.programme.screen_ids()]
         rows += [
             self.screen_row(s.screen_id, now) for s in self.presence.strangers(now, STRANGER_WITHIN)
