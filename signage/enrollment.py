@@ -150,10 +150,11 @@ class Credential:
 
 @dataclass(frozen=True)
 class Collected:
-    """A collected credential: the token, handed out once, and its serial."""
+    """A collected credential: the token, handed out once, its serial, and who approved it."""
 
     token: str
     serial: int
+    approved_by: str = "-"
 
 
 @dataclass(frozen=True)
@@ -309,7 +310,8 @@ class EnrollmentStore:
             )
             db.execute("DELETE FROM screen_pairings WHERE screen = ?", (screen,))
             self._bump(db)
-        return PairingState("enrolled", collected=Collected(token, serial))
+        approver = request.approved_by or "-"
+        return PairingState("enrolled", collected=Collected(token, serial, approver))
 
     def verify(self, screen: str, token: object) -> int | None:
         """The serial of `screen`'s credential when `token` is it, else None."""
@@ -384,7 +386,7 @@ class EnrollmentStore:
             )
             db.execute("DELETE FROM screen_pairings WHERE screen = ?", (screen,))
             self._bump(db)
-        return Collected(token, serial)
+        return Collected(token, serial, actor)
 
     def pending(self) -> list[PairingRequest]:
         """Pairings not expired, oldest first."""

@@ -98,6 +98,17 @@ def on_pair_status(data: object = None) -> dict[str, Any]:
     if status.collected is None:
         return {"state": "unknown"}
     user_agent = request.headers.get("User-Agent", "")
+    # Imported here: the console package imports the Socket.IO edge, which imports this module.
+    from signage.console.extension import console
+
+    # Which browser took the credential, and from where, next to the approval in the audit log.
+    console().audit.record(
+        status.collected.approved_by,
+        "screen.enroll",
+        connection.screen,
+        f"credential {status.collected.serial} collected by {user_agent[:200]}",
+        address=request.remote_addr or "",
+    )
     hub.enroll_socket(
         sid,
         connection.screen,

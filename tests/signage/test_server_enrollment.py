@@ -302,6 +302,10 @@ def test_pairing_by_code_and_approval_on_the_command_line(
     assert heartbeat(bystander) == {"error": NOT_ENROLLED}
     assert wait_until(lambda: board.row("gate-1").get("online"), 10)
     assert EnrollmentStore(server.database).verify("gate-1", collected["token"]) is not None
+    enrolled = [e for e in AuditLog(server.database).entries() if e.action == "screen.enroll"]
+    assert [(e.target, e.actor[:4], e.address) for e in enrolled] == [
+        ("gate-1", "cli:", "127.0.0.1")
+    ]
     # Handed out once.
     assert wait_until(
         lambda: screen.call("pair_status", {"secret": secret}).get("state") == "unknown", 5
