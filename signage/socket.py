@@ -42,6 +42,8 @@ socketio = SocketIO()
 CONSOLE: Final = "/console"
 # The answer to a report from a socket that proved no credential of its screen.
 NOT_ENROLLED: Final = "this screen is not enrolled: pair it first"
+# `auth.protocol` of players that can pair. Players from before enrollment send none.
+PROTOCOL: Final = 2
 OPERATORS: Final = "operators"
 
 
@@ -64,10 +66,15 @@ def _state_message(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def on_connect(auth: object = None) -> None:
-    """Client -> server on connection, with `auth = {"screen": "<id>", "token": "<credential>"}`.
+    """Client -> server on connection, with `auth = {"screen": "<id>", "token": "<credential>",
+    "protocol": 2}` (`token` once the screen holds its credential).
 
     An unknown or missing screen id refuses the connection: the client's `connect_error`
-    gets the message "screen not registered" and the data `{"screen": id}`. Otherwise the
+    gets the message "screen not registered" and the data `{"screen": id}`. So does a
+    connection with neither `token` nor `protocol` (data `{"screen": id, "reload": true}`): that
+    is a player from before enrollment, which reloads on this refusal and so gets the player
+    that pairs (after an upgrade, screens that were running show their pairing code by
+    themselves). Otherwise the
     socket joins `screen:<id>`, `group:<g>` and `all`, and receives `state` then `overrides`
     (see `push_state` and `push_overrides`). Without a valid `token` (the screen's credential,
     see `signage.enrollment`) the socket still gets its programme, then `enrollment
@@ -87,6 +94,9 @@ def on_connect(auth: object = None) -> None:
     now = time.time()
     sid = _sid()
     token = auth.get("token") if isinstance(auth, dict) else None
+    protocol = auth.get("protocol") if isinstance(auth, dict) else None
+    if token is None and (isinstance(protocol, bool) or not isinstance(protocol, int)):
+        raise Refused("screen not registered", {"screen": screen_id[:100], "reload": True})
     serial = hub.trust.store.verify(screen_id, token) if token is not None else None
     if serial is None:
         hub.trust.admit(sid, screen_id, None)

@@ -564,7 +564,9 @@
     socket = io({
       // A function, so that every reconnection sends the credential held at that moment.
       auth: function (send) {
-        send(token ? { screen: config.screen, token: token } : { screen: config.screen });
+        var auth = { screen: config.screen, protocol: 2 };
+        if (token) { auth.token = token; }
+        send(auth);
       },
       transports: ["websocket", "polling"],
       reconnectionDelay: 1000,

@@ -110,9 +110,15 @@ def enroll(database: Path, screen_id: str) -> str:
     return EnrollmentStore(database).enroll(screen_id, "admin").token
 
 
-def screen_auth(database: Path, screen_id: str) -> dict[str, str]:
+def screen_auth(database: Path, screen_id: str) -> dict[str, object]:
     """The Socket.IO `auth` of an enrolled screen: its id and a fresh credential."""
-    return {"screen": screen_id, "token": enroll(database, screen_id)}
+    return {"screen": screen_id, "token": enroll(database, screen_id), "protocol": 2}
+
+
+def guest_auth(screen_id: str) -> dict[str, object]:
+    """The Socket.IO `auth` of a player that holds no credential (yet): it gets its programme
+    but is not believed."""
+    return {"screen": screen_id, "protocol": 2}
 
 
 def keep_token_script(screen_id: str, token: str) -> str:

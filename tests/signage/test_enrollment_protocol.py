@@ -18,7 +18,7 @@ from signage.background import Background
 from signage.hub import Hub
 from signage.override import Message
 from signage.socket import NOT_ENROLLED, socketio
-from tests.signage.serverkit import make_playlists, playlist_yaml, write_atomically
+from tests.signage.serverkit import guest_auth, make_playlists, playlist_yaml, write_atomically
 
 Open = Callable[..., SocketIOTestClient]
 
@@ -50,7 +50,7 @@ def open_screen(app: Flask) -> Iterator[Open]:
     opened: list[SocketIOTestClient] = []
 
     def connect(screen_id: str, token: str | None = None) -> SocketIOTestClient:
-        auth = {"screen": screen_id} if token is None else {"screen": screen_id, "token": token}
+        auth = guest_auth(screen_id) if token is None else {**guest_auth(screen_id), "token": token}
         socket = socketio.test_client(app, auth=auth)
         assert socket.is_connected()
         opened.append(socket)

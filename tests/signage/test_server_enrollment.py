@@ -32,6 +32,7 @@ from signage.socket import NOT_ENROLLED
 from tests.conftest import ROOT
 from tests.signage.serverkit import (
     Server,
+    guest_auth,
     make_playlists,
     running_server,
     screen_auth,
@@ -58,7 +59,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 class Screen:
     """A Socket.IO client speaking for one screen; records what the server pushes."""
 
-    def __init__(self, server: Server, auth: dict[str, str]) -> None:
+    def __init__(self, server: Server, auth: dict[str, object]) -> None:
         self.client = socketio.Client(reconnection=False)
         self.events: list[tuple[str, Any]] = []
         self.lock = threading.Lock()
@@ -196,7 +197,7 @@ def plays_of(server: Server, screen_id: str) -> int:
 def test_a_screen_named_without_credential_is_not_believed(
     server: Server, board: Board, screens: list[Screen]
 ) -> None:
-    forged = Screen(server, {"screen": "lobby-2"})
+    forged = Screen(server, guest_auth("lobby-2"))
     screens.append(forged)
     # It still plays the public rotation...
     assert wait_until(lambda: forged.received("state"), 10)
@@ -221,8 +222,24 @@ def test_a_screen_named_without_credential_is_not_believed(
     assert heartbeat(other) == {"error": NOT_ENROLLED}
 
 
+def test_a_player_from_before_enrollment_is_sent_to_reload(server: Server) -> None:
+    """Neither credential nor protocol: an old player, which reloads on this exact refusal."""
+    client = socketio.Client(reconnection=False)
+    refusals: list[Any] = []
+    client.on("connect_error", refusals.append)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        client.connect(
+            server.url, auth={"screen": "lobby-1"}, transports=["websocket"], wait_timeout=10
+        )
+    client.shutdown()
+    assert refusals == [
+        {"message": "screen not registered", "data": {"screen": "lobby-1", "reload": True}}
+    ]
+    assert "screen not registered" in (ROOT / "signage/static/player.js").read_text()
+
+
 def test_a_flood_of_forged_reports_stores_nothing(server: Server, screens: list[Screen]) -> None:
-    forged = Screen(server, {"screen": "gate-1"})
+    forged = Screen(server, guest_auth("gate-1"))
     screens.append(forged)
     replies = [forged.call("played", [PLAY] * 500) for _ in range(40)]
     assert all(reply == {"error": NOT_ENROLLED} for reply in replies)
@@ -267,8 +284,8 @@ def test_an_enrolled_screen_is_believed_until_revoked_by_another_process(
 def test_pairing_by_code_and_approval_on_the_command_line(
     server: Server, board: Board, screens: list[Screen]
 ) -> None:
-    screen = Screen(server, {"screen": "gate-1"})
-    bystander = Screen(server, {"screen": "gate-1"})
+    screen = Screen(server, guest_auth("gate-1"))
+    bystander = Screen(server, guest_auth("gate-1"))
     screens.extend([screen, bystander])
     pairing = screen.call("pair", {})
     code, secret = pairing["code"], pairing["secret"]
@@ -319,7 +336,7 @@ def test_pairing_by_code_and_approval_on_the_command_line(
 
 
 def test_pairing_requests_are_bounded(server: Server, screens: list[Screen]) -> None:
-    sockets = [Screen(server, {"screen": "lobby-2"}) for _ in range(5)]
+    sockets = [Screen(server, guest_auth("lobby-2")) for _ in range(5)]
     screens.extend(sockets)
     replies = [s.call("pair", {}) for s in sockets]
     # One code per few seconds per screen, however many sockets ask.
