@@ -5,6 +5,7 @@ first, then English); the code is approved on the command line; the screen colle
 credential, is believed (online), and keeps it across a reload with the server reachable and a
 reload while the network is off (the service worker serves the page); back on the network it
 connects with the same credential. Revoked, it forgets the credential and shows a code again.
+A kiosk still running the player from before enrollment reloads by itself and pairs.
 """
 
 from __future__ import annotations
@@ -131,6 +132,47 @@ def test_pair_approve_keep_the_credential_offline_and_revoke(tmp_path: Path, bro
     except BaseException:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "enrollment-failure.png"))
+        raise
+    finally:
+        context.close()
+
+
+def test_a_screen_running_an_old_player_reloads_into_pairing(tmp_path: Path, browser: Any) -> None:
+    """After an upgrade: a kiosk still running the player from before enrollment (no protocol
+    in its handshake) is refused with the message it reloads on, and then pairs."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    served_old: list[str] = []
+
+    def old_player(route: Any) -> None:
+        response = route.fetch()
+        body = response.text()
+        # As before enrollment: no protocol in the handshake, and no pairing at all.
+        old = body.replace(
+            "{ screen: config.screen, protocol: 2 }", "{ screen: config.screen }"
+        ).replace('socket.on("enrollment", onEnrollment);', "")
+        assert old.count("protocol: 2") == 0 and "onEnrollment);" not in old
+        served_old.append(route.request.url)
+        route.fulfill(response=response, body=old)
+        # Only the first load is the old player; the reload gets the current one.
+        page.unroute("**/static/player.js")
+
+    try:
+        with running_server(tmp_path, make_playlists(tmp_path / "playlists")) as server:
+            page.route("**/static/player.js", old_player)
+            page.goto(f"{server.url}/screen/lobby-2")
+            page.wait_for_selector("body[data-item]")
+            assert len(served_old) == 1
+            # The old player reloads five seconds after the refusal; the new one pairs.
+            page.wait_for_selector("body[data-pairing]", timeout=30_000)
+            code = page.get_attribute("body", "data-pairing")
+            assert code and "lobby-2" in cli(server, "screens", "approve", code)
+            page.wait_for_function("window.signagePlayer.enrolled()")
+            assert wait_until(lambda: presence(server, "lobby-2")["online"], 20)
+    except BaseException:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "enrollment-upgrade-failure.png"))
         raise
     finally:
         context.close()
