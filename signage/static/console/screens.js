@@ -48,11 +48,14 @@
   }
 
   function enrollment(data) {
-    var waiting = (data.pairing || []).map(function (p) { return p.code; });
+    var pairing = data.pairing || [];
+    var waiting = pairing.filter(function (p) { return !p.approved; }).map(function (p) { return p.code; });
     if (data.enrolled) { return element("span", "badge ok", text.enrolled); }
     if (waiting.length) {
       return element("span", "badge warn", text.waiting.replace("%(code)s", waiting.join(", ")));
     }
+    // Approved: the screen collects its credential at its next poll, within seconds.
+    if (pairing.length) { return element("span", "badge warn", text.approved); }
     return element("span", "badge bad", text.notEnrolled);
   }
 

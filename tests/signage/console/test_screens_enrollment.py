@@ -47,6 +47,12 @@ def test_the_board_says_who_is_enrolled_and_lists_codes(
     assert f'id="pairing-{pairing.code}" data-code="{pairing.code}" data-screen="gate-1"' in page
     assert "10.1.2.3" in page
     assert "/console/screens/lobby-1/revoke" in page
+    # Approved but not collected yet: the screen picks it up at its next poll.
+    store.approve(pairing.code, "admin")
+    hub_of(app).reread_enrollment()
+    approved = client.get("/console/screens", headers=EN).get_data(as_text=True)
+    assert "approved, waiting for the screen" in approved
+    assert f"waiting for approval (code {pairing.code})" not in approved
     # Viewers see who is enrolled, not the codes nor the buttons.
     viewer = app.test_client()
     login(viewer, "viewer")
