@@ -168,7 +168,7 @@ function open() {
     pending += 1;
     const socket = io(url, {
       transports: ['websocket'],
-      auth: { screen },
+      auth: { screen, protocol: 2 },
       reconnection: false,
       forceNew: true,
       timeout: 60000,

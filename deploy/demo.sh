@@ -60,6 +60,10 @@ if [ -x "$BIN/bluezone-signage" ]; then
   Console:         http://127.0.0.1:${demo_signage_port}/console/
      sign in as ${DEMO_ADMIN} with the password ${DEMO_PASSWORD}
      (a new password at each start; see "Operating" in README.md)
+  A screen opened in a new browser plays at once and shows a pairing code in its corner:
+     approve it on the console's Screens page (Màn hình), or run
+     .venv/bin/bluezone-signage screens approve CODE
+     and the board shows it online (see "Enrolling screens" in README.md).
 MSG
 fi
 echo

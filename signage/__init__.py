@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from signage import api, config, console, socket, views
     from signage.alerts import Alerts
     from signage.background import Background
+    from signage.enrollment import EnrollmentStore, Trust
     from signage.hub import Hub
     from signage.override import OverrideStore
     from signage.playlog import PlayLog
@@ -46,6 +47,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         overrides=OverrideStore(database),
         plays=PlayLog(database),
         watcher=Watcher(playlists),
+        trust=Trust(EnrollmentStore(database)),
         offline_after=float(app.config["OFFLINE_AFTER"]),
         emit_stored_overrides=not message_queue,
         play_log_days=float(app.config["PLAY_LOG_DAYS"]),

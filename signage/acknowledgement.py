@@ -1,10 +1,12 @@
 """Which screens have shown which override: the acknowledgements players send.
 
 A player sends `ack {override: id}` once it displays an override (see `signage.socket.on_ack`);
-the hub records the time here, and the console lists, for each active override, the screens
-that acknowledged it. Kept in memory by the process the screen is connected to: with several
-nodes each node knows the acknowledgements of its own screens, and a restart forgets them
-(players acknowledge again when they reconnect and display the override). No Flask import.
+only an enrolled screen's acknowledgement is believed (see `signage.enrollment`), and a revoked
+screen's are forgotten. The hub records the time here, and the console lists, for each active
+override, the screens that acknowledged it. Kept in memory by the process the screen is
+connected to: with several nodes each node knows the acknowledgements of its own screens, and a
+restart forgets them (players acknowledge again when they reconnect and display the override).
+No Flask import.
 """
 
 from __future__ import annotations
@@ -40,3 +42,9 @@ class Acknowledgements:
         with self._lock:
             for override_id in set(self._by_override) - keep:
                 del self._by_override[override_id]
+
+    def forget_screen(self, screen_id: str) -> None:
+        """Forget what `screen_id` acknowledged (its credential was revoked: unproven)."""
+        with self._lock:
+            for screens in self._by_override.values():
+                screens.pop(screen_id, None)

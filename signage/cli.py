@@ -1,5 +1,5 @@
-"""`bluezone-signage`: run, serve, check playlists, send or cancel emergency overrides, and
-manage the console's operator accounts.
+"""`bluezone-signage`: run, serve, check playlists, send or cancel emergency overrides, manage
+the console's operator accounts, and enroll screens.
 
 The Flask commands (`run`, `routes`, `shell`) come from `FlaskGroup`; `serve` runs gunicorn
 with `deploy/gunicorn/signage.conf.py`. Operator messages are English; screens speak the
@@ -232,8 +232,118 @@ def list_overrides(audit: bool) -> None:
         click.echo(f"{o.id}\t{o.target}\tuntil {stamp(o.until)}\t{first.headline[:60]}")
 
 
-if __name__ == "__main__":
-    main()
+@main.group()
+def screens() -> None:
+    """Screen enrollment: list screens, see and approve pairing codes, revoke credentials.
+
+    A screen without a credential shows a pairing code; approve the code you read on the
+    screen itself, and that screen collects its credential within seconds. Every change goes
+    to the console's audit log as cli:<your user name>.
+    """
+
+
+def _stamp(at: float | None) -> str:
+    if at is None:
+        return "-"
+    return f"{datetime.fromtimestamp(at, _hub().timezone):%Y-%m-%d %H:%M:%S}"
+
+
+@screens.command("list")
+def screens_list() -> None:
+    """Every declared screen: id, enrolled or not (since when, approved by whom), pending codes."""
+    store = _hub().trust.store
+    credentials = store.credentials()
+    pending: dict[str, list[str]] = {}
+    for pairing in store.pending():
+        pending.setdefault(pairing.screen, []).append(
+            pairing.code + (" (approved)" if pairing.approved else "")
+        )
+    for screen_id in _hub().programme.screen_ids():
+        credential = credentials.get(screen_id)
+        if credential is not None:
+            state = f"enrolled\t{_stamp(credential.enrolled_at)}\t{credential.enrolled_by}"
+        elif screen_id in pending:
+            state = f"waiting\tcode {', '.join(pending[screen_id])}\t-"
+        else:
+            state = "not enrolled\t-\t-"
+        click.echo(f"{screen_id}\t{state}")
+
+
+@screens.command("pending")
+def screens_pending() -> None:
+    """Pairing codes waiting for approval: code, screen, address, asked at, expires at."""
+    waiting = [p for p in _hub().trust.store.pending() if not p.approved]
+    if not waiting:
+        click.echo("no screen is waiting for approval")
+    for p in waiting:
+        click.echo(
+            f"{p.code}\t{p.screen}\t{p.address or '-'}\t{_stamp(p.created)}\t{_stamp(p.expires)}"
+        )
+
+
+def _approve(code: str) -> None:
+    from signage.enrollment import UnknownCode
+
+    try:
+        approved = _hub().trust.store.approve(code, _actor())
+    except UnknownCode as exc:
+        raise click.ClickException(str(exc)) from None
+    _audit("screen.approve", approved.screen, f"code {approved.code}; {approved.address}")
+    click.echo(f"approved {approved.code}: screen {approved.screen} ({approved.address or '-'})")
+
+
+@screens.command("approve")
+@click.argument("codes", nargs=-1, required=True)
+def screens_approve(codes: tuple[str, ...]) -> None:
+    """Approve the pairing CODES read on the screens; each screen is enrolled within seconds."""
+    for code in codes:
+        _approve(code)
+
+
+@screens.command("approve-all-pending")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def screens_approve_all_pending(yes: bool) -> None:
+    """Approve every screen waiting with exactly one code, after an upgrade.
+
+    Meant for the first minutes after upgrading an installation whose screens ran before
+    enrollment existed, on a network you control: every running screen asks for a code at
+    once. A screen with more than one pending code (someone else asked in its name) is left
+    for you to approve by the code on the screen. Check `screens list` afterwards and revoke
+    anything you do not recognise.
+    """
+    hub = _hub()
+    store = hub.trust.store
+    enrolled = store.credentials()
+    by_screen: dict[str, list[str]] = {}
+    for pairing in store.pending():
+        if not pairing.approved and pairing.screen not in enrolled:
+            by_screen.setdefault(pairing.screen, []).append(pairing.code)
+    single = {s: codes[0] for s, codes in by_screen.items() if len(codes) == 1}
+    for screen_id, codes in sorted(by_screen.items()):
+        if len(codes) > 1:
+            click.echo(
+                f"skipped {screen_id}: {len(codes)} codes pending ({', '.join(codes)}); "
+                "approve the one shown on the screen",
+                err=True,
+            )
+    if not single:
+        click.echo("no screen to approve")
+        return
+    if not yes:
+        click.confirm(f"Approve {len(single)} screens ({', '.join(sorted(single))})?", abort=True)
+    for screen_id in sorted(single):
+        _approve(single[screen_id])
+
+
+@screens.command("revoke")
+@click.argument("screen_id")
+def screens_revoke(screen_id: str) -> None:
+    """Revoke SCREEN_ID's credential: it stops being believed at once and shows a pairing code."""
+    was = _hub().trust.store.revoke(screen_id)
+    _audit("screen.revoke", screen_id, "enrolled" if was else "not enrolled")
+    if not was:
+        raise click.ClickException(f"screen {screen_id!r} was not enrolled")
+    click.echo(f"revoked the credential of {screen_id}")
 
 
 @main.group()
@@ -420,3 +530,7 @@ def operators_passwd(name: str, password_file: Path | None) -> None:
         raise click.ClickException(str(exc)) from None
     _audit("operator.password", changed.name)
     click.echo(f"new password set for {changed.name}")
+
+
+if __name__ == "__main__":
+    main()

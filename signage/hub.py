@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from signage.acknowledgement import Acknowledgements
 from signage.alerts import Alert, Alerts
+from signage.enrollment import Snapshot, Throttle, Trust
 from signage.override import Override, OverrideStore
 from signage.playlist import (
     ClockContent,
@@ -30,7 +31,7 @@ from signage.playlist import (
     playlist_for_screen,
 )
 from signage.playlog import PlayLog
-from signage.presence import Registry
+from signage.presence import Registry, Report
 from signage.programme import LoadReport, Programme
 from signage.watcher import Watcher
 
@@ -67,6 +68,8 @@ class Changes:
     the console changed board rows, presence alerts, or (`board`) the whole board again."""
 
     states: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # Sockets no longer believed (their screen's credential was revoked or replaced).
+    downgraded: list[str] = field(default_factory=list)
     started: list[Override] = field(default_factory=list)
     ended: list[Override] = field(default_factory=list)
     screens: list[dict[str, Any]] = field(default_factory=list)
@@ -75,7 +78,13 @@ class Changes:
 
     def __bool__(self) -> bool:
         return bool(
-            self.states or self.started or self.ended or self.screens or self.alerts or self.board
+            self.states
+            or self.downgraded
+            or self.started
+            or self.ended
+            or self.screens
+            or self.alerts
+            or self.board
         )
 
 
@@ -88,6 +97,7 @@ class Hub:
     overrides: OverrideStore
     plays: PlayLog
     watcher: Watcher
+    trust: Trust
     presence: Registry = field(default_factory=Registry)
     offline_after: float = 45.0
     emit_stored_overrides: bool = True
@@ -99,6 +109,11 @@ class Hub:
     # Hands an alert to the webhook (which queues it and returns at once); None without one.
     notify: Callable[[dict[str, Any]], None] | None = None
     acks: Acknowledgements = field(default_factory=Acknowledgements)
+    # Pairing events per socket: at most one a second (the player polls every few seconds).
+    pairing_throttle: Throttle = field(default_factory=lambda: Throttle(1.0))
+    _downgraded: list[str] = field(default_factory=list)
+    # The enrollment snapshot the board rows were last sent from.
+    _enrollment_seen: Snapshot = field(default_factory=Snapshot)
     _online: dict[str, bool] = field(default_factory=dict)
     _strangers: set[str] = field(default_factory=set)
     _next_presence: float = 0.0
@@ -123,6 +138,7 @@ class Hub:
         self._boundary = self.programme.next_boundary(datetime.fromtimestamp(now, self.timezone))
         self._revision = self.overrides.revision()
         self._known = {o.id: o for o in self.overrides.active(now)}
+        self.reread_enrollment()
 
     def state_for(self, screen_id: str, now: float) -> dict[str, Any] | None:
         """The current `state` payload of a screen and remember it as sent."""
@@ -164,12 +180,15 @@ class Hub:
             refresh = True
         if refresh:
             self._boundary = self.programme.next_boundary(venue_now)
-            for screen_id in self.presence.connected():
+            # Screens not enrolled yet still play the public rotation: they get states too.
+            for screen_id in sorted(set(self.presence.connected()) | self.trust.screens()):
                 payload = self.programme.payload(screen_id, venue_now)
                 if payload is None or self._sent.get(screen_id) == payload["digest"]:
                     continue
                 self._sent[screen_id] = str(payload["digest"])
                 changes.states.append((screen_id, payload))
+        enrollment = self._enrollment_pass()
+        changes.downgraded.extend(self.take_downgraded())
         self.overrides.expire(now)
         if now >= self._next_prune:
             self._next_prune = now + 3600
@@ -183,14 +202,16 @@ class Hub:
                 changes.ended.extend(o for i, o in self._known.items() if i not in active)
             self._known = active
             self.acks.keep_only(active)
-        self._presence_pass(changes, now, board)
+        self._presence_pass(changes, now, board, enrollment)
         return replace(changes, board=self.board(now)) if board else changes
 
-    def _presence_pass(self, changes: Changes, now: float, board: bool) -> None:
-        """Changed board rows every pass; once a second, screens whose heartbeat went stale,
-        undeclared ids no longer seen, and the debounced alerts; the whole board after the
-        catalog changed."""
-        changed = self.presence.take_changed()
+    def _presence_pass(
+        self, changes: Changes, now: float, board: bool, enrollment: set[str] | None = None
+    ) -> None:
+        """Changed board rows every pass (presence or enrollment); once a second, screens whose
+        heartbeat went stale, undeclared ids no longer seen, and the debounced alerts; the
+        whole board after the catalog changed."""
+        changed = self.presence.take_changed() | (enrollment or set())
         if now >= self._next_presence or board:
             self._next_presence = now + 1.0
             states = {
@@ -210,6 +231,68 @@ class Hub:
                     self.notify(message)
         if not board:
             changes.screens.extend(self.screen_row(s, now) for s in sorted(changed))
+
+    def _enrollment_pass(self) -> set[str]:
+        """Read the enrollment store again when another process (or this one) changed it:
+        downgrade sockets whose credential is gone; return the screens whose board row changed."""
+        self.reread_enrollment()
+        before, after = self._enrollment_seen, self.trust.snapshot
+        if after.revision == before.revision:
+            return set()
+        self._enrollment_seen = after
+        return {
+            screen
+            for screen in set(before.credentials) | set(after.credentials) | _pending(before, after)
+            if _enrollment_of(before, screen) != _enrollment_of(after, screen)
+        }
+
+    def _downgrade(self, sockets: list[tuple[str, str]]) -> None:
+        """Take sockets whose credential no longer stands off the board; forget what their
+        screen acknowledged when it is not enrolled any more. They are told in the next pass."""
+        credentials = self.trust.snapshot.credentials
+        for sid, screen_id in sockets:
+            self.presence.disconnect(sid)
+            if screen_id not in credentials:
+                self.acks.forget_screen(screen_id)
+            self._downgraded.append(sid)
+
+    def reread_enrollment(self, force: bool = True) -> None:
+        """Bring the enrollment snapshot up to date (without `force`: at most every
+        `Trust.recheck` seconds) and downgrade the sockets whose credential went."""
+        self._downgrade(self.trust.refresh(force=force))
+
+    def take_downgraded(self) -> list[str]:
+        """Sockets downgraded since the last call, to be told `enrollment {enrolled: false}`."""
+        taken, self._downgraded = self._downgraded, []
+        return taken
+
+    def believed(self, sid: str) -> str | None:
+        """The screen a socket speaks for, or None when it proved no (current) credential:
+        what it reports is then ignored."""
+        self.reread_enrollment(force=False)
+        screen_id = self.trust.believed(sid)
+        if screen_id is None:
+            connection = self.trust.connection(sid)
+            if connection is not None and connection.serial is not None:
+                # Proved a credential this process has not read yet, or one revoked since:
+                # read the store now rather than wait for the next pass.
+                self.reread_enrollment()
+                screen_id = self.trust.believed(sid)
+        return screen_id
+
+    def enroll_socket(
+        self,
+        sid: str,
+        screen_id: str,
+        serial: int,
+        now: float,
+        address: str | None,
+        user_agent: str,
+    ) -> None:
+        """A socket proved `screen_id`'s credential (serial `serial`): believe it from now on."""
+        self.trust.admit(sid, screen_id, serial)
+        self.presence.connect(screen_id, sid, now, address)
+        self.presence.heartbeat(sid, now, Report(user_agent=user_agent))
 
     def alert_message(self, alert: Alert) -> dict[str, Any]:
         """An alert as sent to the console and the webhook: the event, the screen and when."""
@@ -263,12 +346,25 @@ class Hub:
             # What the server last sent this screen; a different reported version is stale.
             "expected_version": self._sent.get(screen_id),
             **presence,
+            **self._enrollment_row(screen_id, now),
             "current_label": item_label(item) if item is not None else None,
+        }
+
+    def _enrollment_row(self, screen_id: str, now: float) -> dict[str, Any]:
+        """`enrolled` and the pending `pairing` codes of a screen, for its board row."""
+        snapshot = self.trust.snapshot
+        credential = snapshot.credentials.get(screen_id)
+        return {
+            "enrolled": credential is not None,
+            "enrolled_at": credential.enrolled_at if credential is not None else None,
+            "pairing": [p.to_json() for p in snapshot.pending_for(screen_id, now)],
         }
 
     def board(self, now: float) -> dict[str, Any]:
         """The whole board: every declared screen, undeclared ids seen lately, recent alerts,
         and the acknowledgements of the active overrides."""
+        # A page or console socket opened between two passes shows current enrollment too.
+        self.reread_enrollment(force=False)
         rows = [self.screen_row(s, now) for s in self.programme.screen_ids()]
         rows += [
             self.screen_row(s.screen_id, now) for s in self.presence.strangers(now, STRANGER_WITHIN)
@@ -294,3 +390,15 @@ class Hub:
         if not any(o.id == override_id for o in self.overrides_for(screen_id, now)):
             raise LookupError(f"override {override_id} is not active for screen {screen_id}")
         return self.acks.record(override_id, screen_id, now)
+
+
+def _pending(before: Snapshot, after: Snapshot) -> set[str]:
+    return {p.screen for p in before.pending} | {p.screen for p in after.pending}
+
+
+def _enrollment_of(snapshot: Snapshot, screen_id: str) -> tuple[object, ...]:
+    credential = snapshot.credentials.get(screen_id)
+    return (
+        credential.serial if credential is not None else None,
+        tuple((p.code, p.approved) for p in snapshot.pending if p.screen == screen_id),
+    )

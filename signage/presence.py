@@ -1,11 +1,12 @@
 """Which screens are connected to this process, and what they last reported.
 
 A pure, thread-safe registry fed by the Socket.IO handlers and read by the status API and the
-console's screens board. A screen may hold several connections (a reload overlaps the old
-socket); it is online while at least one is open and its last heartbeat is younger than
-`offline_after` seconds. Ids that are not declared but asked for (the "not registered" page, a
-refused connection) are remembered for a while so that an admin can register them. No Flask
-import.
+console's screens board. Only sockets that proved their screen's credential are recorded (see
+`signage.enrollment`): a socket that merely names a screen never makes it online. A screen may
+hold several connections (a reload overlaps the old socket); it is online while at least one is
+open and its last heartbeat is younger than `offline_after` seconds. Ids that are not declared
+but asked for (the "not registered" page, a refused connection) are remembered for a while so
+that an admin can register them. No Flask import.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from flask import Flask, current_app, request
 from flask_socketio import SocketIO, emit, join_room
 from socketio.exceptions import ConnectionRefusedError as Refused
 
+from signage import enrollsocket
 from signage.hub import Changes, Hub
 from signage.override import Override
 from signage.playlog import PlayError, parse_batch
@@ -42,6 +43,10 @@ ASYNC_MODE: Final = "gevent"
 socketio = SocketIO()
 
 CONSOLE: Final = "/console"
+# The answer to a report from a socket that proved no credential of its screen.
+NOT_ENROLLED: Final = "this screen is not enrolled: pair it first"
+# `auth.protocol` of players that can pair. Players from before enrollment send none.
+PROTOCOL: Final = 2
 OPERATORS: Final = "operators"
 # How often the console sockets of a process are checked against their sessions.
 SWEEP_EVERY: Final = 5.0
@@ -99,12 +104,21 @@ def _state_message(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def on_connect(auth: object = None) -> None:
-    """Client -> server on connection, with `auth = {"screen": "<id>"}`.
+    """Client -> server on connection, with `auth = {"screen": "<id>", "token": "<credential>",
+    "protocol": 2}` (`token` once the screen holds its credential).
 
     An unknown or missing screen id refuses the connection: the client's `connect_error`
-    gets the message "screen not registered" and the data `{"screen": id}`. Otherwise the
+    gets the message "screen not registered" and the data `{"screen": id}`. So does a
+    connection with neither `token` nor `protocol` (data `{"screen": id, "reload": true}`): that
+    is a player from before enrollment, which reloads on this refusal and so gets the player
+    that pairs (after an upgrade, screens that were running show their pairing code by
+    themselves). Otherwise the
     socket joins `screen:<id>`, `group:<g>` and `all`, and receives `state` then `overrides`
-    (see `push_state` and `push_overrides`).
+    (see `push_state` and `push_overrides`). Without a valid `token` (the screen's credential,
+    see `signage.enrollment`) the socket still gets its programme, then `enrollment
+    {enrolled: false, refused}` (`refused`: a token was sent but is not valid; see
+    `signage.enrollsocket`), and is not believed: the screen does not show online and its
+    heartbeats, acknowledgements and proof of play are refused until it pairs.
     """
     screen_id = auth.get("screen") if isinstance(auth, dict) else None
     hub = _hub()
@@ -117,8 +131,16 @@ def on_connect(auth: object = None) -> None:
     current_app.extensions["signage.background"].ensure_started()
     now = time.time()
     sid = _sid()
-    hub.presence.connect(screen_id, sid, now, request.remote_addr)
-    hub.presence.heartbeat(sid, now, Report(user_agent=request.headers.get("User-Agent", "")))
+    token = auth.get("token") if isinstance(auth, dict) else None
+    protocol = auth.get("protocol") if isinstance(auth, dict) else None
+    if token is None and (isinstance(protocol, bool) or not isinstance(protocol, int)):
+        raise Refused("screen not registered", {"screen": screen_id[:100], "reload": True})
+    serial = hub.trust.store.verify(screen_id, token) if token is not None else None
+    if serial is None:
+        hub.trust.admit(sid, screen_id, None)
+    else:
+        user_agent = request.headers.get("User-Agent", "")
+        hub.enroll_socket(sid, screen_id, serial, now, request.remote_addr, user_agent)
     screen = hub.programme.screen(screen_id)
     join_room(f"screen:{screen_id}")
     for group in screen.groups:
@@ -128,11 +150,16 @@ def on_connect(auth: object = None) -> None:
     if payload is not None:
         emit("state", _state_message(payload))
     emit("overrides", [o.to_json() for o in hub.overrides_for(screen_id, now)])
+    if serial is None:
+        emit("enrollment", {"enrolled": False, "refused": token is not None})
 
 
 def on_disconnect(reason: object = None) -> None:
     """The socket closed; the screen is offline once no other socket of it remains."""
-    _hub().presence.disconnect(_sid())
+    hub = _hub()
+    hub.trust.forget(_sid())
+    hub.pairing_throttle.forget(_sid())
+    hub.presence.disconnect(_sid())
 
 
 def on_clock(data: object = None) -> dict[str, int]:
@@ -147,8 +174,8 @@ def on_clock(data: object = None) -> dict[str, int]:
 def on_heartbeat(data: object = None) -> dict[str, Any]:
     """Client -> server `heartbeat` `{item, version, width, height}` every HEARTBEAT_INTERVAL.
 
-    Updates the status API. The ack is `{"now": ms}` or `{"error": text}` for a malformed
-    report.
+    Updates the status API. The ack is `{"now": ms}`, or `{"error": text}` for a malformed
+    report or a socket that proved no credential (`NOT_ENROLLED`).
     """
     if not isinstance(data, dict):
         return {"error": "heartbeat must be an object {item, version, width, height}"}
@@ -169,7 +196,10 @@ def on_heartbeat(data: object = None) -> dict[str, Any]:
         width=width,
         height=height,
     )
-    if _hub().presence.heartbeat(_sid(), time.time(), report) is None:
+    hub = _hub()
+    if hub.believed(_sid()) is None:
+        return {"error": NOT_ENROLLED}
+    if hub.presence.heartbeat(_sid(), time.time(), report) is None:
         return {"error": "this connection is not registered as a screen"}
     return {"now": now_ms()}
 
@@ -179,12 +209,13 @@ def on_played(data: object = None) -> dict[str, Any]:
 
     Each record is `{item, version, shown_at (ms), duration (ms)}`. The ack is
     `{"stored": n}`; a malformed batch is refused whole with `{"error": text}` and the screen
-    drops it rather than retrying forever.
+    drops it rather than retrying forever. A socket that proved no credential gets
+    `{"error": NOT_ENROLLED}` and nothing is stored.
     """
     hub = _hub()
-    screen_id = hub.presence.screen_of(_sid())
+    screen_id = hub.believed(_sid())
     if screen_id is None:
-        return {"error": "this connection is not registered as a screen"}
+        return {"error": NOT_ENROLLED}
     try:
         plays = parse_batch(data)
     except PlayError as exc:
@@ -197,13 +228,14 @@ def on_ack(data: object = None) -> dict[str, Any]:
 
     Players send it when an override first appears on screen (again after a reconnection);
     players from before acknowledgements existed simply never send it. The ack is
-    `{"ok": true}`, or `{"error": text}` when the connection is not a screen or the override is
-    not active for it. The first acknowledgement of each screen goes to the console as `ack`.
+    `{"ok": true}`, or `{"error": text}` when the socket proved no credential (`NOT_ENROLLED`) or
+    the override is not active for it. The first acknowledgement of each screen goes to the
+    console as `ack`.
     """
     hub = _hub()
-    screen_id = hub.presence.screen_of(_sid())
+    screen_id = hub.believed(_sid())
     if screen_id is None:
-        return {"error": "this connection is not registered as a screen"}
+        return {"error": NOT_ENROLLED}
     override_id = data.get("override") if isinstance(data, dict) else None
     if isinstance(override_id, bool) or not isinstance(override_id, int):
         return {"error": "ack must be an object {override: id}"}
@@ -307,6 +339,7 @@ def init_app(app: Flask, *, message_queue: str | None) -> None:
     socketio.on_event("heartbeat", on_heartbeat)
     socketio.on_event("played", on_played)
     socketio.on_event("ack", on_ack)
+    enrollsocket.register(socketio)
     socketio.on_event("connect", on_console_connect, namespace=CONSOLE)
     socketio.on_event("disconnect", on_console_disconnect, namespace=CONSOLE)
     app.extensions["signage.console.sockets"] = ConsoleSockets()
@@ -390,6 +423,7 @@ def push_ack(override_id: int, screen_id: str, at: float) -> None:
 
 def push_changes(changes: Changes) -> None:
     """Send everything one background tick decided."""
+    enrollsocket.push_downgraded(socketio, changes.downgraded)
     push_state(changes.states)
     for override in changes.started:
         push_override(override)

@@ -5,8 +5,11 @@ Socket.IO namespace `/console` (see `signage.socket.on_console_connect`), which 
 up to date, so the page never reloads or polls. Admins register an undeclared id
 (`/console/screens/register`) and change a screen's groups (`/console/screens/<id>/groups`);
 both write `screens.yaml` through `signage.screensfile`, and the watcher applies the change
-like a hand edit. `auth.session_check` is how the `/console` namespace recognises a session,
-so a signed-out session cannot open a socket, and one open when its session ends is closed.
+like a hand edit. Admins also approve the pairing code a new screen shows
+(`/console/screens/pairings/approve`) and revoke a screen's credential
+(`/console/screens/<id>/revoke`); see `signage.enrollment`. `auth.session_check` is how the
+`/console` namespace recognises a session, so a signed-out session cannot open a socket, and one
+open when its session ends is closed.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from flask import (
     Response,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -28,6 +32,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage.enrollment import UnknownCode
 from signage.hub import Hub
 from signage.screensfile import NewScreen, ScreensFileError, register, set_groups
 from signage.validate import ORIENTATIONS
@@ -96,6 +101,7 @@ def board() -> ResponseReturnValue:
         strangers=[r for r in rows if not r["registered"]],
         alerts=data["alerts"],
         board=data,
+        pairings=hub.trust.store.pending(),
         offline_after=hub.offline_after,
         **_venue_context(),
     )
@@ -189,3 +195,56 @@ def _groups_page(screen: Any, chosen: list[str], errors: dict[str, str], status:
         **_venue_context(),
     )
     return Response(page, status=status, mimetype="text/html")
+
+
+@bp.post("/pairings/approve")
+@role_required("admin")
+def approve_pairing() -> ResponseReturnValue:
+    """Approve the pairing code a screen shows (admins): that screen collects its credential
+    within seconds and is believed from then on."""
+    code = request.form.get("code", "")[:40]
+    hub = _hub()
+    try:
+        approved = hub.trust.store.approve(code, g.operator.name)
+    except UnknownCode:
+        flash(
+            _(
+                "No screen is waiting with the code %(code)s. Check the code on the screen.",
+                code=code,
+            ),
+            "error",
+        )
+        return redirect(url_for("console_screens.board"), 303)
+    record("screen.approve", approved.screen, f"code {approved.code}; {approved.address}")
+    screen = hub.programme.screen(approved.screen)
+    flash(
+        _(
+            "The code %(code)s is approved: %(name)s is enrolled within a few seconds.",
+            code=approved.code,
+            name=screen.name if screen is not None else approved.screen,
+        ),
+        "success",
+    )
+    return redirect(url_for("console_screens.board"), 303)
+
+
+@bp.post("/<screen_id>/revoke")
+@role_required("admin")
+def revoke(screen_id: str) -> ResponseReturnValue:
+    """Revoke a screen's credential (admins): its open connections stop being believed at once
+    and it shows a pairing code again."""
+    hub = _hub()
+    screen_id = screen_id[:100]
+    was = hub.trust.store.revoke(screen_id)
+    record("screen.revoke", screen_id, "enrolled" if was else "not enrolled")
+    # This process tells its own sockets in its next pass; other processes read the store.
+    hub.reread_enrollment()
+    screen = hub.programme.screen(screen_id)
+    flash(
+        _(
+            "The credential of %(name)s is revoked: it shows a pairing code again.",
+            name=screen.name if screen is not None else screen_id,
+        ),
+        "success",
+    )
+    return redirect(url_for("console_screens.board"), 303)

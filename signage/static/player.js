@@ -7,6 +7,11 @@
    Shows overrides full screen, reports heartbeats and proof of play, and keeps playing from
    local storage and the service worker cache while the server is unreachable.
 
+   Enrollment: the screen's credential (a token) is kept in local storage and sent with every
+   connection. Without one, or when the server refuses or revokes it, the player shows a pairing
+   code over the rotation and polls until an admin approved the code, then keeps the token it
+   receives. Reports are only sent while enrolled (the server would not believe them).
+
    Written for Chromium several years old: ES2017, no framework, no build step. */
 (function () {
   "use strict";
@@ -42,6 +47,24 @@
   var switches = [];
   var acked = {};
   var acking = {};
+  var token = load("token", null);
+  var enrolled = false;
+  var pairingTimer = null;
+  var pairingBox = document.getElementById("pairing");
+  var PAIRING_POLL_MS = 3000;
+  // What the pairing panel says, in the screen's languages (Vietnamese first, then English).
+  var PAIRING_TEXTS = {
+    vi: {
+      title: "Màn hình này chưa được ghép nối",
+      body: "Quản trị viên: nhập mã này ở trang Màn hình của bảng điều khiển " +
+        "(hoặc chạy bluezone-signage screens approve MÃ)."
+    },
+    en: {
+      title: "This screen is not paired yet",
+      body: "Admin: enter this code on the Screens page of the console " +
+        "(or run bluezone-signage screens approve CODE)."
+    }
+  };
 
   function save(name, value) {
     if (preview) { return; }
@@ -302,11 +325,13 @@
   /* Tell the server this override is on screen (the console shows who acknowledged); retried
      on the next tick until the server answers, again after a reconnection. */
   function acknowledge(id) {
-    if (acked[id] || acking[id] || !socket || !socket.connected) { return; }
+    if (acked[id] || acking[id] || !enrolled || !socket || !socket.connected) { return; }
     acking[id] = true;
     socket.timeout(5000).emit("ack", { override: id }, function (error, reply) {
       delete acking[id];
-      if (!error && reply) { acked[id] = true; }
+      // Any answer settles it, except the refusal of a socket not believed (yet): that one is
+      // sent again once the screen is enrolled (which clears `acked`).
+      if (!error && reply && (reply.ok || enrolled)) { acked[id] = true; }
     });
   }
 
@@ -415,7 +440,7 @@
   }
 
   function flushPlays() {
-    if (flushing || !socket || !socket.connected) { return; }
+    if (flushing || !enrolled || !socket || !socket.connected) { return; }
     var batch = load("plays", []).slice(0, PLAY_BATCH);
     if (!batch.length) { return; }
     flushing = true;
@@ -431,7 +456,7 @@
   }
 
   function heartbeat() {
-    if (!socket || !socket.connected) { return; }
+    if (!enrolled || !socket || !socket.connected) { return; }
     socket.emit("heartbeat", {
       item: current ? current.item : null,
       version: state ? state.version : null,
@@ -440,11 +465,109 @@
     });
   }
 
+  /* ---- enrollment ---- */
+
+  function forget(name) {
+    try { localStorage.removeItem(prefix + name); } catch (e) { /* storage unavailable */ }
+  }
+
+  function showPairing(code) {
+    var texts = config.languages.filter(function (lang) { return PAIRING_TEXTS[lang]; });
+    if (!texts.length) { texts = ["vi", "en"]; }
+    document.getElementById("pairing-code").textContent = code;
+    var box = document.getElementById("pairing-text");
+    box.textContent = "";
+    texts.forEach(function (lang, index) {
+      var block = element("div", index === 0 ? "lang-block" : "lang-block secondary");
+      block.lang = lang;
+      block.appendChild(element("h2", "", PAIRING_TEXTS[lang].title));
+      block.appendChild(element("p", "", PAIRING_TEXTS[lang].body));
+      box.appendChild(block);
+    });
+    pairingBox.hidden = false;
+    document.body.setAttribute("data-pairing", code);
+  }
+
+  function hidePairing() {
+    clearTimeout(pairingTimer);
+    pairingTimer = null;
+    pairingBox.hidden = true;
+    document.body.removeAttribute("data-pairing");
+  }
+
+  function pairLater(ms) {
+    clearTimeout(pairingTimer);
+    pairingTimer = setTimeout(pairStep, Math.max(500, ms));
+  }
+
+  /* One step of pairing: ask for a code when none is held (or it expired), else ask whether it
+     was approved; repeated every few seconds until the credential arrives. */
+  function pairStep() {
+    pairingTimer = null;
+    if (enrolled || !socket || !socket.connected) { return; }
+    var pairing = load("pairing", null);
+    if (!pairing || !pairing.secret || pairing.expires < serverNow() + 5000) {
+      socket.timeout(5000).emit("pair", {}, function (error, reply) {
+        if (!error && reply && reply.code && reply.secret) {
+          save("pairing", { code: reply.code, secret: reply.secret, expires: reply.expires });
+          showPairing(reply.code);
+          pairLater(PAIRING_POLL_MS);
+        } else {
+          pairLater(reply && reply.retry_after ? reply.retry_after * 1000 : 5000);
+        }
+      });
+      return;
+    }
+    showPairing(pairing.code);
+    socket.timeout(5000).emit("pair_status", { secret: pairing.secret }, function (error, reply) {
+      if (error || !reply) { pairLater(PAIRING_POLL_MS); return; }
+      if (reply.state === "enrolled" && reply.token) {
+        token = reply.token;
+        save("token", token);
+        forget("pairing");
+        setEnrolled();
+      } else if (reply.state === "unknown") {
+        forget("pairing");
+        pairLater(0);
+      } else {
+        pairLater(reply.retry_after ? reply.retry_after * 1000 : PAIRING_POLL_MS);
+      }
+    });
+  }
+
+  function setEnrolled() {
+    enrolled = true;
+    hidePairing();
+    acked = {};
+    heartbeat();
+    flushPlays();
+    renderAlert(serverNow());
+  }
+
+  function onEnrollment(message) {
+    if (message && message.enrolled) {
+      setEnrolled();
+      return;
+    }
+    enrolled = false;
+    if (message && message.refused) {
+      // Revoked, replaced or never valid: forget it, pair again.
+      token = null;
+      forget("token");
+    }
+    if (!pairingTimer) { pairStep(); }
+  }
+
   /* ---- connection ---- */
 
   function connect() {
     socket = io({
-      auth: { screen: config.screen },
+      // A function, so that every reconnection sends the credential held at that moment.
+      auth: function (send) {
+        var auth = { screen: config.screen, protocol: 2 };
+        if (token) { auth.token = token; }
+        send(auth);
+      },
       transports: ["websocket", "polling"],
       reconnectionDelay: 1000,
       reconnectionDelayMax: 30000,
@@ -454,11 +577,20 @@
     socket.on("connect", function () {
       connection.hidden = true;
       acked = {};
+      // Holding a credential, the socket is believed unless the server says otherwise
+      // (`enrollment {enrolled: false}` right after the programme).
+      enrolled = !!token;
+      if (enrolled) { hidePairing(); }
       syncClock();
       heartbeat();
       flushPlays();
     });
-    socket.on("disconnect", function () { connection.hidden = false; });
+    socket.on("disconnect", function () {
+      connection.hidden = false;
+      clearTimeout(pairingTimer);
+      pairingTimer = null;
+    });
+    socket.on("enrollment", onEnrollment);
     socket.on("connect_error", function (error) {
       connection.hidden = false;
       if (error && error.message === "screen not registered") {
@@ -500,6 +632,11 @@
     var cached = load("state", null);
     if (cached) { applyState(cached, false); }
     setOverrides(load("overrides", []));
+    if (!token) {
+      // Not paired yet: show the code held from before at once, even before connecting.
+      var held = load("pairing", null);
+      if (held && held.code && held.expires > serverNow()) { showPairing(held.code); }
+    }
     fetch(config.stateUrl, { cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (message) { if (message) { applyState(message, true); } })
@@ -520,7 +657,8 @@
     current: function () { return current; },
     state: function () { return state; },
     offset: function () { return offset; },
-    connected: function () { return !!(socket && socket.connected); }
+    connected: function () { return !!(socket && socket.connected); },
+    enrolled: function () { return enrolled; }
   };
 
   start();

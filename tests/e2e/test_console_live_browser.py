@@ -4,8 +4,8 @@ server (gunicorn), with real screen pages open next to it.
 The board shows a screen online, then offline with an alert when its page closes; an override
 sent from the console appears on the screen and the console shows it acknowledged; cancelling
 it clears the screen; an editor cannot send to a group that is not theirs; an admin registers a
-waiting id and its screen starts playing. Screenshots go to test-artifacts/ (the ones in
-docs/screenshots/ are copies of good ones).
+waiting id, its screen starts playing and shows a pairing code, and the admin approves it.
+Screenshots go to test-artifacts/ (the ones in docs/screenshots/ are copies of good ones).
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ import pytest
 from signage.operators import OperatorStore
 from signage.passwords import Scrypt
 from tests.conftest import ARTIFACTS
-from tests.signage.serverkit import Server, make_playlists, running_server
+from tests.signage.serverkit import (
+    Server,
+    enroll,
+    keep_token_script,
+    make_playlists,
+    running_server,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -76,7 +82,8 @@ def test_board_alerts_and_emergency_message(server: Server, browser: Any) -> Non
         row = "#screen-lobby-1"
         assert console.get_attribute(row, "data-online") == "false"
 
-        # A screen page opens: the board shows it online with what it reports.
+        # An enrolled screen's page opens: the board shows it online with what it reports.
+        screens.add_init_script(keep_token_script("lobby-1", enroll(server.database, "lobby-1")))
         screen = screens.new_page()
         screen.goto(f"{server.url}/screen/lobby-1")
         console.wait_for_selector(f"{row}[data-online=true]")
@@ -157,6 +164,14 @@ def test_board_alerts_and_emergency_message(server: Server, browser: Any) -> Non
         stranger.wait_for_function(
             "window.signagePlayer && window.signagePlayer.connected()", timeout=30_000
         )
+        # It plays, and shows a pairing code: the admin approves it on the board.
+        stranger.wait_for_selector("body[data-pairing]", timeout=30_000)
+        code = stranger.get_attribute("body", "data-pairing")
+        console.wait_for_selector("#screen-kiosk-9[data-enrolled=false]")
+        console.click(f"#pairing-{code} button[type=submit]")
+        console.wait_for_selector(".flash-success")
+        stranger.wait_for_selector("#pairing", state="hidden")
+        console.wait_for_selector("#screen-kiosk-9[data-enrolled=true]")
         console.wait_for_selector("#screen-kiosk-9[data-online=true]")
         assert "- id: kiosk-9" in (server.playlists / "screens.yaml").read_text(encoding="utf-8")
     except BaseException:

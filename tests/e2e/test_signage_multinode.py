@@ -20,6 +20,7 @@ import socketio
 from tests.conftest import free_port, require_tool, stop, wait_for_port
 from tests.signage.serverkit import (
     Server,
+    guest_auth,
     make_playlists,
     playlist_yaml,
     running_server,
@@ -52,7 +53,7 @@ def connect(server: Server, screen_id: str, received: list[tuple[str, Any]]) -> 
     for name in ("state", "override"):
         client.on(name, lambda data, name=name: received.append((name, data)))
     client.connect(
-        server.url, auth={"screen": screen_id}, transports=["websocket"], wait_timeout=10
+        server.url, auth=guest_auth(screen_id), transports=["websocket"], wait_timeout=10
     )
     return client
 

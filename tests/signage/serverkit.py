@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from signage.enrollment import EnrollmentStore
 from tests.conftest import ARTIFACTS, ROOT, free_port, wait_for_port
 
 SCREENS_YAML = """\
@@ -103,6 +104,30 @@ def wait_until(condition: Callable[[], Any], timeout: float, step: float = 0.02)
         time.sleep(step)
 
 
+def enroll(database: Path, screen_id: str) -> str:
+    """Give `screen_id` a credential in the signage database, as an approved pairing does, and
+    return its token (what a paired player keeps and sends as `auth.token`)."""
+    return EnrollmentStore(database).enroll(screen_id, "admin").token
+
+
+def screen_auth(database: Path, screen_id: str) -> dict[str, object]:
+    """The Socket.IO `auth` of an enrolled screen: its id and a fresh credential."""
+    return {"screen": screen_id, "token": enroll(database, screen_id), "protocol": 2}
+
+
+def guest_auth(screen_id: str) -> dict[str, object]:
+    """The Socket.IO `auth` of a player that holds no credential (yet): it gets its programme
+    but is not believed."""
+    return {"screen": screen_id, "protocol": 2}
+
+
+def keep_token_script(screen_id: str, token: str) -> str:
+    """A page script (for `context.add_init_script`) that puts a credential where the player
+    keeps it, as if the screen had paired before."""
+    key = json.dumps(f"signage:{screen_id}:token")
+    return f"localStorage.setItem({key}, JSON.stringify({json.dumps(token)}));"
+
+
 @dataclass
 class Server:
     """A signage server running under gunicorn, as `bluezone-signage serve` starts it."""
@@ -112,6 +137,7 @@ class Server:
     port: int
     log: Path
     playlists: Path
+    database: Path
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -147,10 +173,11 @@ def running_server(
     """
     port = port or free_port()
     log = workdir / f"{name}-{port}.log"
+    database = Path((env or {}).get("SIGNAGE_DATABASE", workdir / f"{name}.sqlite3"))
     environment = {
         **os.environ,
         "SIGNAGE_PLAYLISTS_DIR": str(playlists),
-        "SIGNAGE_DATABASE": str(workdir / f"{name}.sqlite3"),
+        "SIGNAGE_DATABASE": str(database),
         "SIGNAGE_API_TOKEN": "test-token",
         "SIGNAGE_MAX_SCREENS": "200",
         "PYTHONPATH": str(ROOT),
@@ -166,7 +193,7 @@ def running_server(
             cwd=workdir,
             start_new_session=True,
         )
-    server = Server(process, f"http://127.0.0.1:{port}", port, log, playlists)
+    server = Server(process, f"http://127.0.0.1:{port}", port, log, playlists, database)
     try:
         wait_for_port(process, "127.0.0.1", port, log)
         yield server

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import socketio
 
-from tests.signage.serverkit import Receiver, make_playlists, running_server, wait_until
+from tests.signage.serverkit import (
+    Receiver,
+    make_playlists,
+    running_server,
+    screen_auth,
+    wait_until,
+)
 
 
 def test_a_screen_that_stays_away_is_reported_to_the_webhook(tmp_path: Path) -> None:
@@ -21,7 +27,10 @@ def test_a_screen_that_stays_away_is_reported_to_the_webhook(tmp_path: Path) -> 
         with running_server(tmp_path, make_playlists(tmp_path / "playlists"), env=env) as server:
             screen = socketio.Client(reconnection=False)
             screen.connect(
-                server.url, auth={"screen": "gate-1"}, transports=["websocket"], wait_timeout=10
+                server.url,
+                auth=screen_auth(server.database, "gate-1"),
+                transports=["websocket"],
+                wait_timeout=10,
             )
             # Steady online for longer than the delay, then gone for good.
             wait_until(lambda: False, 2.5)

@@ -26,7 +26,7 @@ from signage.playlist import (
     VideoContent,
 )
 from signage.socket import CONSOLE, socketio
-from tests.signage.serverkit import make_playlists
+from tests.signage.serverkit import make_playlists, screen_auth
 
 
 @pytest.fixture
@@ -48,7 +48,8 @@ def hub_of(app: Flask) -> Hub:
 
 
 def screen(app: Flask, screen_id: str) -> SocketIOTestClient:
-    socket = socketio.test_client(app, auth={"screen": screen_id})
+    auth = screen_auth(Path(app.config["DATABASE"]), screen_id)
+    socket = socketio.test_client(app, auth=auth)
     assert socket.is_connected()
     return socket
 

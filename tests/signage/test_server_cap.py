@@ -15,7 +15,7 @@ from signage.cap import CapError, decide, parse_document
 from signage.capfeed import CapSource
 from signage.hub import Hub
 from signage.socket import socketio
-from tests.signage.serverkit import make_playlists
+from tests.signage.serverkit import guest_auth, make_playlists
 
 SENDER = "canhbao@phuyen.gov.vn"
 
@@ -86,7 +86,7 @@ def active(app: Flask) -> list[dict[str, object]]:
 
 
 def test_alert_in_two_languages_reaches_screens(app: Flask) -> None:
-    screen = socketio.test_client(app, auth={"screen": "gate-1"})
+    screen = socketio.test_client(app, auth=guest_auth("gate-1"))
     screen.get_received()
     source(app).ingest(cap("TEST-1"), "test")
     shown = active(app)

@@ -24,6 +24,7 @@ import socketio
 from tests.conftest import ROOT
 from tests.signage.serverkit import (
     Server,
+    guest_auth,
     make_playlists,
     playlist_yaml,
     running_server,
@@ -42,7 +43,7 @@ class Screen:
         for name in ("state", "overrides", "override", "override_end"):
             self.client.on(name, self._recorder(name))
         self.client.connect(
-            server.url, auth={"screen": screen_id}, transports=["websocket"], wait_timeout=10
+            server.url, auth=guest_auth(screen_id), transports=["websocket"], wait_timeout=10
         )
 
     def _recorder(self, name: str) -> Any:

@@ -18,7 +18,12 @@ from signage import create_app
 from signage.background import Background
 from signage.hub import Hub
 from signage.socket import socketio
-from tests.signage.serverkit import make_playlists, playlist_yaml, write_atomically
+from tests.signage.serverkit import (
+    make_playlists,
+    playlist_yaml,
+    screen_auth,
+    write_atomically,
+)
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -53,7 +58,8 @@ def connect(app: Flask) -> Iterator[Connect]:
     opened: list[SocketIOTestClient] = []
 
     def open_screen(screen_id: str) -> SocketIOTestClient:
-        socket = socketio.test_client(app, auth={"screen": screen_id})
+        database = Path(app.config["DATABASE"])
+        socket = socketio.test_client(app, auth=screen_auth(database, screen_id))
         opened.append(socket)
         return socket
 

@@ -1,7 +1,9 @@
 /* The live screens board. Joins the Socket.IO namespace /console with the console session
    cookie and applies what the server pushes: `board` (everything, on connection and after
    screens.yaml changed), `screens` (changed rows) and `alerts` (offline / back online). No
-   polling: without a connection the page says so and Socket.IO reconnects by itself. */
+   polling: without a connection the page says so and Socket.IO reconnects by itself. Rows say
+   whether each screen is enrolled; for admins the pairing codes waiting for approval are listed
+   from the same rows, each with its approve button (a plain form with the CSRF token). */
 (function () {
   "use strict";
 
@@ -11,6 +13,7 @@
   var boardBody = document.querySelector("#board tbody");
   var strangerBody = document.querySelector("#strangers tbody");
   var alertList = document.getElementById("alerts");
+  var pairingBody = document.querySelector("#pairings tbody");
   var live = document.getElementById("live");
   var rows = {};
 
@@ -44,12 +47,45 @@
     return element("span", "badge " + (online ? "ok" : "bad"), online ? text.online : text.offline);
   }
 
+  function enrollment(data) {
+    var pairing = data.pairing || [];
+    var waiting = pairing.filter(function (p) { return !p.approved; }).map(function (p) { return p.code; });
+    if (data.enrolled) { return element("span", "badge ok", text.enrolled); }
+    if (waiting.length) {
+      return element("span", "badge warn", text.waiting.replace("%(code)s", waiting.join(", ")));
+    }
+    // Approved: the screen collects its credential at its next poll, within seconds.
+    if (pairing.length) { return element("span", "badge warn", text.approved); }
+    return element("span", "badge bad", text.notEnrolled);
+  }
+
+  function postForm(action, fields, label, question) {
+    var form = element("form", "inline");
+    form.method = "post";
+    form.action = action;
+    if (question) { form.setAttribute("data-confirm", question); }
+    fields.csrf_token = config.csrfToken;
+    Object.keys(fields).forEach(function (name) {
+      var input = element("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = fields[name];
+      form.appendChild(input);
+    });
+    var button = element("button", "", label);
+    button.type = "submit";
+    form.appendChild(button);
+    return form;
+  }
+
   function screenRow(data) {
     var tr = element("tr");
     tr.id = "screen-" + data.id;
     tr.setAttribute("data-screen", data.id);
     tr.setAttribute("data-online", data.online ? "true" : "false");
+    tr.setAttribute("data-enrolled", data.enrolled ? "true" : "false");
     cell(tr, "status").appendChild(badge(data.online));
+    cell(tr, "enrollment").appendChild(enrollment(data));
     var who = cell(tr, "");
     who.appendChild(element("strong", "", data.name));
     who.appendChild(element("br"));
@@ -77,7 +113,14 @@
     if (config.admin) {
       var link = element("a", "", text.groups);
       link.href = config.groupsUrl.replace("SCREEN", encodeURIComponent(data.id));
-      cell(tr, "").appendChild(link);
+      var actions = cell(tr, "");
+      actions.appendChild(link);
+      if (data.enrolled) {
+        actions.appendChild(document.createTextNode(" "));
+        actions.appendChild(postForm(
+          config.revokeUrl.replace("SCREEN", encodeURIComponent(data.id)), {}, text.revoke,
+          text.revokeConfirm.replace("%(name)s", data.name)));
+      }
     }
     return tr;
   }
@@ -117,6 +160,30 @@
     summarise();
   }
 
+  function renderPairings() {
+    if (!pairingBody) { return; }
+    pairingBody.textContent = "";
+    var waiting = [];
+    Object.keys(rows).forEach(function (id) {
+      (rows[id].pairing || []).forEach(function (p) { if (!p.approved) { waiting.push(p); } });
+    });
+    waiting.sort(function (a, b) { return a.created - b.created; });
+    waiting.forEach(function (p) {
+      var tr = element("tr");
+      tr.id = "pairing-" + p.code;
+      tr.setAttribute("data-code", p.code);
+      tr.setAttribute("data-screen", p.screen);
+      cell(tr, "").appendChild(element("code", "pairing-code", p.code));
+      cell(tr, "").appendChild(element("code", "", p.screen));
+      cell(tr, "", p.address || "—");
+      cell(tr, "", stamp(p.created * 1000));
+      cell(tr, "").appendChild(postForm(config.approveUrl, { code: p.code },
+        text.approve.replace("%(code)s", p.code)));
+      pairingBody.appendChild(tr);
+    });
+    document.getElementById("no-pairings").hidden = waiting.length > 0;
+  }
+
   function summarise() {
     var online = 0;
     var offline = 0;
@@ -127,6 +194,7 @@
     document.getElementById("counts").textContent =
       "(" + text.counts.replace("%(up)s", online).replace("%(down)s", offline) + ")";
     document.getElementById("no-strangers").hidden = strangerBody.children.length > 0;
+    renderPairings();
   }
 
   function alertItem(alert) {

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from signage.hub import Hub
 from signage.socket import socketio
 from tests.signage.console.conftest import Login
+from tests.signage.serverkit import screen_auth
 
 EN = {"Accept-Language": "en"}
 
@@ -94,7 +95,8 @@ def test_bad_drafts_are_explained_next_to_the_field(
 def test_sent_message_reaches_screens_and_is_audited_like_the_api(
     app: Flask, client: FlaskClient, login: Login
 ) -> None:
-    screen = socketio.test_client(app, auth={"screen": "lobby-1"})
+    auth = screen_auth(Path(app.config["DATABASE"]), "lobby-1")
+    screen = socketio.test_client(app, auth=auth)
     screen.get_received()
     login(client, "editor")
     assert client.post("/console/emergency", data=form()).status_code == 303
