@@ -17,6 +17,7 @@ from flask_socketio import SocketIOTestClient
 from signage import create_app
 from signage.background import Background
 from signage.hub import Hub
+from signage.playlog import PlayError, parse_batch
 from signage.socket import socketio
 from tests.signage.serverkit import make_playlists, playlist_yaml, write_atomically
 
@@ -147,9 +148,10 @@ def test_status_api_reflects_heartbeats(connect: Connect, client: FlaskClient) -
 
 def test_proof_of_play_is_stored(app: Flask, connect: Connect) -> None:
     socket = connect("gate-1")
+    start = time.time() - 60
     records = [
-        {"item": "gate-1a", "version": "v", "shown_at": 1_700_000_000.5, "duration": 3.0},
-        {"item": "gate-1b", "version": "v", "shown_at": 1_700_000_003.5, "duration": 3.0},
+        {"item": "gate-1a", "version": "v", "shown_at": start + 0.5, "duration": 3.0},
+        {"item": "gate-1b", "version": "v", "shown_at": start + 3.5, "duration": 0},
     ]
     assert ack(socket, "played", records) == {"stored": 2}
     stored = hub(app).plays.recent("gate-1")
@@ -162,12 +164,40 @@ def test_proof_of_play_is_stored(app: Flask, connect: Connect) -> None:
         ({"item": "x"}, "must be a list"),
         ([{"item": "", "shown_at": 1, "duration": 1}], "record 0: item"),
         ([{"item": "x", "shown_at": -1, "duration": 1}], "record 0: shown_at"),
-        ([{"item": "x", "shown_at": 1, "duration": "long"}], "record 0: duration"),
+        ([{"item": "x", "shown_at": "now", "duration": "long"}], "record 0: duration"),
         (["x"], "record 0 must be an object"),
+        ([{"item": "x", "shown_at": "now", "duration": 1e308}], "record 0: duration"),
+        ([{"item": "x", "shown_at": "now", "duration": 86_401}], "record 0: duration"),
+        ([{"item": "x", "shown_at": "now", "duration": float("nan")}], "record 0: duration"),
+        ([{"item": "x", "shown_at": "now", "duration": float("inf")}], "record 0: duration"),
+        ([{"item": "x", "shown_at": "now", "duration": -0.5}], "record 0: duration"),
+        ([{"item": "x", "shown_at": float("nan"), "duration": 1}], "record 0: shown_at"),
+        ([{"item": "x", "shown_at": 1e308, "duration": 1}], "record 0: shown_at"),
+        ([{"item": "x", "shown_at": "a year ago", "duration": 1}], "record 0: shown_at"),
+        ([{"item": "x", "shown_at": "in two days", "duration": 1}], "record 0: shown_at"),
+        ([{"item": "x", "shown_at": "now", "duration": 1}] * 501, "at most 500 records"),
     ],
 )
-def test_malformed_proof_of_play_is_refused(connect: Connect, batch: object, error: str) -> None:
-    assert error in ack(connect("gate-1"), "played", batch)["error"]
+def test_malformed_proof_of_play_is_refused(
+    app: Flask, connect: Connect, batch: object, error: str
+) -> None:
+    now = time.time()
+    moments = {"now": now, "a year ago": now - 367 * 86400, "in two days": now + 2 * 86400}
+    if isinstance(batch, list):
+        batch = [
+            {**r, "shown_at": moments.get(r["shown_at"], r["shown_at"])}
+            if isinstance(r, dict) and isinstance(r.get("shown_at"), str)
+            else r
+            for r in batch
+        ]
+    socket = connect("gate-1")
+    assert error in ack(socket, "played", batch)["error"]
+    assert hub(app).plays.recent("gate-1") == []
+
+
+def test_a_number_too_large_for_a_float_is_refused() -> None:
+    with pytest.raises(PlayError, match="record 0: shown_at"):
+        parse_batch([{"item": "x", "shown_at": 10**400, "duration": 1}], time.time())
 
 
 def test_saved_edit_reaches_only_the_affected_screens(
