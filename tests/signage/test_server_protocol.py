@@ -15,8 +15,10 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
 from signage import create_app
+from signage.api import MAX_BODY
 from signage.background import Background
 from signage.hub import Hub
+from signage.override import parse_until
 from signage.playlog import PlayError, parse_batch
 from signage.socket import socketio
 from tests.signage.serverkit import make_playlists, playlist_yaml, write_atomically
@@ -302,6 +304,96 @@ def test_override_api_rejects_bad_requests(client: FlaskClient, body: object, er
     response = client.post("/api/overrides", json=body, headers=AUTH)
     assert response.status_code == 400
     assert error in response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("until", "error"),
+    [
+        ("+99999999999999h", "at most 31 days"),
+        ("+" + "9" * 5000 + "m", "at most 31 days"),
+        ("+32d", "at most 31 days"),
+        ("9999-12-31T23:59:59-12:00", "at most 31 days"),
+        ("0001-01-01T00:00:00+14:00", "already past"),
+        ("+٣m", "use a duration"),
+    ],
+)
+def test_override_api_bounds_the_end(client: FlaskClient, until: str, error: str) -> None:
+    body = {"target": "all", "until": until, "messages": {"vi": "x"}}
+    response = client.post("/api/overrides", json=body, headers=AUTH)
+    assert response.status_code == 400
+    assert error in response.get_json()["error"]
+    assert response.get_json()["field"] == "until"
+    assert len(response.get_json()["error"]) < 300
+
+
+def test_override_api_accepts_a_month() -> None:
+    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert (parse_until("+31d", now) - now).days == 31
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "error"),
+    [
+        ({"target": "all", "until": "+5m", "messages": {"fr": "x"}}, "messages", "'fr' is not"),
+        ({"target": "all", "until": "+5m", "messages": {"en-US": "x"}}, "messages", "'en-US'"),
+        ({"target": "all", "until": "+5m", "messages": {"vi": 1}}, "messages", "must be text"),
+        ({"target": "x" * 5000, "until": "+5m", "messages": {"vi": "x"}}, "target", "target"),
+        ({"target": "group:nope", "until": "+5m", "messages": {"vi": "x"}}, "target", "unknown"),
+        (
+            {"target": "all", "until": "+5m", "messages": {"vi": "x"}, "priority": 1.5},
+            "priority",
+            "",
+        ),
+        ({"target": "all", "until": 5, "messages": {"vi": "x"}}, "until", "required"),
+    ],
+)
+def test_override_api_errors_name_the_field(
+    client: FlaskClient, body: object, field: str, error: str
+) -> None:
+    response = client.post("/api/overrides", json=body, headers=AUTH)
+    assert response.status_code == 400
+    assert response.get_json()["field"] == field
+    assert error in response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"[" * 100_000, "nested more than 16 levels"),
+        (b'{"target": ' + b"[" * 20 + b"]" * 20 + b"}", "nested more than 16 levels"),
+        (b'{"target": "all", "until": "+5m", "messages": {"vi": NaN}}', "not valid JSON"),
+        (b'{"priority": ' + b"9" * 5000 + b"}", "not valid JSON"),
+        (b"\xff\xfe", "not UTF-8"),
+    ],
+)
+def test_override_api_refuses_hostile_json(client: FlaskClient, data: bytes, error: str) -> None:
+    response = client.post(
+        "/api/overrides", data=data, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert error in response.get_json()["error"]
+
+
+def test_override_api_refuses_a_large_body(client: FlaskClient) -> None:
+    response = client.post(
+        "/api/overrides",
+        data=b" " * (MAX_BODY + 1),
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert "error" in response.get_json()
+
+
+@pytest.mark.parametrize("override_id", ["99999999999999999999999", str(2**63), "0"])
+def test_override_api_bounds_the_id(client: FlaskClient, override_id: str) -> None:
+    response = client.delete(f"/api/overrides/{override_id}", headers=AUTH)
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "id"
+
+
+def test_the_largest_id_is_simply_not_found(client: FlaskClient) -> None:
+    response = client.delete(f"/api/overrides/{2**63 - 1}", headers=AUTH)
+    assert response.status_code == 404
 
 
 def test_override_api_rejects_non_json(client: FlaskClient) -> None:
