@@ -187,3 +187,14 @@ def test_a_body_far_over_the_limit_is_refused_before_it_is_read(
     assert response.status_code == 413
     assert "Quá lớn" in response.get_data(as_text=True)
     assert (playlists / "lobby.yaml").read_text(encoding="utf-8") == text
+
+
+def test_the_form_editor_says_why_in_the_operators_language(
+    client: FlaskClient, login: Login, hostile: tuple[str, str]
+) -> None:
+    name, _message = hostile
+    login(client, "admin")
+    response = client.get(f"/console/playlists/{name}", headers={"Accept-Language": "vi"})
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert any(word in page.lower() for word in ("bí danh", "lồng nhau")), page[:2000]
