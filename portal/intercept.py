@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote, unquote_plus
 
 from .access import Access
 from .destination import clean_destination, intercepted_url
@@ -34,9 +34,24 @@ def host_name(environ: dict[str, Any]) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def _first(query: dict[str, list[str]], name: str) -> str | None:
-    values = query.get(name)
-    return values[0] if values else None
+def splash_query(query: str) -> tuple[str | None, str | None]:
+    """The first non-empty `lang` and `continue` of a query string, each None when absent.
+
+    Every other field is skipped unread, however many there are (a sign-in window can pass
+    on the address a phone asked for, with its own fields); the work is linear in the query,
+    which the HTTP server already bounds with its request-line limit.
+    """
+    found: dict[str, str] = {}
+    for field in query.split("&"):
+        name, _, value = field.partition("=")
+        if not value or name not in SPLASH_FIELDS or name in found:
+            continue
+        found[name] = unquote_plus(value)
+    return found.get("lang"), found.get("continue")
+
+
+# The only fields the splash page reads; their names need no decoding.
+SPLASH_FIELDS = frozenset({"lang", "continue"})
 
 
 class Interceptor:
@@ -111,14 +126,14 @@ class Interceptor:
         client = self.access.client(environ)
         if self.access.session(client) is not None:
             return None  # Flask shows the "you are online" page instead.
-        query = parse_qs(str(environ.get("QUERY_STRING") or ""), max_num_fields=8)
+        wanted, destination_text = splash_query(str(environ.get("QUERY_STRING") or ""))
         lang = choose_language(
-            _first(query, "lang"),
+            wanted,
             environ.get("HTTP_ACCEPT_LANGUAGE"),
             self.config.languages,
             self.config.default_language,
         )
-        destination = clean_destination(_first(query, "continue"))
+        destination = clean_destination(destination_text)
         token = self.access.tokens.issue(client.key)
         body = self.splash.page(lang, token, destination)
         if environ.get("REQUEST_METHOD") == "GET":

@@ -1,6 +1,8 @@
 """HTTP API: the screen status list (open) and the override API (bearer token).
 
-Every error is a JSON `{"error": text}` with a 4xx status saying what is wrong.
+Every error is a JSON `{"error": text}` with a 4xx status saying what is wrong, and
+`"field"` naming the request field when one is at fault. Bodies are at most `MAX_BODY` bytes
+and JSON nested at most `signage.jsonbody.MAX_DEPTH` deep.
 """
 
 from __future__ import annotations
@@ -13,11 +15,21 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from signage import jsonbody
 from signage.hub import Hub
-from signage.override import NotFound, OverrideError, parse_request
+from signage.override import MAX_ID, NotFound, OverrideError, parse_request, valid_id
 from signage.socket import announce
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+# An override in every language at the longest texts is about 60 KB of JSON (escaped); the
+# app-wide cap is the largest media upload, far too much for a JSON request.
+MAX_BODY = 256 * 1024
+
+
+@bp.before_request
+def _bound_body() -> None:
+    request.max_content_length = MAX_BODY
 
 
 def _hub() -> Hub:
@@ -25,7 +37,9 @@ def _hub() -> Hub:
     return hub
 
 
-def _error(status: int, message: str) -> tuple[Response, int]:
+def _error(status: int, message: str, field: str = "") -> tuple[Response, int]:
+    if field:
+        return jsonify(error=message, field=field), status
     return jsonify(error=message), status
 
 
@@ -96,9 +110,12 @@ def create_override() -> tuple[Response, int]:
     if denied:
         return denied
     hub = _hub()
-    data = request.get_json(silent=True)
-    if data is None:
+    if not request.is_json:
         return _error(400, "the request body must be JSON with Content-Type: application/json")
+    try:
+        data = jsonbody.loads(request.get_data(cache=False))
+    except jsonbody.JsonError as exc:
+        return _error(400, str(exc))
     catalog = hub.programme.catalog
     groups = list(catalog.groups) if catalog is not None else []
     try:
@@ -112,7 +129,7 @@ def create_override() -> tuple[Response, int]:
             source="api",
         )
     except OverrideError as exc:
-        return _error(400, str(exc))
+        return _error(400, str(exc), exc.field)
     announce(hub, override)
     return jsonify(override.to_json()), 201
 
@@ -123,6 +140,8 @@ def cancel_override(override_id: int) -> tuple[Response, int]:
     denied = _authorised()
     if denied:
         return denied
+    if not valid_id(override_id):
+        return _error(400, f"the id must be a whole number from 1 to {MAX_ID}", "id")
     hub = _hub()
     try:
         override = hub.overrides.cancel(override_id, actor=f"api:{request.remote_addr}")

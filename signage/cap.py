@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
@@ -25,6 +25,15 @@ ATOM = "http://www.w3.org/2005/Atom"
 URGENCY = {"Immediate": 4, "Expected": 3, "Future": 2, "Past": 1, "Unknown": 0}
 SEVERITY = {"Extreme": 4, "Severe": 3, "Moderate": 2, "Minor": 1, "Unknown": 0}
 CERTAINTY = {"Observed": 4, "Likely": 3, "Possible": 2, "Unlikely": 1, "Unknown": 0}
+
+
+# CAP 1.2 dates from 1970 (Unix time 0) to the end of 2999: every real alert lies between, and
+# a date beyond plus any lifetime or offset still converts to a Unix time without overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+# An error quotes at most this much of the text it refuses, so a log line stays a line.
+MAX_QUOTED = 100
 
 
 class CapError(ValueError):
@@ -96,14 +105,26 @@ def _text(parent: Element, name: str) -> str:
 
 
 def _time(text: str, where: str) -> datetime:
+    """The date-time `text`; `CapError` unless it has an offset and lies within `EARLIEST` and
+    `LATEST`, so adding a lifetime to it or taking its Unix time cannot overflow."""
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise CapError(
-            f"{where}: {text!r} is not a CAP date-time (2026-11-28T14:30:00+07:00)"
+            f"{where}: {text[:MAX_QUOTED]!r} is not a CAP date-time (2026-11-28T14:30:00+07:00)"
         ) from None
     if value.tzinfo is None:
-        raise CapError(f"{where}: {text!r} has no time zone offset")
+        raise CapError(f"{where}: {text[:MAX_QUOTED]!r} has no time zone offset")
+    try:
+        inside = EARLIEST <= value <= LATEST
+    except OverflowError:
+        # Comparing converts to UTC; 0001-01-01T00:00-01:00 does not exist there.
+        inside = False
+    if not inside:
+        raise CapError(
+            f"{where}: {text!r} is not between {EARLIEST.year} and {LATEST.year}: not a real "
+            "alert time"
+        )
     return value
 
 
@@ -113,7 +134,7 @@ def _references(text: str) -> tuple[str, ...]:
     for triple in text.split():
         parts = triple.split(",")
         if len(parts) != 3:
-            raise CapError(f"references: {triple!r} is not sender,identifier,sent")
+            raise CapError(f"references: {triple[:MAX_QUOTED]!r} is not sender,identifier,sent")
         sender, identifier, sent = parts
         keys.append(f"{sender},{identifier},{_time(sent, 'references').isoformat()}")
     return tuple(keys)

@@ -1,8 +1,11 @@
 """Where CAP alerts come from: a polled feed URL and a drop folder; applied as overrides.
 
 A file dropped in `CAP_DROP_DIR` is read once it has not changed for a second, then moved to
-`done/` (or `rejected/`, with the reason next to it). The feed is fetched every
-`CAP_POLL_INTERVAL` seconds in its own task so that a slow feed never delays playlist pushes.
+`done/` (or `rejected/`, with the reason next to it). A file that cannot be applied for any
+reason (not CAP, larger than `MAX_DOCUMENT`, or an error nobody foresaw) is rejected and the
+pass goes on with the next file, so one bad file never holds back the alerts dropped after it.
+The feed is fetched every `CAP_POLL_INTERVAL` seconds in its own task so that a slow feed never
+delays playlist pushes.
 An alert already stored (same sender, identifier and sent time) is not stored twice.
 """
 
@@ -62,31 +65,63 @@ class CapSource:
             self.ingest(data, self.feed_url)
         except (OSError, CapError) as exc:
             log.error("CAP feed %s: %s", self.feed_url, exc)
+        except Exception:
+            # The next poll tries again; the loop and the drop folder carry on meanwhile.
+            log.exception("CAP feed %s could not be applied", self.feed_url)
         finally:
             self._fetching.release()
 
     def scan_drop_dir(self, now: float) -> None:
-        """Ingest every settled `*.xml` file in the drop folder and move it aside."""
+        """Ingest every settled `*.xml` file in the drop folder and move it aside.
+
+        Each file ends in `done/` or in `rejected/` (with `<name>.error.txt` saying why),
+        whatever goes wrong with it, and never stops the files after it.
+        """
         assert self.drop_dir is not None
         if not self.drop_dir.is_dir():
             return
         for path in sorted(self.drop_dir.glob("*.xml")):
             try:
-                if now - path.stat().st_mtime < SETTLE_SECONDS:
+                info = path.stat()
+                if now - info.st_mtime < SETTLE_SECONDS:
                     continue
+                if info.st_size > MAX_DOCUMENT:
+                    raise CapError(f"the file is larger than {MAX_DOCUMENT} bytes")
                 data = path.read_bytes()
             except OSError:
                 continue
+            except CapError as exc:
+                self._reject(path, str(exc))
+                continue
             try:
                 self.ingest(data, str(path))
-                destination = self.drop_dir / "done"
             except CapError as exc:
-                log.error("CAP file %s rejected: %s", path, exc)
-                destination = self.drop_dir / "rejected"
-                destination.mkdir(exist_ok=True)
-                (destination / (path.name + ".error.txt")).write_text(f"{exc}\n", encoding="utf-8")
-            destination.mkdir(exist_ok=True)
-            path.replace(destination / path.name)
+                self._reject(path, str(exc))
+                continue
+            except Exception as exc:
+                log.exception("CAP file %s could not be applied", path)
+                self._reject(path, f"the file could not be applied: {type(exc).__name__}: {exc}")
+                continue
+            self._move(path, "done")
+
+    def _reject(self, path: Path, reason: str) -> None:
+        """Move `path` to `rejected/` with the reason beside it, and log the reason."""
+        log.error("CAP file %s rejected: %s", path, reason)
+        try:
+            folder = path.parent / "rejected"
+            folder.mkdir(exist_ok=True)
+            (folder / (path.name + ".error.txt")).write_text(f"{reason}\n", encoding="utf-8")
+        except OSError as exc:
+            log.error("CAP file %s: the reason cannot be written: %s", path, exc)
+        self._move(path, "rejected")
+
+    def _move(self, path: Path, folder: str) -> None:
+        try:
+            (path.parent / folder).mkdir(exist_ok=True)
+            path.replace(path.parent / folder / path.name)
+        except OSError as exc:
+            # Left in place, it is tried again on the next pass; the others go on.
+            log.error("CAP file %s cannot be moved to %s/: %s", path, folder, exc)
 
     def ingest(self, data: bytes, origin: str) -> None:
         """Apply every alert of a CAP document; raise `CapError` if it cannot be read."""

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Literal
 
-import yaml
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from signage import yamlsource
 from signage.catalog import MEDIA_DIR, PLAYLIST_SUFFIXES, SCREENS_FILE
+from signage.problem import Problem
 from signage.validate import IMAGE_TYPES, VIDEO_TYPES
 
 MediaKind = Literal["image", "video"]
@@ -360,17 +361,36 @@ def resolve(media_dir: Path, name: str) -> Path:
     return path
 
 
-def usage(playlists_dir: Path, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """For each media name, the ids of the playlist files that name it, sorted.
+@dataclass(frozen=True)
+class Usage:
+    """Which playlists name each media file, and the playlist files that could not be read.
 
-    Image and video items are found by reading each playlist's YAML; a file that cannot be
-    read as YAML counts as using every name that appears in its text, so a file being fixed
-    by hand never loses its media.
+    `by_name` maps each asked-for name to the ids of the playlist files naming it, sorted.
+    `unreadable` holds, per playlist file the YAML reader refuses (too large, an alias bomb,
+    not YAML), its first problem; such a file counts as using every name in its text.
+    """
+
+    by_name: Mapping[str, tuple[str, ...]]
+    unreadable: tuple[Problem, ...] = ()
+
+
+def usage(playlists_dir: Path, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """For each media name, the ids of the playlist files that name it, sorted (see `scan`)."""
+    return dict(scan(playlists_dir, names).by_name)
+
+
+def scan(playlists_dir: Path, names: Iterable[str]) -> Usage:
+    """Who uses each of `names`, reading each playlist with the bounded YAML reader.
+
+    Image and video items are found in each playlist's YAML; a file that cannot be read as
+    YAML counts as using every name that appears in its text, so a file being fixed by hand
+    never loses its media, and is listed as unreadable.
     """
     wanted = set(names)
     found: dict[str, set[str]] = {name: set() for name in wanted}
+    unreadable: list[Problem] = []
     if not playlists_dir.is_dir():
-        return {name: () for name in wanted}
+        return Usage({name: () for name in wanted})
     for path in sorted(playlists_dir.iterdir()):
         if path.suffix not in PLAYLIST_SUFFIXES or path.name == SCREENS_FILE:
             continue
@@ -380,30 +400,29 @@ def usage(playlists_dir: Path, names: Iterable[str]) -> dict[str, tuple[str, ...
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
             continue
-        try:
-            named = set(_named_media(yaml.load(text, Loader=_LOADER)))
-        except yaml.YAMLError:
+        parsed = yamlsource.parse(text, path.name)
+        if parsed.problems:
+            unreadable.append(parsed.problems[0])
             named = {name for name in wanted if name in text}
+        else:
+            named = set(_named_media(parsed.root))
         for name in named & wanted:
             found[name].add(path.stem)
-    return {name: tuple(sorted(ids)) for name, ids in found.items()}
+    return Usage({name: tuple(sorted(ids)) for name, ids in found.items()}, tuple(unreadable))
 
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _named_media(document: object) -> Iterable[str]:
-    """Every `file` of an `image:` or `video:` mapping anywhere in a playlist document."""
-    if isinstance(document, Mapping):
-        for key, value in document.items():
-            if key in ("image", "video") and isinstance(value, Mapping):
+def _named_media(node: yamlsource.Node | None) -> Iterable[str]:
+    """Every `file` of an `image:` or `video:` block anywhere in a playlist document."""
+    if isinstance(node, yamlsource.Mapping):
+        for key, value in node.entries:
+            if key.text in ("image", "video") and isinstance(value, yamlsource.Mapping):
                 file = value.get("file")
-                if isinstance(file, str):
-                    yield str(PurePosixPath(file.strip()))
+                if isinstance(file, yamlsource.Scalar) and isinstance(file.value, str):
+                    yield str(PurePosixPath(file.value.strip()))
             yield from _named_media(value)
-    elif isinstance(document, list):
-        for value in document:
-            yield from _named_media(value)
+    elif isinstance(node, yamlsource.Sequence):
+        for item in node.items:
+            yield from _named_media(item)
 
 
 def _entries(playlists_dir: Path) -> list[tuple[str, MediaKind, Path]]:
@@ -429,15 +448,28 @@ def names(playlists_dir: Path, kind: MediaKind) -> list[str]:
     return sorted(name for name, found, _ in _entries(playlists_dir) if found == kind)
 
 
+@dataclass(frozen=True)
+class Library:
+    """The library's files (see `library`) and the playlist files that could not be read."""
+
+    files: tuple[MediaFile, ...]
+    unreadable: tuple[Problem, ...]
+
+
 def library(playlists_dir: Path) -> list[MediaFile]:
     """Every image and video below `media/`, newest first, with the playlists using each."""
+    return list(browse(playlists_dir).files)
+
+
+def browse(playlists_dir: Path) -> Library:
+    """`library` together with the playlist files the usage scan could not read."""
     entries = [(name, kind, path.stat()) for name, kind, path in _entries(playlists_dir)]
-    used = usage(playlists_dir, (name for name, _, _ in entries))
+    used = scan(playlists_dir, (name for name, _, _ in entries))
     files = [
-        MediaFile(name, kind, info.st_size, info.st_mtime, used[name])
+        MediaFile(name, kind, info.st_size, info.st_mtime, used.by_name[name])
         for name, kind, info in entries
     ]
-    return sorted(files, key=lambda f: (-f.modified, f.name))
+    return Library(tuple(sorted(files, key=lambda f: (-f.modified, f.name))), used.unreadable)
 
 
 def delete(playlists_dir: Path, name: str) -> None:

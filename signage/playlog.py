@@ -6,6 +6,7 @@ same SQLite file as the overrides, in its own table, for `PLAY_LOG_DAYS`. No Fla
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -30,6 +31,19 @@ CREATE INDEX IF NOT EXISTS plays_shown ON plays (shown_at);
 """
 
 MAX_BATCH = 500
+
+# A slide is on screen at most 600 s by the playlist rules; a screen that sleeps with a slide up
+# reports it when it wakes. Beyond a day the figure is not a play, and summing a few such forged
+# values (1e308) would overflow the results page.
+MAX_DURATION = 24 * 3600.0
+
+# Screens queue records while offline and send them later: a year covers any offline spell.
+# Their clock follows the server's within seconds; a day ahead allows one not yet synchronised.
+MAX_AGE = 366 * 24 * 3600.0
+MAX_AHEAD = 24 * 3600.0
+
+# Item ids and playlist versions are short ids; the cap keeps one record small.
+MAX_ID = 200
 
 
 class PlayError(ValueError):
@@ -65,8 +79,14 @@ class PlayHour:
     seconds: float
 
 
-def parse_batch(raw: object) -> list[Play]:
-    """Validate a list of `{item, version, shown_at, duration}` objects sent by a screen."""
+def parse_batch(raw: object, now: float) -> list[Play]:
+    """Validate a list of `{item, version, shown_at, duration}` objects sent by a screen.
+
+    At most `MAX_BATCH` records; `item` a non-empty text and `version` a text, each at most
+    `MAX_ID` characters; `shown_at` (Unix s) a finite number from `MAX_AGE` before `now` to
+    `MAX_AHEAD` after it; `duration` (s) a finite number from 0 to `MAX_DURATION`. The first
+    record that breaks a rule refuses the batch with a `PlayError` naming the record and field.
+    """
     if not isinstance(raw, list):
         raise PlayError("proof of play must be a list of records")
     if len(raw) > MAX_BATCH:
@@ -76,17 +96,33 @@ def parse_batch(raw: object) -> list[Play]:
         if not isinstance(record, dict):
             raise PlayError(f"record {index} must be an object")
         item, version = record.get("item"), record.get("version", "")
-        shown_at, duration = record.get("shown_at"), record.get("duration")
-        if not isinstance(item, str) or not item or len(item) > 200:
+        if not isinstance(item, str) or not item or len(item) > MAX_ID:
             raise PlayError(f"record {index}: item must be a non-empty id")
-        if not isinstance(version, str) or len(version) > 200:
+        if not isinstance(version, str) or len(version) > MAX_ID:
             raise PlayError(f"record {index}: version must be text")
-        for name, value in (("shown_at", shown_at), ("duration", duration)):
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise PlayError(f"record {index}: {name} must be a non-negative number")
-        assert isinstance(shown_at, int | float) and isinstance(duration, int | float)
-        plays.append(Play(item, version, float(shown_at), float(duration)))
+        shown_at = _number(record.get("shown_at"), index, "shown_at", now - MAX_AGE)
+        duration = _number(record.get("duration"), index, "duration", 0.0)
+        if not shown_at <= now + MAX_AHEAD:
+            raise PlayError(f"record {index}: shown_at is more than a day ahead of the server")
+        if not duration <= MAX_DURATION:
+            raise PlayError(f"record {index}: duration must be at most {MAX_DURATION:g} s")
+        plays.append(Play(item, version, shown_at, duration))
     return plays
+
+
+def _number(value: object, index: int, name: str, lowest: float) -> float:
+    """`value` as a finite float not below `lowest`, else `PlayError` naming the field."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PlayError(f"record {index}: {name} must be a number")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number) or number < lowest:
+        if name == "shown_at":
+            raise PlayError(f"record {index}: shown_at must be a time within the last year")
+        raise PlayError(f"record {index}: {name} must be a non-negative number")
+    return number
 
 
 class PlayLog:
@@ -132,8 +168,11 @@ class PlayLog:
             "SELECT screen, item, CAST(shown_at / 3600 AS INTEGER) AS hour,"
             " COUNT(*) AS plays, SUM(duration) AS seconds"
             " FROM plays WHERE shown_at >= ? AND shown_at < ?"
+            # Rows stored before durations were bounded may hold any number; they are left
+            # out rather than let one of them overflow every total of the period.
+            " AND duration >= 0 AND duration <= ?"
         )
-        args: tuple[float | str, ...] = (start, end)
+        args: tuple[float | str, ...] = (start, end, MAX_DURATION)
         if screen_id is not None:
             query, args = query + " AND screen = ?", (*args, screen_id)
         query += " GROUP BY screen, item, hour ORDER BY hour, screen, item"

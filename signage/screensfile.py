@@ -129,6 +129,9 @@ def _load(path: Path) -> tuple[Any, YAML]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScreensFileError("file", "", f"{path}: cannot be read: {exc.strerror}") from None
+    refused = yamlsource.check_bounds(text, SCREENS_FILE)
+    if refused is not None:
+        raise ScreensFileError("file", "", str(refused), [refused])
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096

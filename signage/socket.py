@@ -207,7 +207,8 @@ def on_heartbeat(data: object = None) -> dict[str, Any]:
 def on_played(data: object = None) -> dict[str, Any]:
     """Client -> server `played` with a list of proof-of-play records, sent in batches.
 
-    Each record is `{item, version, shown_at (ms), duration (ms)}`. The ack is
+    Each record is `{item, version, shown_at (Unix s), duration (s)}`, checked by
+    `signage.playlog.parse_batch`. The ack is
     `{"stored": n}`; a malformed batch is refused whole with `{"error": text}` and the screen
     drops it rather than retrying forever. A socket that proved no credential gets
     `{"error": NOT_ENROLLED}` and nothing is stored.
@@ -217,7 +218,7 @@ def on_played(data: object = None) -> dict[str, Any]:
     if screen_id is None:
         return {"error": NOT_ENROLLED}
     try:
-        plays = parse_batch(data)
+        plays = parse_batch(data, time.time())
     except PlayError as exc:
         return {"error": str(exc)}
     return {"stored": hub.plays.record(screen_id, plays)}

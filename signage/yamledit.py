@@ -29,6 +29,7 @@ from ruamel.yaml.scalarstring import (
 )
 from ruamel.yaml.tokens import CommentToken
 
+from signage import yamlsource
 from signage.playlist import LANGUAGES
 from signage.schedule import WEEKDAYS
 
@@ -86,7 +87,7 @@ def _yaml(text: str = "") -> YAML:
     yaml.width = 4096
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
-    if text:
+    if text and yamlsource.check_bounds(text, "") is None:
         for mapping, sequence, offset in _INDENTS:
             candidate = YAML()
             candidate.width = 4096
@@ -107,7 +108,11 @@ def _dump(yaml: YAML, data: Any) -> str:
 
 
 def load(text: str) -> CommentedMap:
-    """The round-trip tree of a playlist file; raises `EditError` when it is not one."""
+    """The round-trip tree of a playlist file; raises `EditError` when it is not one, or
+    when `yamlsource.check_bounds` refuses it (too large, too deep, an alias bomb)."""
+    refused = yamlsource.check_bounds(text, "")
+    if refused is not None:
+        raise EditError(refused.message)
     try:
         data = _yaml().load(text) if text.strip() else CommentedMap()
     except YAMLError as error:
@@ -461,7 +466,10 @@ def _fold_positions(text: str) -> list[int]:
 
 
 def positions(text: str) -> dict[tuple[int, int], tuple[str | int, ...]]:
-    """Map each (line, column) where a key, value or item starts (from 1) to its YAML path."""
+    """Map each (line, column) where a key, value or item starts (from 1) to its YAML path
+    (empty for text `yamlsource.check_bounds` refuses)."""
+    if yamlsource.check_bounds(text, "") is not None:
+        return {}
     try:
         data = _yaml().load(text)
     except YAMLError:

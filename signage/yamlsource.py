@@ -4,6 +4,11 @@
 problems found. It reads one document with PyYAML's SafeLoader, composes the node graph and
 walks it, so every value keeps its position and a key written twice in one mapping is a problem
 instead of silently replacing the first.
+
+`check_bounds` is the gate every reader of a playlist or screens file passes first (this
+module's `parse`, the media usage scan, the round-trip editors): it refuses, in time linear in
+the size of the text, a file that is too large, nested too deeply or whose aliases expand to
+too many values, before any reader builds a tree from it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,17 @@ ScalarValue = str | int | float | bool | dt.date | None
 # screens file can list thousands of screens (about ten values each), so the bound sits well
 # above that and far below what an alias bomb expands to.
 MAX_NODES = 500_000
+
+# The same 5,000-screen file is about 1.5 MB; a playlist is a few kilobytes. Above this the
+# text is refused before it is parsed, so reading it cannot hold the server for long.
+MAX_BYTES = 4 * 1024 * 1024
+
+# The deepest valid file (a scheduled item's text in one language) nests six blocks. The
+# readers build trees recursively, so nesting is bounded far below Python's recursion limit,
+# counted as the blocks expand through aliases.
+MAX_DEPTH = 40
+
+SELF_ALIAS = "an alias (*name) refers to the block that contains it"
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -84,8 +100,111 @@ class Parsed:
 _FAST_LOADER: type[yaml.SafeLoader] | None = getattr(yaml, "CSafeLoader", None)
 
 
+def check_bounds(text: str, file: str) -> Problem | None:
+    """The problem that makes `text` too costly to read as YAML, or None when it is not.
+
+    Refused: more than `MAX_BYTES` as UTF-8, blocks nested (aliases expanded) deeper than
+    `MAX_DEPTH`, more than `MAX_NODES` values once aliases are expanded, or an alias inside
+    the block it names. The check reads the event stream once, without building a tree or
+    expanding an alias, so it costs time linear in the text. Text that is not valid YAML
+    passes: the reader reports it with its position.
+    """
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        return Problem(
+            file,
+            1,
+            1,
+            f"the file is {size:,} bytes, more than the {MAX_BYTES:,} a file may have; split it up",
+        )
+    # libyaml reads ahead and may stop at a syntax error before it has handed out the events
+    # that show the nesting; the Python reader hands them out one by one, so it gets the last
+    # word on text libyaml refuses.
+    for loader_class in (_FAST_LOADER, yaml.SafeLoader):
+        if loader_class is None:
+            continue
+        loader = loader_class(text)
+        try:
+            return _scan_events(loader, file)
+        except yaml.YAMLError:
+            continue
+        finally:
+            loader.dispose()
+    return None
+
+
+@dataclass
+class _Open:
+    """A block being read: its anchor, where it starts, its values and depth once expanded."""
+
+    anchor: str | None
+    at: tuple[int, int]
+    values: int = 1
+    depth: int = 1
+
+
+def _scan_events(loader: yaml.SafeLoader, file: str) -> Problem | None:
+    # For each anchor: how many values and how many levels it stands for, so an alias adds
+    # that much without being expanded.
+    anchored: dict[str, tuple[int, int]] = {}
+    stack: list[_Open] = []
+    expanded = 0
+
+    def problem(at: tuple[int, int], message: str) -> Problem:
+        return Problem(file, at[0], at[1], message)
+
+    def add(values: int, depth: int) -> None:
+        if stack:
+            stack[-1].values += values
+            stack[-1].depth = max(stack[-1].depth, depth + 1)
+
+    while loader.check_event():
+        event = loader.get_event()  # type: ignore[no-untyped-call]
+        mark = event.start_mark
+        at = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        if isinstance(event, yaml.CollectionStartEvent):
+            expanded += 1
+            stack.append(_Open(event.anchor, at))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            block = stack.pop()
+            if block.anchor is not None:
+                anchored[block.anchor] = (block.values, block.depth)
+            add(block.values, block.depth)
+        elif isinstance(event, yaml.ScalarEvent):
+            expanded += 1
+            if event.anchor is not None:
+                anchored[event.anchor] = (1, 0)
+            add(1, 0)
+        elif isinstance(event, yaml.AliasEvent):
+            for block in stack:
+                if block.anchor == event.anchor:
+                    return problem(block.at, SELF_ALIAS)
+            values, depth = anchored.get(event.anchor or "", (1, 0))
+            expanded += values
+            add(values, depth)
+            if len(stack) + depth > MAX_DEPTH:
+                return problem(at, _too_deep())
+        else:
+            continue
+        if len(stack) > MAX_DEPTH:
+            return problem(at, _too_deep())
+        if expanded > MAX_NODES:
+            return problem(at, f"the file expands to more than {MAX_NODES} values; split it up")
+    return None
+
+
+def _too_deep() -> str:
+    return f"blocks are nested more than {MAX_DEPTH} deep here; write the file flatter"
+
+
 def parse(text: str, file: str) -> Parsed:
-    """Read one YAML document from `text`; positions and problems name `file`."""
+    """Read one YAML document from `text`; positions and problems name `file`.
+
+    Text that `check_bounds` refuses is not parsed: its one problem is returned.
+    """
+    refused = check_bounds(text, file)
+    if refused is not None:
+        return Parsed(None, (refused,))
     if _FAST_LOADER is not None:
         parsed = _parse_with(_FAST_LOADER(text), file)
         if not any(p.message.startswith("this is not valid YAML") for p in parsed.problems):
@@ -149,7 +268,7 @@ class _Walker:
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if id(node) in self.open:
-            self.error(node, "an alias (*name) refers to the block that contains it")
+            self.error(node, SELF_ALIAS)
             return Scalar(None, "", line, column)
         self.open.add(id(node))
         try:

@@ -142,6 +142,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
     babel.init_app(app, locale_selector=language.select)
     app.before_request(auth.load_operator)
+    app.before_request(playlists.bound_body)
     app.before_request(csrf.protect)
     app.after_request(headers.add)
     app.context_processor(_template_context)

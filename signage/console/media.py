@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from signage.playlist import DEFAULT_TIMEZONE
 from .audit import record
 from .auth import login_required, role_required
 from .i18n import _
+from .problems import localise
 
 bp = Blueprint("console_media", __name__, url_prefix="/console")
 
@@ -138,11 +140,13 @@ def explain(error: MediaError, file: str) -> str:
 def index() -> ResponseReturnValue:
     """Every file with its thumbnail, size, date and the playlists using it."""
     current = limits(current_app.config)
-    files = media.library(_playlists())
+    found = media.browse(_playlists())
+    files = found.files
     zone = _timezone()
     return render_template(
         "console/media.html",
         files=files,
+        unreadable=[replace(p, message=localise(p.message)) for p in found.unreadable],
         sizes={f.name: _size(f.size) for f in files},
         dates={
             f.name: format_datetime(datetime.fromtimestamp(f.modified, zone), "short", rebase=False)

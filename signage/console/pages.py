@@ -8,7 +8,10 @@ A request wants JSON when its path has an `api` segment (`/console/api/...`,
 from __future__ import annotations
 
 from flask import Response, jsonify, render_template, request
+from flask_babel import format_decimal
 from werkzeug.exceptions import HTTPException
+
+from signage.publish import MAX_TEXT
 
 from .i18n import _
 
@@ -49,15 +52,24 @@ def _messages(kind: str) -> tuple[str, str]:
         )
     if kind == "notfound":
         return _("Page not found"), _("There is no such page in the console.")
+    if kind == "too_large":
+        return (
+            _("Too large"),
+            _(
+                "What was sent is too large; nothing was changed. A playlist may have at most "
+                "%(limit)s characters: split it into several playlists that include each other.",
+                limit=format_decimal(MAX_TEXT),
+            ),
+        )
     return _("Something went wrong"), _("The request could not be handled.")
 
 
-KINDS = {400: "bad", 401: "signin", 403: "forbidden", 404: "notfound"}
+KINDS = {400: "bad", 401: "signin", 403: "forbidden", 404: "notfound", 413: "too_large"}
 
 
 def refusal(status: int, kind: str) -> Response:
-    """The refusal of `kind` (`csrf`, `https`, `signin`, `forbidden`, `notfound`, `bad`) with
-    `status`."""
+    """The refusal of `kind` (`csrf`, `https`, `signin`, `forbidden`, `notfound`, `too_large`,
+    `bad`) with `status`."""
     title, text = _messages(kind)
     if wants_json():
         response = jsonify(error=kind, message=text)

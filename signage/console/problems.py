@@ -359,6 +359,34 @@ def _rules() -> list[Rule]:
                 limit=m["limit"],
             ),
         ),
+        (
+            r"the file expands to more than (?P<limit>\d+) values; split it up",
+            lambda m: _(
+                "the file expands to more than %(limit)s values through its aliases (*name); "
+                "split it up",
+                limit=m["limit"],
+            ),
+        ),
+        (
+            r"blocks are nested more than (?P<limit>\d+) deep here; write the file flatter",
+            lambda m: _(
+                "blocks are nested more than %(limit)s deep here; write the file flatter",
+                limit=m["limit"],
+            ),
+        ),
+        (
+            r"the file is (?P<size>[\d,]+) bytes, more than the (?P<limit>[\d,]+) a file may "
+            r"have; split it up",
+            lambda m: _(
+                "the file is %(size)s bytes, more than the %(limit)s a file may have; split it up",
+                size=m["size"],
+                limit=m["limit"],
+            ),
+        ),
+        (
+            r"an alias \(\*name\) refers to the block that contains it",
+            lambda m: _("an alias (*name) refers to the block that contains it; write it out"),
+        ),
     ]
 
 

@@ -27,6 +27,15 @@ OVERRIDE = {
     "messages": {"vi": "Sơ tán ngay", "en": "Evacuate now"},
 }
 
+LONG_WORD_OVERRIDE = {
+    "target": "group:lobby",
+    "until": "+10m",
+    "messages": {
+        "vi": {"headline": "Đ" * 200, "body": "https://bluezone.gov.vn/" + "x" * 400},
+        "en": {"headline": "W" * 200},
+    },
+}
+
 
 def api(base: str, method: str, path: str, body: object = None) -> Any:
     request = urllib.request.Request(
@@ -88,6 +97,19 @@ def test_two_screens_of_a_group(tmp_path: Path, browser: Any) -> None:
                 wait_for(page, "!document.getElementById('alert').hidden", 3_000)
                 text = page.inner_text("#alert")
                 assert "Sơ tán ngay" in text and "Evacuate now" in text
+            api(server.url, "DELETE", f"/api/overrides/{created['id']}")
+            for page in pages:
+                wait_for(page, "document.getElementById('alert').hidden", 3_000)
+
+            # A word longer than the screen is wide wraps instead of running off the screen.
+            created = api(server.url, "POST", "/api/overrides", LONG_WORD_OVERRIDE)
+            for page in pages:
+                wait_for(page, "!document.getElementById('alert').hidden", 3_000)
+                widths = page.evaluate(
+                    "[...document.querySelectorAll('#alert h1, #alert p, #alert')]"
+                    ".map(e => e.scrollWidth).concat([document.documentElement.scrollWidth])"
+                )
+                assert max(widths) <= page.viewport_size["width"], widths
             api(server.url, "DELETE", f"/api/overrides/{created['id']}")
             for page in pages:
                 wait_for(page, "document.getElementById('alert').hidden", 3_000)

@@ -147,3 +147,16 @@ def test_no_page_answers_500_on_malformed_input(client: FlaskClient) -> None:
     response = client.post("/accept", data=b"\xff" * 20000, headers={"Host": PORTAL_HOST})
     assert response.status_code == 413
     assert "<html" in response.text
+
+
+def test_a_splash_address_with_many_fields_is_the_normal_page(client: FlaskClient) -> None:
+    many = "&".join(f"f{n}=x" for n in range(200))
+    response = client.get("/?a&b&c&d&e&f&g&h&i", headers={"Host": PORTAL_HOST})
+    assert response.status_code == 200 and "<html" in response.text
+    response = client.get(
+        f"/?{many}&lang=en&continue=http%3A%2F%2Fexample.com%2Fnews&lang=ko",
+        headers={"Host": PORTAL_HOST},
+    )
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == "en"
+    assert "example.com/news" in response.text

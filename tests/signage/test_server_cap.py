@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 
 from signage import create_app
-from signage.cap import CapError, decide, parse_document
-from signage.capfeed import CapSource
+from signage.cap import Alert, CapError, decide, parse_document
+from signage.capfeed import MAX_DOCUMENT, CapSource
 from signage.hub import Hub
 from signage.socket import socketio
 from tests.signage.serverkit import guest_auth, make_playlists
@@ -186,3 +186,86 @@ def test_drop_folder(app: Flask, tmp_path: Path) -> None:
     assert (folder / "rejected" / "bad.xml").exists()
     assert "not well-formed" in (folder / "rejected" / "bad.xml.error.txt").read_text()
     assert (folder / "writing.xml").exists(), "a file still being written waits"
+
+
+def far_future(identifier: str, sent: str = "9999-12-31T23:59:59+00:00") -> bytes:
+    """An alert sent at `sent` with no `<expires>` (its end is `sent` plus the lifetime)."""
+    return f"""<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
+<identifier>{identifier}</identifier><sender>{SENDER}</sender><sent>{sent}</sent>
+<status>Actual</status><msgType>Alert</msgType><scope>Public</scope>
+<info><language>vi-VN</language><event>Bão</event><urgency>Immediate</urgency>
+<severity>Extreme</severity><certainty>Observed</certainty><headline>Bão</headline></info>
+</alert>""".encode()
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "9999-12-31T23:59:59+00:00",
+        "0001-01-01T00:00:00+01:00",
+        "1969-12-31T23:59:59+00:00",
+        "3000-01-01T00:00:00+00:00",
+    ],
+)
+def test_a_date_outside_the_range_of_real_alerts_is_a_cap_error(sent: str) -> None:
+    with pytest.raises(CapError, match=r"<sent>: .* is not between 1970 and 2999"):
+        parse_document(far_future("FAR", sent))
+
+
+def test_a_date_at_the_end_of_the_range_still_decides() -> None:
+    alert = parse_document(far_future("LATE", "2999-12-31T23:59:59+00:00"))[0]
+    decision = decide(alert, datetime.now().astimezone(), timedelta(days=3650))
+    assert decision.create
+
+
+def settle(folder: Path, *names: str) -> None:
+    past = time.time() - 5
+    for name in names:
+        os.utime(folder / name, (past, past))
+
+
+def test_a_far_future_file_is_rejected_and_the_next_alert_shown(app: Flask, tmp_path: Path) -> None:
+    folder = tmp_path / "cap"
+    folder.mkdir()
+    (folder / "a-far.xml").write_bytes(far_future("FAR"))
+    (folder / "b-good.xml").write_bytes(cap("AFTER-FAR"))
+    settle(folder, "a-far.xml", "b-good.xml")
+    app.extensions["signage.background"].run_once(time.time())
+    assert len(active(app)) == 1
+    assert (folder / "done" / "b-good.xml").exists()
+    assert (folder / "rejected" / "a-far.xml").exists()
+    assert "not between 1970 and 2999" in (folder / "rejected" / "a-far.xml.error.txt").read_text()
+
+
+def test_an_unforeseen_error_rejects_only_that_file(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "cap"
+    folder.mkdir()
+    (folder / "a-breaks.xml").write_bytes(cap("BREAKS"))
+    (folder / "b-good.xml").write_bytes(cap("GOOD"))
+    settle(folder, "a-breaks.xml", "b-good.xml")
+    applying = CapSource.apply
+
+    def apply(self: CapSource, alert: Alert, origin: str) -> None:
+        if alert.identifier == "BREAKS":
+            raise ZeroDivisionError("division by zero")
+        applying(self, alert, origin)
+
+    monkeypatch.setattr(CapSource, "apply", apply)
+    app.extensions["signage.background"].run_once(time.time())
+    assert len(active(app)) == 1
+    assert (folder / "done" / "b-good.xml").exists()
+    reason = (folder / "rejected" / "a-breaks.xml.error.txt").read_text()
+    assert "ZeroDivisionError: division by zero" in reason
+
+
+def test_a_file_over_the_size_limit_is_rejected_unread(app: Flask, tmp_path: Path) -> None:
+    folder = tmp_path / "cap"
+    folder.mkdir()
+    (folder / "big.xml").write_bytes(cap("BIG") + b" " * MAX_DOCUMENT)
+    settle(folder, "big.xml")
+    app.extensions["signage.background"].run_once(time.time())
+    assert active(app) == []
+    reason = (folder / "rejected" / "big.xml.error.txt").read_text()
+    assert f"larger than {MAX_DOCUMENT} bytes" in reason

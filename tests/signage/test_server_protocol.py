@@ -15,8 +15,11 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
 from signage import create_app
+from signage.api import MAX_BODY
 from signage.background import Background
 from signage.hub import Hub
+from signage.override import parse_until
+from signage.playlog import PlayError, parse_batch
 from signage.socket import socketio
 from tests.signage.serverkit import (
     make_playlists,
@@ -153,9 +156,10 @@ def test_status_api_reflects_heartbeats(connect: Connect, client: FlaskClient) -
 
 def test_proof_of_play_is_stored(app: Flask, connect: Connect) -> None:
     socket = connect("gate-1")
+    start = time.time() - 60
     records = [
-        {"item": "gate-1a", "version": "v", "shown_at": 1_700_000_000.5, "duration": 3.0},
-        {"item": "gate-1b", "version": "v", "shown_at": 1_700_000_003.5, "duration": 3.0},
+        {"item": "gate-1a", "version": "v", "shown_at": start + 0.5, "duration": 3.0},
+        {"item": "gate-1b", "version": "v", "shown_at": start + 3.5, "duration": 0},
     ]
     assert ack(socket, "played", records) == {"stored": 2}
     stored = hub(app).plays.recent("gate-1")
@@ -168,12 +172,40 @@ def test_proof_of_play_is_stored(app: Flask, connect: Connect) -> None:
         ({"item": "x"}, "must be a list"),
         ([{"item": "", "shown_at": 1, "duration": 1}], "record 0: item"),
         ([{"item": "x", "shown_at": -1, "duration": 1}], "record 0: shown_at"),
-        ([{"item": "x", "shown_at": 1, "duration": "long"}], "record 0: duration"),
+        ([{"item": "x", "shown_at": "now", "duration": "long"}], "record 0: duration"),
         (["x"], "record 0 must be an object"),
+        ([{"item": "x", "shown_at": "now", "duration": 1e308}], "record 0: duration"),
+        ([{"item": "x", "shown_at": "now", "duration": 86_401}], "record 0: duration"),
+        ([{"item": "x", "shown_at": "now", "duration": float("nan")}], "record 0: duration"),
+        ([{"item": "x", "shown_at": "now", "duration": float("inf")}], "record 0: duration"),
+        ([{"item": "x", "shown_at": "now", "duration": -0.5}], "record 0: duration"),
+        ([{"item": "x", "shown_at": float("nan"), "duration": 1}], "record 0: shown_at"),
+        ([{"item": "x", "shown_at": 1e308, "duration": 1}], "record 0: shown_at"),
+        ([{"item": "x", "shown_at": "a year ago", "duration": 1}], "record 0: shown_at"),
+        ([{"item": "x", "shown_at": "in two days", "duration": 1}], "record 0: shown_at"),
+        ([{"item": "x", "shown_at": "now", "duration": 1}] * 501, "at most 500 records"),
     ],
 )
-def test_malformed_proof_of_play_is_refused(connect: Connect, batch: object, error: str) -> None:
-    assert error in ack(connect("gate-1"), "played", batch)["error"]
+def test_malformed_proof_of_play_is_refused(
+    app: Flask, connect: Connect, batch: object, error: str
+) -> None:
+    now = time.time()
+    moments = {"now": now, "a year ago": now - 367 * 86400, "in two days": now + 2 * 86400}
+    if isinstance(batch, list):
+        batch = [
+            {**r, "shown_at": moments.get(r["shown_at"], r["shown_at"])}
+            if isinstance(r, dict) and isinstance(r.get("shown_at"), str)
+            else r
+            for r in batch
+        ]
+    socket = connect("gate-1")
+    assert error in ack(socket, "played", batch)["error"]
+    assert hub(app).plays.recent("gate-1") == []
+
+
+def test_a_number_too_large_for_a_float_is_refused() -> None:
+    with pytest.raises(PlayError, match="record 0: shown_at"):
+        parse_batch([{"item": "x", "shown_at": 10**400, "duration": 1}], time.time())
 
 
 def test_saved_edit_reaches_only_the_affected_screens(
@@ -278,6 +310,96 @@ def test_override_api_rejects_bad_requests(client: FlaskClient, body: object, er
     response = client.post("/api/overrides", json=body, headers=AUTH)
     assert response.status_code == 400
     assert error in response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("until", "error"),
+    [
+        ("+99999999999999h", "at most 31 days"),
+        ("+" + "9" * 5000 + "m", "at most 31 days"),
+        ("+32d", "at most 31 days"),
+        ("9999-12-31T23:59:59-12:00", "at most 31 days"),
+        ("0001-01-01T00:00:00+14:00", "already past"),
+        ("+٣m", "use a duration"),
+    ],
+)
+def test_override_api_bounds_the_end(client: FlaskClient, until: str, error: str) -> None:
+    body = {"target": "all", "until": until, "messages": {"vi": "x"}}
+    response = client.post("/api/overrides", json=body, headers=AUTH)
+    assert response.status_code == 400
+    assert error in response.get_json()["error"]
+    assert response.get_json()["field"] == "until"
+    assert len(response.get_json()["error"]) < 300
+
+
+def test_override_api_accepts_a_month() -> None:
+    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert (parse_until("+31d", now) - now).days == 31
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "error"),
+    [
+        ({"target": "all", "until": "+5m", "messages": {"fr": "x"}}, "messages", "'fr' is not"),
+        ({"target": "all", "until": "+5m", "messages": {"en-US": "x"}}, "messages", "'en-US'"),
+        ({"target": "all", "until": "+5m", "messages": {"vi": 1}}, "messages", "must be text"),
+        ({"target": "x" * 5000, "until": "+5m", "messages": {"vi": "x"}}, "target", "target"),
+        ({"target": "group:nope", "until": "+5m", "messages": {"vi": "x"}}, "target", "unknown"),
+        (
+            {"target": "all", "until": "+5m", "messages": {"vi": "x"}, "priority": 1.5},
+            "priority",
+            "",
+        ),
+        ({"target": "all", "until": 5, "messages": {"vi": "x"}}, "until", "required"),
+    ],
+)
+def test_override_api_errors_name_the_field(
+    client: FlaskClient, body: object, field: str, error: str
+) -> None:
+    response = client.post("/api/overrides", json=body, headers=AUTH)
+    assert response.status_code == 400
+    assert response.get_json()["field"] == field
+    assert error in response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"[" * 100_000, "nested more than 16 levels"),
+        (b'{"target": ' + b"[" * 20 + b"]" * 20 + b"}", "nested more than 16 levels"),
+        (b'{"target": "all", "until": "+5m", "messages": {"vi": NaN}}', "not valid JSON"),
+        (b'{"priority": ' + b"9" * 5000 + b"}", "not valid JSON"),
+        (b"\xff\xfe", "not UTF-8"),
+    ],
+)
+def test_override_api_refuses_hostile_json(client: FlaskClient, data: bytes, error: str) -> None:
+    response = client.post(
+        "/api/overrides", data=data, headers={**AUTH, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert error in response.get_json()["error"]
+
+
+def test_override_api_refuses_a_large_body(client: FlaskClient) -> None:
+    response = client.post(
+        "/api/overrides",
+        data=b" " * (MAX_BODY + 1),
+        headers={**AUTH, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert "error" in response.get_json()
+
+
+@pytest.mark.parametrize("override_id", ["99999999999999999999999", str(2**63), "0"])
+def test_override_api_bounds_the_id(client: FlaskClient, override_id: str) -> None:
+    response = client.delete(f"/api/overrides/{override_id}", headers=AUTH)
+    assert response.status_code == 400
+    assert response.get_json()["field"] == "id"
+
+
+def test_the_largest_id_is_simply_not_found(client: FlaskClient) -> None:
+    response = client.delete(f"/api/overrides/{2**63 - 1}", headers=AUTH)
+    assert response.status_code == 404
 
 
 def test_override_api_rejects_non_json(client: FlaskClient) -> None:

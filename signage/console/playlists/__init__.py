@@ -18,7 +18,7 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask, current_app, request
 from werkzeug.routing import BaseConverter, ValidationError
 
 from signage.catalog import SCREENS_ID, is_playlist_id
@@ -26,7 +26,7 @@ from signage.history import History
 from signage.hub import Hub
 from signage.playlist import Catalog
 from signage.problem import Problem
-from signage.publish import Publisher
+from signage.publish import MAX_TEXT, Publisher
 from signage.usage import may_edit, usage
 
 from ..auth import current_operator
@@ -35,6 +35,19 @@ from ..problems import localise
 bp = Blueprint("console_playlists", __name__, url_prefix="/console/playlists")
 
 KEY = "signage.playlists"
+
+# A playlist's text is read whole before it is checked against `MAX_TEXT`: a character takes
+# at most 4 bytes in UTF-8 and each byte 3 once form-encoded, so a text just over the limit
+# still arrives and is refused with the publish check's own message; far larger bodies stop
+# here (413) instead of being read into memory and echoed back.
+MAX_BODY = 12 * MAX_TEXT + 64 * 1024
+
+
+def bound_body() -> None:
+    """`before_request` hook, run before the CSRF check reads the form: cap the body of the
+    playlist pages' posts at `MAX_BODY` (the app-wide cap is the largest media upload)."""
+    if request.path.startswith(bp.url_prefix or "/console/playlists"):
+        request.max_content_length = MAX_BODY
 
 
 class PlaylistIdConverter(BaseConverter):

@@ -84,7 +84,10 @@ def edit(playlist_id: str) -> ResponseReturnValue:
         form = form_items(text)
     except EditError as error:
         flash(
-            _("This file cannot be shown in the form (%(why)s); use the YAML editor.", why=error),
+            _(
+                "This file cannot be shown in the form (%(why)s); use the YAML editor.",
+                why=localise(str(error)),
+            ),
             "error",
         )
         return redirect(url_for(".raw", playlist_id=playlist_id), 303)

@@ -76,7 +76,7 @@ def preview_draft(playlist_id: str) -> ResponseReturnValue:
         opened = publisher().history.text_for(request.form.get("base", "")) or ""
         text = apply_form(opened, read_form(request.form.to_dict(flat=False)))
     if len(text) > MAX_TEXT:
-        return refusal(413, "bad")
+        return refusal(413, "too_large")
     draft = publisher().history.remember(text)
     at = request.form.get("at", "")
     if request.accept_mimetypes.best == "application/json":

@@ -15,6 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from signage.problem import Problem
 from signage.publish import (
+    MAX_TEXT,
     Conflict,
     Outcome,
     Published,
@@ -77,7 +78,9 @@ def raw_page(
     playlist_id: str, text: str, problems: tuple[Problem, ...], status: int
 ) -> ResponseReturnValue:
     base = request.form.get("base", "")
-    text = text or request.form.get("text", "")
+    # A paste over the limit is refused; the page shows only as much as a file may hold, so
+    # the answer stays as small as a real playlist can make it.
+    text = (text or request.form.get("text", ""))[:MAX_TEXT]
     name = f"{playlist_id}.yaml"
     own = [localised(p) for p in problems if p.file == name]
     other = [localised(p) for p in problems if p.file != name]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from signage import yamlsource
 from signage.console import problems
 from signage.history import History
 from signage.publish import MAX_TEXT, Publisher, Refused
@@ -73,6 +74,16 @@ BROKEN = [
     ("items: [\n", "không phải YAML hợp lệ"),
     ("<<<<<<< yours\nitems: []\n", "dòng đánh dấu xung đột"),
     ("items:\n" + "#" * MAX_TEXT + "\n", "tách thành vài danh sách phát nhỏ"),
+    (
+        "a: &a [x, x]\n"
+        + "".join(
+            f"a{n}: &a{n} [{', '.join([f'*a{n - 1}' if n > 1 else '*a'] * 9)}]\n"
+            for n in range(1, 8)
+        ),
+        "bí danh",
+    ),
+    ("items: &r [*r]\n", "trỏ đến chính khối"),
+    ("items: " + "[" * 100 + "\n", "lồng nhau sâu hơn"),
 ]
 
 
@@ -105,6 +116,9 @@ def test_every_shape_is_exercised(app: Flask, playlists: Path) -> None:
         "the file could not be saved (Permission denied); nothing was changed. The signage "
         "service must be allowed to write in /srv/playlists"
     )
+    too_large = yamlsource.check_bounds("#" * (yamlsource.MAX_BYTES + 1), "lobby.yaml")
+    assert too_large is not None
+    messages.append(too_large.message)
     with app.test_request_context("/console/"):
         for pattern, _word in problems._rules():
             assert any(re.fullmatch(pattern, m, re.DOTALL) for m in messages), pattern

@@ -199,3 +199,18 @@ def test_bad_period_is_a_clear_page(
 def test_results_need_sign_in(client: FlaskClient) -> None:
     response = client.get("/console/results")
     assert response.status_code == 303 and "/console/login" in response.headers["Location"]
+
+
+def test_a_forged_duration_stored_earlier_does_not_break_the_period(
+    app: Flask, viewer: FlaskClient
+) -> None:
+    # Rows written before durations were bounded: the page leaves them out of the totals.
+    hub_of(app).plays.record("lobby-1", [Play("forged", "v", ts("2026-11-02T03:30"), 1e308)] * 3)
+    hub_of(app).plays.record("lobby-1", [Play("forged", "v", ts("2026-11-02T03:40"), -5)])
+    page = viewer.get("/console/results" + PERIOD)
+    assert page.status_code == 200
+    assert cells(page.text, "Plays per screen") == [
+        ["lobby-1", "Sảnh chờ 1", "3", "0"],
+        ["gate-1", "Cửa ra 1", "1", "0"],
+    ]
+    assert viewer.get("/console/results/plays_per_screen.csv" + PERIOD).status_code == 200
