@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # Debian packages the test suite drives for real.
 DEBIAN_TEST_PACKAGES := chromium fonts-noto-cjk iproute2 nftables conntrack dnsmasq-base redis-server ffmpeg
 
-.PHONY: demo test lint typecheck pytest catalogs messages install debian-packages bench clean
+.PHONY: demo test lint typecheck pytest catalogs messages install debian-packages bench-packages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,9 @@ catalogs: $(STAMP)
 demo: install
 	bash deploy/demo.sh
 
-debian-packages:
-	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do \
+# Install the Debian packages named in $(1) that are missing (as root; otherwise say what is missing).
+define install-debian
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -40,9 +41,18 @@ debian-packages:
 	    echo "Installing Debian packages:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "Not root: the tests that need$$missing will skip (and fail under CI=true)."; \
+	    echo "Not root: what needs$$missing will not run$(2)."; \
 	  fi; \
 	fi
+endef
+
+debian-packages:
+	$(call install-debian,$(DEBIAN_TEST_PACKAGES), (the tests that need them fail under CI=true))
+
+# What the benchmarks drive besides the test packages: nginx and wrk as the reference, Node.js and
+# npm for socket.io (a machine that already has a `node`, from Debian or elsewhere, keeps it).
+bench-packages: debian-packages
+	$(call install-debian,nginx wrk $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm))
 
 lint: install
 	$(BIN)/ruff check .
@@ -57,7 +67,7 @@ pytest: install debian-packages
 test: lint typecheck pytest
 
 # Benchmarks print their figures; add --write to a script's command to record them in BENCHMARKS.md.
-bench: install
+bench: install bench-packages
 	$(BIN)/python bench/portal.py
 	$(BIN)/python bench/gateway.py
 	$(BIN)/python bench/signage.py
