@@ -65,9 +65,9 @@ def inside(workdir: Path) -> dict[str, object]:
         }
     )
     from portal import create_app
-    from portal.access import Access
     from portal.gateway.libnft import Nft
     from portal.gateway.nftables import NftablesGateway
+    from portal.sessions.access import Access
 
     results: dict[str, object] = {}
     neighbours = "\n".join(

@@ -15,20 +15,22 @@ from flask import Flask, g, render_template, request
 from flask_babel import Babel
 from werkzeug.exceptions import HTTPException
 
-from . import stats, venue_views, views
-from .access import Access
-from .campaign import Campaign, load_campaign
+from .campaign import stats
+from .campaign.content import Campaign, load_campaign
+from .campaign.events import EventLog
 from .config import PortalConfig, load_config
 from .controllers.registry import create_controller
-from .destination import clean_destination
-from .events import EventLog
 from .gateway import create_gateway
-from .intercept import Interceptor
-from .language import NATIVE_NAMES, choose_language, html_lang
-from .splash import CONTINUE_QUERY, CONTINUE_VALUE, TOKEN, SplashCache, continue_query
-from .store import Store
-from .token import AcceptTokens
-from .visits import Venue, VisitDesk
+from .sessions.access import Access
+from .sessions.store import Store
+from .sessions.token import AcceptTokens
+from .venues import views as venue_views
+from .venues.visits import Venue, VisitDesk
+from .web import views
+from .web.destination import clean_destination
+from .web.intercept import Interceptor
+from .web.language import NATIVE_NAMES, choose_language, html_lang
+from .web.splash import CONTINUE_QUERY, CONTINUE_VALUE, TOKEN, SplashCache, continue_query
 
 babel = Babel()
 

@@ -16,13 +16,13 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app
-from .access import Access
-from .campaign import CampaignError, load_campaign
-from .client import normalise_mac
+from .campaign.content import CampaignError, load_campaign
+from .campaign.stats import read_token
 from .config import ConfigError, load_config
 from .gateway import GatewayError
-from .stats import read_token
-from .store import Session
+from .sessions.access import Access
+from .sessions.client import normalise_mac
+from .sessions.store import Session
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn" / "portal.conf.py"
 

@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .client import IPNetwork
-from .venue import VenueConfig
-from .venue_config import Defaults, VenueError, read_venues
-from .venue_secrets import ENV_PREFIX
+from .sessions.client import IPNetwork
+from .venues.secrets import ENV_PREFIX
+from .venues.settings import Defaults, VenueError, read_venues
+from .venues.venue import VenueConfig
 from .yamlfile import compose_file
 
 LANGUAGES = ("vi", "en", "ko", "zh_Hans", "zh_Hant", "ja")

@@ -1,4 +1,4 @@
-"""Reading the portal's campaign counters from its `GET /api/stats` (see `portal.stats`).
+"""Reading the portal's campaign counters from its `GET /api/stats` (see `portal.campaign.stats`).
 
 This module is the one place the signage server calls the portal. It never follows a
 redirect (the portal redirects requests for a host name it does not know, which would mean a

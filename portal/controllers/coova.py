@@ -17,7 +17,7 @@ import re
 from collections.abc import Collection, Mapping
 from urllib.parse import urlencode
 
-from ..venue import VenueConfig
+from ..venues.venue import VenueConfig
 from . import params
 from .base import FAILED, GRANTED, BadParameter, Grant, Redirect, Visit
 from .kind import (

@@ -1,6 +1,6 @@
 """What each kind of Wi-Fi controller declares: its settings, what it requires, how it is built.
 
-The venue reader (:mod:`portal.venue_config`) knows no vendor by name. It reads the settings
+The venue reader (:mod:`portal.venues.settings`) knows no vendor by name. It reads the settings
 a kind lists, converting each by its declared type, then asks the kind to check the venue as a
 whole and, at start-up, to build its controller. Adding a vendor means one module with a
 ``KIND``, one row in :data:`portal.controllers.registry.KINDS`, its README section and its
@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Literal
 
-from ..venue import VenueConfig
+from ..venues.venue import VenueConfig
 from .base import Controller
 
 ValueType = Literal[
@@ -34,8 +34,8 @@ class Setting:
     """One key a venue of this kind may have.
 
     ``option`` settings go to ``VenueConfig.options`` as they are, for the controller's API
-    client to check; the others are fields of :class:`~portal.venue.VenueConfig` (secret files
-    become its ``secrets``).
+    client to check; the others are fields of :class:`~portal.venues.venue.VenueConfig` (secret
+    files become its ``secrets``).
     """
 
     name: str

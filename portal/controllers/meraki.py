@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from ..venue import VenueConfig
+from ..venues.venue import VenueConfig
 from . import params
 from .base import Grant, Redirect, Visit
 from .kind import GRANT_HOSTS, ControllerKind

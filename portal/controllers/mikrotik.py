@@ -22,7 +22,7 @@ import re
 from collections.abc import Collection, Mapping
 from urllib.parse import urlencode
 
-from ..venue import VenueConfig
+from ..venues.venue import VenueConfig
 from . import params
 from .base import FAILED, BadParameter, Grant, Redirect, Visit
 from .kind import GRANT_HOSTS, ControllerKind, Setting, need_grant_hosts, need_secret

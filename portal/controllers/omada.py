@@ -30,7 +30,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..client import normalise_mac
+from ..sessions.client import normalise_mac
 from .fields import account_text, check_timeout, check_url, check_verify_tls, positive_int
 from .http import ControllerHTTP, Deadline, Response, refused, unavailable
 from .session import LoginSession

@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote, urlencode
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from ..venue import VenueConfig
+from ..venues.venue import VenueConfig
 from . import params
 from .base import BadParameter, Grant, Queued, Redirect, Visit
 from .kind import (

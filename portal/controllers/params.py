@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit
 
-from ..client import normalise_mac
-from ..destination import clean_destination
+from ..sessions.client import normalise_mac
+from ..web.destination import clean_destination
 from .base import BadParameter
 
 MAX_URL = 2048

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from ..venue import VenueConfig
+from ..venues.venue import VenueConfig
 from . import coova, meraki, mikrotik, omada_guest, opennds, unifi_guest
 from .base import Controller
 from .kind import ControllerKind

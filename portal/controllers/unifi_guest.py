@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Collection, Mapping
 
-from ..venue import VenueConfig
+from ..venues.venue import VenueConfig
 from . import params
 from .base import BadParameter, Grant, Redirect, Visit
 from .kind import ControllerKind, Setting, SettingProblem, need_keys, need_secret

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..client import Client
+from ..sessions.client import Client
 
 if TYPE_CHECKING:
-    from ..store import Session
+    from ..sessions.store import Session
 
 
 class GatewayError(RuntimeError):

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..client import MAC, Client, normalise_mac
 from ..config import PortalConfig
-from ..neighbours import addresses_of
-from ..store import Session
+from ..sessions.client import MAC, Client, normalise_mac
+from ..sessions.neighbours import addresses_of
+from ..sessions.store import Session
 from .base import GatewayError
 from .libnft import Nft
 

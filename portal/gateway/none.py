@@ -10,8 +10,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from ..client import Client
-from ..store import Session
+from ..sessions.client import Client
+from ..sessions.store import Session
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from portal.language import NATIVE_NAMES
+from portal.web.language import NATIVE_NAMES
 from signage import portalstats, results
 from signage.chart import Series, bar_chart
 from signage.export import to_csv

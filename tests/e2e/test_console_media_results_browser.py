@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image, ImageDraw
 
-from portal.store import EventKey, Store
+from portal.sessions.store import EventKey, Store
 from signage.operators import OperatorStore
 from signage.passwords import Scrypt
 from signage.playlist import load_catalog

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from portal.config import ConfigError, PortalConfig, load_config
-from portal.venue_config import VENUE_KEYS
+from portal.venues.settings import VENUE_KEYS
 
 README = Path(__file__).parents[2] / "README.md"
 

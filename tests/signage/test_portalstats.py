@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.access import Access
-from portal.store import EventKey
+from portal.sessions.access import Access
+from portal.sessions.store import EventKey
 from signage import config
 from signage.portalstats import PortalStatsError, fetch, parse, token_from
 from signage.results import Count

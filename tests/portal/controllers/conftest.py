@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from portal import create_app
-from portal.access import Access
-from portal.store import Session
+from portal.sessions.access import Access
+from portal.sessions.store import Session
 
 from ..conftest import PORTAL_HOST, make_config
 

@@ -14,8 +14,8 @@ from portal.controllers.coova import CoovaController
 from portal.controllers.meraki import MerakiController
 from portal.controllers.mikrotik import MikrotikController
 from portal.controllers.opennds import OpenNDSController, encrypt_query, gateway_hash
-from portal.venue import VenueConfig
-from portal.venue_secrets import Secret
+from portal.venues.secrets import Secret
+from portal.venues.venue import VenueConfig
 
 LANDING = "https://portal.example.vn/v/x/online?t=abc"
 FASKEY = "0123456789abcdef0123456789abcdef"

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import Flask
 
-from portal.access import Access
+from portal.sessions.access import Access
 
 from ..standins import MerakiStandin
 from .conftest import PORTAL, Phone, session_of, venue_app

@@ -211,7 +211,7 @@ def test_authmon_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_uncollected_grants_are_purged_after_an_hour(tmp_path: Path) -> None:
-    from portal.store import Store
+    from portal.sessions.store import Store
 
     store = Store(str(tmp_path / "s.sqlite3"), salt=b"salt")
     now = time.time()

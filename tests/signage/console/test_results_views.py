@@ -16,8 +16,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.access import Access
-from portal.store import EventKey
+from portal.sessions.access import Access
+from portal.sessions.store import EventKey
 from signage.hub import Hub
 from signage.playlog import Play
 from tests.signage.console.conftest import Login

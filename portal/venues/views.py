@@ -1,7 +1,7 @@
 """Pages of the venues whose Wi-Fi controllers use the portal as their splash page: ``/v/<id>/``.
 
-Thin views: they parse the request, call :class:`~portal.visits.VisitDesk` and render the same
-splash, online and error pages as the portal's own, with the venue's name, languages and
+Thin views: they parse the request, call :class:`~portal.venues.visits.VisitDesk` and render the
+same splash, online and error pages as the portal's own, with the venue's name, languages and
 campaign.
 """
 
@@ -14,13 +14,13 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request
 
-from . import views
-from .controllers.base import BadParameter, Redirect
-from .controllers.errors import ControllerRefused, ControllerUnavailable
-from .language import choose_language
-from .splash import continue_query
-from .token import TokenProblem
-from .useragent import os_family
+from ..controllers.base import BadParameter, Redirect
+from ..controllers.errors import ControllerRefused, ControllerUnavailable
+from ..sessions.token import TokenProblem
+from ..web import views
+from ..web.language import choose_language
+from ..web.splash import continue_query
+from ..web.useragent import os_family
 from .visits import VisitDesk
 
 bp = Blueprint("venues", __name__, url_prefix="/v/<venue>")

@@ -12,15 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .campaign import Campaign
+from ..campaign.content import Campaign
+from ..campaign.events import EventLog
+from ..config import PortalConfig
+from ..gateway import Gateway
+from ..web.useragent import store_for
 from .client import Client, client_ip, identify
-from .config import PortalConfig
-from .events import EventLog
-from .gateway import Gateway
 from .neighbours import NeighbourTable
 from .store import Session, Store
 from .token import AcceptTokens, TokenProblem
-from .useragent import store_for
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,8 @@ class Access:
         """The client's unexpired session, if it has one.
 
         Answers are remembered per process and used again only while no session has changed
-        anywhere since (the database's shared :class:`~portal.revision.Revision` still reads
-        the same) and for at most ``FOUND_FOR`` seconds, which bounds how long a change made
+        anywhere since (the database's shared :class:`~portal.sessions.revision.Revision` still
+        reads the same) and for at most ``FOUND_FOR`` seconds, which bounds how long a change made
         behind the portal's back (by hand in SQLite) can go unseen. Expiry is checked on every
         use. So a phone revoked or granted by another worker or by the command line is
         answered correctly at once, while repeated probes from one phone skip the database.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.campaign import DEFAULT_FILE, CampaignError, load_campaign
+from portal.campaign.content import DEFAULT_FILE, CampaignError, load_campaign
 from portal.config import LANGUAGES
 
 

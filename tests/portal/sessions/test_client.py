@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.client import Client, client_ip, identify
-from portal.neighbours import NeighbourTable
+from portal.sessions.client import Client, client_ip, identify
+from portal.sessions.neighbours import NeighbourTable
 
 PROXIES = (ipaddress.ip_network("10.9.0.0/24"), ipaddress.ip_network("fd00::/64"))
 

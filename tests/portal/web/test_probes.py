@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask.testing import FlaskClient
 
-from portal.probes import PROBES, Probe, find_probe
+from portal.web.probes import PROBES, Probe, find_probe
 
-from .conftest import PORTAL_HOST, accept
+from ..conftest import PORTAL_HOST, accept
 
 
 def _probe_path(probe: Probe) -> str:

@@ -22,12 +22,12 @@ from urllib.parse import quote, urlencode
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
-from .access import Access
-from .campaign import Campaign
-from .client import Client
-from .controllers.base import GRANTED, Controller, Grant, Queued, Visit
-from .controllers.reach import check_reachable
-from .token import TokenProblem
+from ..campaign.content import Campaign
+from ..controllers.base import GRANTED, Controller, Grant, Queued, Visit
+from ..controllers.reach import check_reachable
+from ..sessions.access import Access
+from ..sessions.client import Client
+from ..sessions.token import TokenProblem
 from .venue import VenueConfig
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,10 @@ class Ticket:
 
 
 class VisitDesk:
-    """The venue flow over the portal's :class:`~portal.access.Access` (store, tokens, events)."""
+    """The venue flow over the portal's :class:`~portal.sessions.access.Access`.
+
+    It uses the access flow's store, accept tokens and event log.
+    """
 
     def __init__(self, access: Access, venues: dict[str, Venue], secret_key: str) -> None:
         self.access = access

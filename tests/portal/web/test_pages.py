@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from portal.config import LANGUAGES
 
-from .conftest import PORTAL_HOST, accept
+from ..conftest import PORTAL_HOST, accept
 
 MAX_FIRST_LOAD = 60 * 1024
 PAGES = ["/", "/online", "/venue", "/nowhere", "/go/unknown"]
@@ -127,7 +127,7 @@ def test_viewport_is_set_for_small_phones(client: FlaskClient) -> None:
 def test_colour_pairs_in_the_stylesheet_meet_wcag_aa(foreground: str, background: str) -> None:
     from pathlib import Path
 
-    css = (Path(__file__).parents[2] / "portal" / "templates" / "portal.css").read_text()
+    css = (Path(__file__).parents[3] / "portal" / "templates" / "portal.css").read_text()
     assert foreground in css and background in css
 
     def luminance(colour: str) -> float:

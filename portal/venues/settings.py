@@ -2,7 +2,7 @@
 
 The ``venues`` key of the portal configuration maps a venue id to its settings. They are read
 from the YAML nodes, so every error names ``file:line: venues.<id>.<key>``. A secret written in
-the YAML file is refused; secrets come from :mod:`portal.venue_secrets`.
+the YAML file is refused; secrets come from :mod:`portal.venues.secrets`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 
 import yaml
 
-from . import venue_secrets
-from .controllers.kind import ControllerKind, Setting, SettingProblem
-from .controllers.registry import KINDS
+from ..controllers.kind import ControllerKind, Setting, SettingProblem
+from ..controllers.registry import KINDS
+from . import secrets
+from .secrets import SECRET_NAMES, Secret, variable
 from .venue import VenueConfig
-from .venue_secrets import SECRET_NAMES, Secret, variable
 
 VENUE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 _HOST = re.compile(
@@ -125,7 +125,7 @@ def _secrets(
     found: dict[str, Secret] = {}
     for name in SECRET_NAMES:
         try:
-            from_env = venue_secrets.from_environment(environ, venue_id, name)
+            from_env = secrets.from_environment(environ, venue_id, name)
         except ValueError as exc:
             raise VenueError(str(exc)) from None
         if name not in files:
@@ -137,7 +137,7 @@ def _secrets(
         if from_env is not None:
             raise reader.error(node, key, f"{variable(venue_id, name)} is set too: use one")
         try:
-            found[name] = venue_secrets.from_file(path_text)
+            found[name] = secrets.from_file(path_text)
         except ValueError as exc:
             raise reader.error(node, key, str(exc)) from None
     return found
@@ -305,7 +305,7 @@ def read_venues(
     if not isinstance(node, yaml.MappingNode):
         raise reader.error(node, "venues", "expected one entry per venue id")
     try:
-        venue_secrets.check_environment(environ, [str(key.value) for key, _ in node.value])
+        secrets.check_environment(environ, [str(key.value) for key, _ in node.value])
     except ValueError as exc:
         raise VenueError(str(exc)) from None
     venues: list[VenueConfig] = []

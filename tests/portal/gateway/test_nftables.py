@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from portal.gateway.nftables import Garden, NftablesGateway, resolve_garden
-from portal.store import Store
+from portal.sessions.store import Store
 
-from ..conftest import require_root, require_tool
+from ...conftest import require_root, require_tool
 
 BIN = Path(sys.executable).parent
 

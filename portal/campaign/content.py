@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .yamlfile import compose_file
+from ..yamlfile import compose_file
 
-DEFAULT_FILE = Path(__file__).with_name("default_campaign.yaml")
+DEFAULT_FILE = Path(__file__).parent.parent / "default_campaign.yaml"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 

@@ -7,9 +7,9 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 
-from portal.destination import MAX_LENGTH, clean_destination
+from portal.web.destination import MAX_LENGTH, clean_destination
 
-from .conftest import PORTAL_HOST, accept
+from ..conftest import PORTAL_HOST, accept
 
 
 @pytest.mark.parametrize(
@@ -49,7 +49,7 @@ def test_accept_never_redirects_to_the_destination(client: FlaskClient, attempt:
     page = client.get(f"/?continue={quote(attempt, safe='')}", headers={"Host": PORTAL_HOST})
     assert page.status_code == 200
     assert 'evil.example"' not in page.text and "javascript:" not in page.text.lower()
-    from .conftest import token_from
+    from ..conftest import token_from
 
     response = client.post(
         "/accept",

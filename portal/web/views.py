@@ -1,7 +1,8 @@
-"""The portal's pages and API: thin views that parse, call :class:`~portal.access.Access`, render.
+"""The portal's pages and API: thin views that parse, call the access flow, render.
 
-Interception of foreign hosts and the splash page for new visitors are answered earlier, in
-:mod:`portal.intercept`; these views only ever see the portal's own host.
+The access flow is :class:`~portal.sessions.access.Access`. Interception of foreign hosts and
+the splash page for new visitors are answered earlier, in :mod:`portal.web.intercept`; these
+views only ever see the portal's own host.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from flask_babel import format_timedelta
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from .access import Access, Granted
-from .campaign import Campaign
+from ..campaign.content import Campaign
+from ..gateway import GatewayError
+from ..sessions.access import Access, Granted
+from ..sessions.token import TokenProblem
 from .destination import clean_destination
-from .gateway import GatewayError
 from .qr import qr_svg
 from .splash import continue_query
-from .token import TokenProblem
 from .useragent import os_family, store_for
 
 bp = Blueprint("pages", __name__)

@@ -12,11 +12,11 @@ from pathlib import Path
 from flask import Flask
 
 from portal import create_app
-from portal.access import Access
-from portal.revision import Revision
-from portal.store import EventKey, Store
+from portal.sessions.access import Access
+from portal.sessions.revision import Revision
+from portal.sessions.store import EventKey, Store
 
-from .conftest import PORTAL_HOST, accept, make_config
+from ..conftest import PORTAL_HOST, accept, make_config
 
 
 def test_client_identifiers_are_stored_only_as_salted_hashes(tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ def test_every_session_change_counts_in_every_process(tmp_path: Path) -> None:
     store.add_events([(EventKey("2026-01-01T00", "view", "v", "vi", "ios", ""), 1)])
     assert store.revision.current() == start + 1  # counters are not sessions
     script = (
-        "import sys; from portal.store import Store; "
+        "import sys; from portal.sessions.store import Store; "
         "Store(sys.argv[1], salt=b's').revoke('ip:10.0.0.1')"
     )
     subprocess.run([sys.executable, "-c", script, path], check=True, timeout=30)

@@ -13,12 +13,12 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from portal import create_app
-from portal.access import Access
+from portal.campaign.stats import RangeError, hour_range
 from portal.config import ConfigError
-from portal.stats import RangeError, hour_range
-from portal.store import EventKey
+from portal.sessions.access import Access
+from portal.sessions.store import EventKey
 
-from .conftest import PORTAL_HOST, make_config
+from ..conftest import PORTAL_HOST, make_config
 
 TOKEN = "stats-token-0123456789abcdef"
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"

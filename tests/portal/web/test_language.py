@@ -6,9 +6,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from portal.config import LANGUAGES
-from portal.language import choose_language, html_lang, parse_accept_language
+from portal.web.language import choose_language, html_lang, parse_accept_language
 
-from .conftest import PORTAL_HOST
+from ..conftest import PORTAL_HOST
 
 
 @pytest.mark.parametrize(

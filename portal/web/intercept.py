@@ -3,7 +3,7 @@
 A request whose Host is not the portal's own is a captive visitor's (or an OS probe's): a
 granted client asking a known probe URL gets the exact "online" answer; everything else gets
 a 302 to the splash page carrying the original URL. The portal's own splash page is also
-answered here, from :class:`~portal.splash.SplashCache`, because it is the hottest page.
+answered here, from :class:`~portal.web.splash.SplashCache`, because it is the hottest page.
 Everything else goes to Flask.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
-from .access import Access
+from ..sessions.access import Access
 from .destination import clean_destination, intercepted_url
 from .language import choose_language
 from .probes import find_probe

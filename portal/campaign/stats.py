@@ -2,7 +2,7 @@
 
 It answers only a request that carries ``Authorization: Bearer <stats_token>`` (compared in
 constant time) and is switched off (404) when no token is configured. It returns the hourly
-counters the portal keeps, which hold no client identifier: see :mod:`portal.store`.
+counters the portal keeps, which hold no client identifier: see :mod:`portal.sessions.store`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from .access import Access
-from .config import ConfigError, PortalConfig
+from ..config import ConfigError, PortalConfig
+from ..sessions.access import Access
 
 bp = Blueprint("stats", __name__)
 

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
-from .store import EventKey, Store
+from ..sessions.store import EventKey, Store
 
 log = logging.getLogger(__name__)
 

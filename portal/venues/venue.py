@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .venue_secrets import Secret, variable
+from .secrets import Secret, variable
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.access import Access
+from portal.sessions.access import Access
 
-from .conftest import PORTAL_HOST, accept
+from ..conftest import PORTAL_HOST, accept
 
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 IPAD_AS_MAC = (

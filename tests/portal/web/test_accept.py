@@ -6,10 +6,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.access import Access
-from portal.token import AcceptTokens, TokenProblem
+from portal.sessions.access import Access
+from portal.sessions.token import AcceptTokens, TokenProblem
 
-from .conftest import PORTAL_HOST, token_from
+from ..conftest import PORTAL_HOST, token_from
 
 PHONE_A = {"REMOTE_ADDR": "10.20.0.11"}
 PHONE_B = {"REMOTE_ADDR": "10.20.0.12"}

@@ -1,0 +1,1 @@
+"""The campaign: what the portal promotes, the events it counts, and the figures it reports."""
