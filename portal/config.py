@@ -23,7 +23,7 @@ from .venues.settings import Defaults, VenueError, read_venues
 from .venues.venue import VenueConfig
 from .yamlfile import compose_file
 
-LANGUAGES = ("vi", "en", "ko", "zh_Hans", "zh_Hant", "ja")
+LANGUAGES = ("vi", "en", "ko", "zh_Hans", "zh_Hant", "ja", "ru")
 GATEWAYS = ("none", "nftables")
 _IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 _TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")

@@ -42,7 +42,7 @@ __all__ = [
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 # Vietnamese first, then the languages of the most numerous foreign arrivals.
-LANGUAGES = ("vi", "en", "ko", "zh-Hans", "zh-Hant", "ja")
+LANGUAGES = ("vi", "en", "ko", "zh-Hans", "zh-Hant", "ja", "ru")
 
 Kind = Literal["text", "image", "video", "qr", "html", "clock", "ticker"]
 Orientation = Literal["landscape", "portrait"]

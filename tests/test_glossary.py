@@ -18,9 +18,9 @@ from tests.conftest import ROOT
 
 GLOSSARY = ROOT / "docs" / "glossary.yaml"
 GLOSSARY_DOC = ROOT / "docs" / "glossary.md"
-LANGUAGES = ("vi", "en", "ko", "ja", "zh-Hans", "zh-Hant")
+LANGUAGES = ("vi", "en", "ko", "ja", "zh-Hans", "zh-Hant", "ru")
 HTML_LANG = re.compile(r'<(?!html\b)(\w+)[^>]*\blang="([\w-]+)"[^>]*>(.*?)</\1>', re.S)
-JS_LABEL = re.compile(r'\b(vi|en|ko|ja)\s*:\s*"([^"]*)"')
+JS_LABEL = re.compile(r'\b(vi|en|ko|ja|ru)\s*:\s*"([^"]*)"')
 TAG = re.compile(r"<[^>]+>")
 
 

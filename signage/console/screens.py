@@ -44,7 +44,7 @@ from .i18n import _
 bp = Blueprint("console_screens", __name__, url_prefix="/console/screens")
 
 # Languages a screen may show, offered in the registration form (see screens.schema.json).
-SCREEN_LANGUAGES = ("vi", "en", "ko", "zh-Hans", "zh-Hant", "ja")
+SCREEN_LANGUAGES = ("vi", "en", "ko", "zh-Hans", "zh-Hant", "ja", "ru")
 
 
 def init_app(app: Flask) -> None:

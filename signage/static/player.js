@@ -187,6 +187,27 @@
     return block;
   }
 
+  // A slide in three or more languages may be taller than the screen: shrink its blocks
+  // together, in small steps (never below half size), so that no language is cut off.
+  function fitText(layer) {
+    var blocks = layer.children;
+    var scale = 1;
+    var i;
+    for (i = 0; i < blocks.length; i++) { blocks[i].style.zoom = ""; }
+    if (!layer.clientHeight) { return; }
+    while (scale > 0.5 && layer.scrollHeight > layer.clientHeight + 1) {
+      scale = Math.round((scale - 0.05) * 100) / 100;
+      for (i = 0; i < blocks.length; i++) { blocks[i].style.zoom = String(scale); }
+    }
+  }
+
+  function fitWhenReady(layer) {
+    fitText(layer);
+    if (document.fonts && document.fonts.status !== "loaded") {
+      document.fonts.ready.then(function () { fitText(layer); });
+    }
+  }
+
   function render(layer, item) {
     stopMedia(layer);
     layer.textContent = "";
@@ -195,6 +216,7 @@
     var content = item.content || [];
     if (item.kind === "text") {
       content.forEach(function (entry, i) { layer.appendChild(langBlock(entry, i, "title", "body")); });
+      fitWhenReady(layer);
     } else if (item.kind === "image") {
       var image = element("img");
       image.alt = "";
@@ -232,6 +254,7 @@
         block.innerHTML = entry.html;
         layer.appendChild(block);
       });
+      fitWhenReady(layer);
     } else if (item.kind === "clock") {
       var first = content[0] || {};
       var clock = element("div", "clock-time");
@@ -280,15 +303,22 @@
     var texts = [];
     ((state && state.items) || []).forEach(function (item) {
       if (item.kind !== "ticker") { return; }
-      (item.content || []).forEach(function (entry) { if (entry.text) { texts.push(entry.text); } });
+      (item.content || []).forEach(function (entry) { if (entry.text) { texts.push(entry); } });
     });
     if (!texts.length) {
       ticker.hidden = true;
       document.body.classList.remove("with-ticker");
       return;
     }
-    var line = texts.join("     •     ");
-    tickerTrack.textContent = line;
+    // One span per language, marked with its lang, so each text gets its own font stack.
+    tickerTrack.textContent = "";
+    texts.forEach(function (entry, index) {
+      if (index) { tickerTrack.appendChild(document.createTextNode("     •     ")); }
+      var span = element("span", "", entry.text);
+      if (entry.lang) { span.lang = entry.lang; }
+      tickerTrack.appendChild(span);
+    });
+    var line = tickerTrack.textContent;
     // A steady reading speed whatever the length: about eight characters a second.
     tickerTrack.style.animationDuration = Math.max(15, line.length / 8) + "s";
     ticker.hidden = false;

@@ -31,17 +31,18 @@ def test_problems_exit_non_zero_one_line_each(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLES, directory)
     (directory / "media" / "bluezone-contact.svg").unlink()
     screens = directory / "screens.yaml"
-    screens.write_text(screens.read_text("utf-8").replace("[vi, en]", "[vi, en, de]", 1), "utf-8")
+    shipped = screens.read_text("utf-8")
+    screens.write_text(shipped.replace("[vi, en, ru]", "[vi, en, ru, de]", 1), "utf-8")
     image = line_of(directory / "bluezone.yaml", "file: bluezone-contact.svg")
-    language = line_of(screens, "[vi, en, de]")
+    language = line_of(screens, "[vi, en, ru, de]")
     out = io.StringIO()
     assert run_check(directory, out) == 1
     assert out.getvalue().splitlines() == [
         f"{directory}/bluezone.yaml:{image}:13: media file 'bluezone-contact.svg' does not exist: "
         "copy it to the media/ folder next to the playlists or correct the name (names are "
         "case-sensitive)",
-        f"{directory}/screens.yaml:{language}:25: unknown language code 'de' in "
-        "'languages'; expected one of: vi, en, ko, zh-Hans, zh-Hant, ja",
+        f"{directory}/screens.yaml:{language}:29: unknown language code 'de' in "
+        "'languages'; expected one of: vi, en, ko, zh-Hans, zh-Hant, ja, ru",
         f"2 problems found in {directory}",
     ]
 

@@ -45,7 +45,7 @@ def test_examples_load(examples: Path) -> None:
         "so-tttt-lobby",
     }
     arrivals = catalog.screens["tuy-hoa-airport-arrivals"]
-    assert arrivals.languages == ("vi", "en")
+    assert arrivals.languages == ("vi", "en", "ru")
     assert arrivals.groups[0] == "tuy-hoa-airport"
     assert len(catalog.version) == 12
     assert set(catalog.files) == {
@@ -178,6 +178,28 @@ def test_text_json_follows_the_screen_language_order(examples: Path) -> None:
     assert data["duration"] == 12
     assert data["content"][1]["title"] == "Khẩu trang điện tử Bluezone"
     only_vi = item.to_json(screen(("vi",)), PORTAL)
+    assert [entry["lang"] for entry in only_vi["content"]] == ["vi"]
+
+
+def test_russian_texts_reach_the_screens_that_declare_russian(examples: Path) -> None:
+    """Russian-speaking arrivals read the airport's slides in Russian; a screen that does not
+    declare Russian never receives it."""
+    catalog = load(examples)
+    arrivals = catalog.screens["tuy-hoa-airport-arrivals"]
+    playlist = playlist_for_screen(catalog, arrivals.id)
+    assert playlist is not None
+    welcome = playlist.items[0].to_json(arrivals, PORTAL)
+    assert [entry["lang"] for entry in welcome["content"]] == ["vi", "en", "ru"]
+    assert welcome["content"][2]["title"] == "Добро пожаловать в провинцию Фуйен"
+    # Every text, caption and ticker shown at the airport has its Russian version.
+    for item in playlist.items:
+        data = item.to_json(arrivals, PORTAL)
+        langs = [entry["lang"] for entry in data.get("content", ())]
+        if "en" in langs:
+            assert "ru" in langs, (item.file, data)
+    gate = catalog.screens["tuy-hoa-bus-station-gate"]
+    assert "ru" not in gate.languages
+    only_vi = playlist.items[0].to_json(gate, PORTAL)
     assert [entry["lang"] for entry in only_vi["content"]] == ["vi"]
 
 

@@ -106,7 +106,7 @@ def test_preview_of_a_draft_at_a_chosen_moment(tmp_path: Path) -> None:
 
 
 def test_preview_languages() -> None:
-    assert preview.languages_of(SHIPPED) == ("vi", "en")
+    assert preview.languages_of(SHIPPED) == ("vi", "en", "ru")
     assert preview.languages_of(None) == ("vi", "en")
     assert preview.languages_of(SHIPPED, ("so-tttt-lobby",)) == ("vi",)
-    assert preview.languages_of(SHIPPED, ("unknown",)) == ("vi", "en")
+    assert preview.languages_of(SHIPPED, ("unknown",)) == ("vi", "en", "ru")

@@ -121,3 +121,14 @@ def test_text_is_stored_as_nfc(store: OverrideStore) -> None:
     decomposed = "Sơ ta\u0301n"  # "Sơ tán" with a combining acute accent
     messages = parse_messages({"vi": decomposed})
     assert messages["vi"].headline == "Sơ tán"
+
+
+def test_russian_is_a_language_an_override_and_a_cap_alert_may_use() -> None:
+    from signage.cap import language_tag
+    from signage.override import parse_messages
+
+    messages = parse_messages({"vi": "Sơ tán ngay", "ru": "Немедленно покиньте здание"})
+    assert messages["ru"].headline == "Немедленно покиньте здание"
+    assert language_tag("ru-RU") == "ru"
+    with pytest.raises(OverrideError, match="ru"):
+        parse_messages({"de": "Evakuieren"})

@@ -25,6 +25,9 @@ from ..conftest import PORTAL_HOST
         (None, "zh-Hans-SG", "zh_Hans"),
         (None, "zh", "zh_Hans"),
         (None, "ja-JP", "ja"),
+        (None, "ru-RU,ru;q=0.9", "ru"),
+        (None, "ru-RU,ru;q=0.9,en-US;q=0.8,en;q=0.7", "ru"),
+        (None, "uk-UA,ru;q=0.9,en;q=0.8", "ru"),
         (None, "fr-FR,fr;q=0.9,en;q=0.5", "en"),
         (None, "fr-FR", "vi"),
         (None, "en;q=0.1,ja;q=0.8", "ja"),
@@ -57,6 +60,9 @@ def test_absurd_header_is_ignored() -> None:
         ("zh-TW", "", "zh-Hant", "Bluezone"),
         ("ja", "", "ja", "Bluezone"),
         ("en", "?lang=ja", "ja", "Bluezone"),
+        ("ru-RU,ru;q=0.9", "", "ru", "Установите «электронную маску» Bluezone"),
+        ("en", "?lang=ru", "ru", "Установите «электронную маску» Bluezone"),
+        ("vi", "?lang=ru-RU", "ru", "Принять и подключиться"),
     ],
 )
 def test_splash_is_served_in_the_negotiated_language(
@@ -78,6 +84,7 @@ def test_switcher_links_every_language_in_its_own_name(client: FlaskClient) -> N
         ("ja", "日本語"),
         ("zh_Hans", "简体中文"),
         ("zh_Hant", "繁體中文"),
+        ("ru", "Русский"),
     ]:
         query = "continue=http%3A%2F%2Fexample.com%2F"
         link = f'href="/?lang={code}&amp;{query}" lang="{html_lang(code)}"'
