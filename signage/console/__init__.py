@@ -18,13 +18,13 @@ from flask import Flask, request
 from flask_babel import Babel
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from signage.audit import AuditLog
+from signage.accounts.audit import AuditLog
+from signage.accounts.lockout import LoginGuard
+from signage.accounts.operators import OperatorStore
+from signage.accounts.passwords import Scrypt
+from signage.accounts.secretkey import SecretKeyError, load_secret_key
+from signage.accounts.sessions import SessionStore
 from signage.config import ConfigError
-from signage.lockout import LoginGuard
-from signage.operators import OperatorStore
-from signage.passwords import Scrypt
-from signage.secretkey import SecretKeyError, load_secret_key
-from signage.sessions import SessionStore
 
 from . import (
     auditlog,
@@ -119,7 +119,7 @@ def _template_context() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     """Wire the console into the signage app (see the module docstring)."""
-    from signage.socket import run_in_thread
+    from signage.web.socket import run_in_thread
 
     config = app.config
     key_file = Path(config["SECRET_KEY_FILE"] or Path(app.instance_path, "secret_key"))

@@ -29,10 +29,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, format_decimal
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from signage import media
-from signage.catalog import MEDIA_DIR
-from signage.media import Limits, MediaError
-from signage.playlist import DEFAULT_TIMEZONE
+from signage.catalog.loader import MEDIA_DIR
+from signage.catalog.playlist import DEFAULT_TIMEZONE
+from signage.media import library as media
+from signage.media.library import Limits, MediaError
 
 from .audit import record
 from .auth import login_required, role_required

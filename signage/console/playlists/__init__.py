@@ -2,8 +2,8 @@
 history and restore, and the preview (one module each; this one wires them and holds what they
 share).
 
-Thin edges over `signage.publish` (writing, conflicts), `signage.history`, `signage.yamledit`
-(form edits that keep comments), `signage.usage` (who may edit what) and `signage.preview`.
+Thin edges over `signage.editing`: `publish` (writing, conflicts), `history`, `yamledit`
+(form edits that keep comments), `usage` (who may edit what) and `preview`.
 Every change goes through `Publisher`, so a file changed since the page was opened is never
 overwritten, and every change is in the audit log as `playlist.<action>`. Every page of one
 playlist takes its id through the `<playlist:...>` URL converter, so no page ever runs for
@@ -21,13 +21,13 @@ from pathlib import Path
 from flask import Blueprint, Flask, current_app, request
 from werkzeug.routing import BaseConverter, ValidationError
 
-from signage.catalog import SCREENS_ID, is_playlist_id
-from signage.history import History
-from signage.hub import Hub
-from signage.playlist import Catalog
-from signage.problem import Problem
-from signage.publish import MAX_TEXT, Publisher
-from signage.usage import may_edit, usage
+from signage.catalog.loader import SCREENS_ID, is_playlist_id
+from signage.catalog.playlist import Catalog
+from signage.catalog.problem import Problem
+from signage.editing.history import History
+from signage.editing.publish import MAX_TEXT, Publisher
+from signage.editing.usage import may_edit, usage
+from signage.live.hub import Hub
 
 from ..auth import current_operator
 from ..problems import localise
@@ -51,7 +51,7 @@ def bound_body() -> None:
 
 
 class PlaylistIdConverter(BaseConverter):
-    """`<playlist:name>` in a route: matches a playlist id only (`signage.catalog.
+    """`<playlist:name>` in a route: matches a playlist id only (`signage.catalog.loader.
     is_playlist_id`), so any other path, `screens` included, is the console's 404 page before
     a view runs.
 
@@ -97,7 +97,7 @@ def playlist_ids() -> list[str]:
 
 
 def may_change(playlist_id: str) -> bool:
-    """Whether the signed-in operator may change this playlist (see `signage.usage`)."""
+    """Whether the signed-in operator may change this playlist (see `signage.editing.usage`)."""
     operator = current_operator()
     return may_edit(operator.role, operator.may_edit_group, usage(catalog_in_use(), playlist_id))
 

@@ -13,13 +13,12 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage import media
-from signage.preview import languages_of
-from signage.publish import (
+from signage.editing.preview import languages_of
+from signage.editing.publish import (
     Refused,
 )
-from signage.usage import usage
-from signage.yamledit import (
+from signage.editing.usage import usage
+from signage.editing.yamledit import (
     KINDS,
     EditError,
     ItemForm,
@@ -32,6 +31,7 @@ from signage.yamledit import (
     positions,
     read_form,
 )
+from signage.media import library as media
 
 from ..auth import current_operator, login_required, role_required
 from ..i18n import _

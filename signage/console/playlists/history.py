@@ -8,8 +8,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.history import sha256
-from signage.publish import (
+from signage.editing.history import sha256
+from signage.editing.publish import (
     read_text,
 )
 

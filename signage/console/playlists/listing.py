@@ -13,17 +13,17 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.catalog import SCREENS_ID, load
-from signage.playlist import Catalog
-from signage.publish import (
+from signage.catalog.loader import SCREENS_ID, load
+from signage.catalog.playlist import Catalog
+from signage.catalog.validate import IDENTIFIER
+from signage.editing.publish import (
     Outcome,
     Published,
     Refused,
     read_text,
 )
-from signage.usage import Usage, usage
-from signage.validate import IDENTIFIER
-from signage.yamledit import (
+from signage.editing.usage import Usage, usage
+from signage.editing.yamledit import (
     EditError,
     ItemForm,
     PlaylistForm,

@@ -15,13 +15,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.playlist import Orientation
-from signage.preview import Preview, languages_of, preview
-from signage.publish import (
+from signage.catalog.playlist import Orientation
+from signage.editing.preview import Preview, languages_of, preview
+from signage.editing.publish import (
     MAX_TEXT,
 )
-from signage.usage import usage
-from signage.yamledit import (
+from signage.editing.usage import usage
+from signage.editing.yamledit import (
     apply_form,
     read_form,
 )

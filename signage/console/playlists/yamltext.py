@@ -13,8 +13,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.problem import Problem
-from signage.publish import (
+from signage.catalog.problem import Problem
+from signage.editing.publish import (
     MAX_TEXT,
     Conflict,
     Outcome,

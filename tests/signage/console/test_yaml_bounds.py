@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from signage import media, yamlsource
+from signage.catalog import yamlsource
 from signage.console.playlists import MAX_BODY
-from signage.publish import MAX_TEXT
+from signage.editing.publish import MAX_TEXT
+from signage.media import library as media
 from tests.signage.console.conftest import Login
 
 EN = {"Accept-Language": "en"}
