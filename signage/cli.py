@@ -22,15 +22,8 @@ from flask.cli import FlaskGroup
 from signage import config as settings
 from signage import create_app
 from signage.console.extension import Console
-from signage.emergency.store import (
-    Message,
-    NotFound,
-    OverrideError,
-    check_target,
-    clean_text,
-    parse_messages,
-    parse_until,
-)
+from signage.emergency.model import Message, NotFound, OverrideError
+from signage.emergency.requests import check_target, clean_text, parse_messages, parse_until
 from signage.live.hub import Hub
 
 ROOT = Path(__file__).resolve().parent.parent

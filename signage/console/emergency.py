@@ -27,8 +27,9 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from signage.emergency.draft import DraftError, read_draft, requests
+from signage.emergency.model import NotFound, Override, OverrideError
 from signage.emergency.overriderights import may_send_to_all, may_target
-from signage.emergency.store import NotFound, Override, OverrideError, parse_until
+from signage.emergency.requests import parse_until
 from signage.live.hub import Hub
 from signage.web.socket import announce
 

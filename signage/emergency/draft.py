@@ -1,7 +1,7 @@
 """An emergency message as an operator composes it in the console, before it becomes overrides.
 
 `read_draft` turns the submitted form into a `Draft`; `requests` turns a draft into one
-validated `OverrideRequest` per target with `signage.emergency.store.parse_request`, the same
+validated `OverrideRequest` per target with `signage.emergency.requests.parse_request`, the same
 validation as the HTTP API, so the console stores exactly what the API and the CLI would. The
 form: `target` (repeatable: `all` or `group:<id>`), `headline-<lang>` and `body-<lang>` for
 each offered language, `until` (a date-time in the venue's time zone, or any form
@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from signage.emergency.store import OverrideRequest, parse_request
+from signage.emergency.requests import OverrideRequest, parse_request
 
 
 class DraftError(ValueError):
@@ -57,7 +57,7 @@ def read_draft(form: Mapping[str, Sequence[str]], languages: Iterable[str]) -> D
 def requests(
     draft: Draft, now: datetime, groups: Iterable[str], screens: Iterable[str]
 ) -> list[OverrideRequest]:
-    """One validated request per target; raises `signage.emergency.store.OverrideError`."""
+    """One validated request per target; raises `signage.emergency.model.OverrideError`."""
     group_list, screen_list = list(groups), list(screens)
     return [
         parse_request(

@@ -26,7 +26,8 @@ from signage.catalog.playlist import (
     VideoContent,
     playlist_for_screen,
 )
-from signage.emergency.store import Override, OverrideStore
+from signage.emergency.model import Override
+from signage.emergency.store import OverrideStore
 from signage.live.acknowledgement import Acknowledgements
 from signage.live.alerts import Alert, Alerts
 from signage.live.enrollment import Snapshot, Throttle, Trust

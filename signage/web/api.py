@@ -15,7 +15,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from signage.emergency.store import MAX_ID, NotFound, OverrideError, parse_request, valid_id
+from signage.emergency.model import NotFound, OverrideError
+from signage.emergency.requests import MAX_ID, parse_request, valid_id
 from signage.live.hub import Hub
 from signage.web import jsonbody
 from signage.web.socket import announce

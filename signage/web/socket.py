@@ -22,7 +22,7 @@ from flask import Flask, current_app, request
 from flask_socketio import SocketIO, emit, join_room
 from socketio.exceptions import ConnectionRefusedError as Refused
 
-from signage.emergency.store import Override
+from signage.emergency.model import Override
 from signage.live.hub import Changes, Hub
 from signage.live.playlog import PlayError, parse_batch
 from signage.live.presence import Report

@@ -31,7 +31,7 @@ from signage.editing.yamledit import (
     positions,
     read_form,
 )
-from signage.media import library as media
+from signage.media import library
 
 from ..auth import current_operator, login_required, role_required
 from ..i18n import _
@@ -63,8 +63,8 @@ def _editor_context(playlist_id: str, form: PlaylistForm) -> dict[str, Any]:
         "item_languages": {i: item_languages(it, languages) for i, it in enumerate(form.items)},
         "kinds": KINDS,
         "weekdays": WEEKDAY_NAMES,
-        "images": media.names(publisher().directory, "image"),
-        "videos": media.names(publisher().directory, "video"),
+        "images": library.names(publisher().directory, "image"),
+        "videos": library.names(publisher().directory, "video"),
         "playlists": [p for p in playlist_ids() if p != playlist_id],
         "editable": may_change(playlist_id),
         "timezone": catalog.timezone.key if catalog is not None else "Asia/Ho_Chi_Minh",

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from signage.emergency.draft import DraftError, read_draft, requests
+from signage.emergency.model import OverrideError
 from signage.emergency.overriderights import may_send_to_all, may_target
-from signage.emergency.store import OverrideError
 
 ROLES = ("viewer", "editor", "admin")
 DECLARED = ("lobby", "gate")

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from signage.emergency.store import Message, NotFound, OverrideError, OverrideStore, parse_until
+from signage.emergency.model import Message, NotFound, OverrideError
+from signage.emergency.requests import parse_until
+from signage.emergency.store import OverrideStore
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2026, 11, 28, 14, 30, tzinfo=TZ)
@@ -116,7 +118,7 @@ def test_cancel_errors(store: OverrideStore, action: str) -> None:
 
 
 def test_text_is_stored_as_nfc(store: OverrideStore) -> None:
-    from signage.emergency.store import parse_messages
+    from signage.emergency.requests import parse_messages
 
     decomposed = "Sơ ta\u0301n"  # "Sơ tán" with a combining acute accent
     messages = parse_messages({"vi": decomposed})

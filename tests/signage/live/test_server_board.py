@@ -23,7 +23,7 @@ from signage.catalog.playlist import (
     TextContent,
     VideoContent,
 )
-from signage.emergency.store import Message
+from signage.emergency.model import Message
 from signage.live.hub import Hub, item_label
 from signage.web.socket import CONSOLE, socketio
 from tests.signage.serverkit import make_playlists, screen_auth

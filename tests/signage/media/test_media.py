@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from signage.media import library as media
-from signage.media.library import Limits, MediaError
+from signage.media import library, sniff, thumbnails
+from signage.media.library import Limits
+from signage.media.sniff import MediaError
 from tests.conftest import require_tool
 
 
@@ -65,7 +66,7 @@ def test_detected_from_content(
 ) -> None:
     path = tmp_path / name
     path.write_bytes(data)
-    found = media.detect(path)
+    found = sniff.detect(path)
     assert (found.kind, found.extension) == (kind, extension)
 
 
@@ -93,7 +94,7 @@ def test_refused_from_content(tmp_path: Path, name: str, data: bytes, reason: st
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(MediaError) as raised:
-        media.detect(path)
+        sniff.detect(path)
     assert raised.value.reason == reason
 
 
@@ -102,7 +103,7 @@ def test_picture_too_large_to_decode_is_refused_before_decoding(tmp_path: Path) 
     # A PNG header claiming 10000 x 10000 pixels; its pixels are never decoded.
     Image.new("1", (10_000, 10_000)).save(path, "PNG")
     with pytest.raises(MediaError) as raised:
-        media.detect(path)
+        sniff.detect(path)
     assert raised.value.reason == "too_many_pixels"
 
 
@@ -127,11 +128,11 @@ def test_picture_too_large_to_decode_is_refused_before_decoding(tmp_path: Path) 
     ],
 )
 def test_safe_stem(original: str, stem: str) -> None:
-    assert media.safe_stem(original) == stem
+    assert library.safe_stem(original) == stem
 
 
 def stored(tmp_path: Path, data: bytes, name: str, limits: Limits | None = None) -> str:
-    return media.store(io.BytesIO(data), name, tmp_path / "media", limits or Limits())
+    return library.store(io.BytesIO(data), name, tmp_path / "media", limits or Limits())
 
 
 def test_store_names_by_content_and_never_overwrites(tmp_path: Path) -> None:
@@ -218,7 +219,7 @@ def library_dir(tmp_path: Path) -> Path:
 
 def test_library_lists_media_with_the_playlists_using_them(tmp_path: Path) -> None:
     playlists = library_dir(tmp_path)
-    files = {f.name: f for f in media.library(playlists)}
+    files = {f.name: f for f in library.library(playlists)}
     assert sorted(files) == ["clips/intro.mp4", "not-media.png", "poster.png", "spare.jpg"]
     assert files["poster.png"].used_by == ("gate", "lobby")
     assert files["clips/intro.mp4"].used_by == ("gate", "lobby")
@@ -230,17 +231,17 @@ def test_library_lists_media_with_the_playlists_using_them(tmp_path: Path) -> No
 def test_a_playlist_that_is_not_valid_yaml_keeps_the_names_it_mentions(tmp_path: Path) -> None:
     playlists = library_dir(tmp_path)
     (playlists / "broken.yaml").write_text("items:\n  - image:\n      file: spare.jpg\n   bad: [\n")
-    assert media.usage(playlists, ["spare.jpg", "poster.png"])["spare.jpg"] == ("broken",)
+    assert library.usage(playlists, ["spare.jpg", "poster.png"])["spare.jpg"] == ("broken",)
 
 
 def test_delete_refuses_a_file_in_use_and_names_the_playlists(tmp_path: Path) -> None:
     playlists = library_dir(tmp_path)
     with pytest.raises(MediaError) as raised:
-        media.delete(playlists, "poster.png")
+        library.delete(playlists, "poster.png")
     assert raised.value.reason == "in_use"
     assert raised.value.details["playlists"] == "gate, lobby"
     assert (playlists / "media" / "poster.png").is_file()
-    media.delete(playlists, "spare.jpg")
+    library.delete(playlists, "spare.jpg")
     assert not (playlists / "media" / "spare.jpg").exists()
 
 
@@ -260,7 +261,7 @@ def test_delete_refuses_a_file_in_use_and_names_the_playlists(tmp_path: Path) ->
 def test_delete_refuses_anything_but_a_library_file(tmp_path: Path, name: str) -> None:
     playlists = library_dir(tmp_path)
     with pytest.raises(MediaError) as raised:
-        media.delete(playlists, name)
+        library.delete(playlists, name)
     assert raised.value.reason == "missing"
     assert (playlists / "screens.yaml").is_file()
 
@@ -283,7 +284,7 @@ def test_picture_thumbnail(tmp_path: Path) -> None:
     source = tmp_path / "wide.png"
     Image.new("RGBA", (1600, 400), (255, 0, 0, 128)).save(source)
     target = tmp_path / "thumbs" / "wide.jpg"
-    assert media.thumbnail(source, "image", target, None)
+    assert thumbnails.thumbnail(source, "image", target, None)
     with Image.open(target) as made:
         assert made.format == "JPEG"
         assert made.size == (320, 80)
@@ -296,7 +297,7 @@ def test_no_thumbnail_for_svg_or_damaged_picture(tmp_path: Path) -> None:
     damaged.write_bytes(picture("PNG", (200, 200))[:300])
     for source in (svg, damaged):
         target = tmp_path / f"{source.name}.jpg"
-        assert not media.thumbnail(source, "image", target, None)
+        assert not thumbnails.thumbnail(source, "image", target, None)
         assert not target.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
@@ -305,9 +306,9 @@ def test_no_thumbnail_for_svg_or_damaged_picture(tmp_path: Path) -> None:
 def test_video_poster_frame(tmp_path: Path, codec: str, suffix: str) -> None:
     ffmpeg = require_tool("ffmpeg")
     source = ffmpeg_video(tmp_path, ffmpeg, codec, suffix)
-    assert media.detect(source).kind == "video"
+    assert sniff.detect(source).kind == "video"
     target = tmp_path / "poster.jpg"
-    assert media.thumbnail(source, "video", target, ffmpeg)
+    assert thumbnails.thumbnail(source, "video", target, ffmpeg)
     with Image.open(target) as made:
         assert made.size == (320, 180)
 
@@ -315,4 +316,4 @@ def test_video_poster_frame(tmp_path: Path, codec: str, suffix: str) -> None:
 def test_video_without_ffmpeg_has_no_thumbnail(tmp_path: Path) -> None:
     source = tmp_path / "clip.mp4"
     source.write_bytes(mp4())
-    assert not media.thumbnail(source, "video", tmp_path / "poster.jpg", None)
+    assert not thumbnails.thumbnail(source, "video", tmp_path / "poster.jpg", None)

@@ -14,7 +14,7 @@ from flask import Flask
 from flask_socketio import SocketIOTestClient
 
 from signage import create_app
-from signage.emergency.store import Message
+from signage.emergency.model import Message
 from signage.live.background import Background
 from signage.live.hub import Hub
 from signage.web.socket import NOT_ENROLLED, socketio

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
 from signage import create_app
-from signage.emergency.store import parse_until
+from signage.emergency.requests import parse_until
 from signage.live.background import Background
 from signage.live.hub import Hub
 from signage.live.playlog import PlayError, parse_batch
@@ -449,7 +449,8 @@ def test_override_reaches_its_group_at_once_and_later_connections(
 
 
 def test_override_stored_by_another_process_is_pushed(app: Flask, connect: Connect) -> None:
-    from signage.emergency.store import Message, OverrideStore
+    from signage.emergency.model import Message
+    from signage.emergency.store import OverrideStore
 
     gate = connect("gate-1")
     gate.get_received()
