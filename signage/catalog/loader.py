@@ -50,12 +50,18 @@ class Source:
     document: Document
 
 
-def load(
+def load_catalog(
     directory: Path,
     previous: Catalog | None = None,
     overlay: Mapping[str, str | None] | None = None,
 ) -> LoadResult:
-    """Build the catalog of `directory`; see `signage.catalog.playlist.load_catalog`.
+    """Read and check every file in `directory`.
+
+    Without `previous`, a file with problems is left out of the catalog. With `previous` (the
+    catalog in use), a file with problems is replaced by its version in `previous`, so one bad
+    save never takes a working screen down. `problems` lists every problem either way, and
+    `catalog` is None only when the directory is missing or `screens.yaml` has no usable
+    version at all.
 
     `overlay` maps file names to the text to read instead of the file on disk (None: as if the
     file did not exist), so a draft is checked by exactly the rules a saved file is.

@@ -1,16 +1,15 @@
 """The playlist catalog: screens, groups and playlists as operators declare them in YAML.
 
 This module holds the domain values (frozen dataclasses) and the entry points the server uses:
-`load_catalog`, `playlist_for_screen` and `Item.to_json`. Reading and checking the YAML lives in
-`signage.catalog.validate` and `signage.catalog.loader`; the format itself is documented in
-`playlists/README.md`.
+`playlist_for_screen` and `Item.to_json`. A directory is read into a `Catalog` by
+`signage.catalog.loader.load_catalog`, which checks the YAML with `signage.catalog.validate`;
+the format itself is documented in `playlists/README.md`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
@@ -36,7 +35,6 @@ __all__ = [
     "TextContent",
     "TickerContent",
     "VideoContent",
-    "load_catalog",
     "playlist_for_screen",
 ]
 
@@ -277,21 +275,6 @@ class LoadResult:
 
     catalog: Catalog | None
     problems: list[Problem]
-
-
-def load_catalog(directory: Path, previous: Catalog | None = None) -> LoadResult:
-    """Read and check every file in `directory`.
-
-    Without `previous`, a file with problems is left out of the catalog. With `previous` (the
-    catalog in use), a file with problems is replaced by its version in `previous`, so one bad
-    save never takes a working screen down. `problems` lists every problem either way, and
-    `catalog` is None only when the directory is missing or `screens.yaml` has no usable
-    version at all.
-    """
-    # Imported here because the reader builds the values defined in this module.
-    from signage.catalog.loader import load
-
-    return load(directory, previous)
 
 
 def playlist_for_screen(catalog: Catalog, screen_id: str) -> Playlist | None:

@@ -31,6 +31,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from signage.catalog.loader import MEDIA_DIR
 from signage.catalog.playlist import DEFAULT_TIMEZONE
+from signage.database import database_path
 from signage.media import library, thumbnails
 from signage.media.library import Limits
 from signage.media.sniff import MediaError
@@ -205,9 +206,6 @@ def delete() -> ResponseReturnValue:
 def _thumbnail_path(name: str, path: Path) -> Path:
     """Where the thumbnail of this version of the file is kept: beside the signage database,
     under a name that changes when the file does."""
-    # Imported here: the console package imports this module while it is being set up.
-    from . import database_path
-
     info = path.stat()
     key = hashlib.sha256(f"{name}\0{info.st_size}\0{info.st_mtime_ns}".encode()).hexdigest()
     return database_path(current_app).parent / THUMBNAILS / f"{key[:32]}.jpg"

@@ -94,7 +94,7 @@ def preview(
     """
     name = f"{playlist_id}.yaml"
     overlay = {name: draft} if draft is not None else None
-    result = catalog_loader.load(directory, previous, overlay)
+    result = catalog_loader.load_catalog(directory, previous, overlay)
     own = tuple(p for p in sorted(result.problems) if p.file == name)
     catalog = result.catalog
     if (draft is not None and own) or catalog is None or playlist_id not in catalog.playlists:

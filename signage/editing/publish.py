@@ -164,8 +164,8 @@ class Publisher:
         """
         name = self.path(playlist_id).name
         previous = self.catalog()
-        before = catalog_loader.load(self.directory, previous).problems
-        after = catalog_loader.load(self.directory, previous, {name: text}).problems
+        before = catalog_loader.load_catalog(self.directory, previous).problems
+        after = catalog_loader.load_catalog(self.directory, previous, {name: text}).problems
         known = {str(p) for p in before if p.file != name}
         return sorted(p for p in after if p.file == name or str(p) not in known)
 

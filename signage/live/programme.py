@@ -19,6 +19,7 @@ from typing import Any, TypeVar, cast
 
 from signage.catalog import playlist as playlist_format
 from signage.catalog import schedule
+from signage.catalog.loader import load_catalog
 
 T = TypeVar("T")
 
@@ -90,7 +91,7 @@ class Programme:
         """
         with self._lock:
             previous = self.catalog
-            result = playlist_format.load_catalog(self.directory, previous)
+            result = load_catalog(self.directory, previous)
             problems = tuple(str(p) for p in sorted(result.problems))
             if result.catalog is not None:
                 self.catalog = result.catalog

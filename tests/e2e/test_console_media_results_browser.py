@@ -28,7 +28,7 @@ from PIL import Image, ImageDraw
 from portal.store import EventKey, Store
 from signage.accounts.operators import OperatorStore
 from signage.accounts.passwords import Scrypt
-from signage.catalog.playlist import load_catalog
+from signage.catalog.loader import load_catalog
 from signage.live.playlog import Play, PlayLog
 from tests.conftest import (
     ARTIFACTS,

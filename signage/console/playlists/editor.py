@@ -37,7 +37,7 @@ from ..auth import current_operator, login_required, role_required
 from ..i18n import _
 from ..pages import refusal
 from ..problems import localise
-from . import (
+from .blueprint import (
     bp,
     catalog_in_use,
     existing,

@@ -15,7 +15,7 @@ from signage.editing.publish import (
 
 from ..auth import current_operator, login_required, role_required
 from ..pages import refusal
-from . import bp, may_change, publisher, when
+from .blueprint import bp, may_change, publisher, when
 from .yamltext import after_publish
 
 # -- history -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from signage.editing.yamledit import (
 from ..auth import login_required
 from ..i18n import _
 from ..pages import refusal
-from . import bp, catalog_in_use, existing, localised, publisher
+from .blueprint import bp, catalog_in_use, existing, localised, publisher
 
 # -- preview -------------------------------------------------------------------------------
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from signage.catalog.loader import load_catalog
 from signage.catalog.playlist import (
     Catalog,
     QrContent,
     Screen,
-    load_catalog,
     playlist_for_screen,
 )
 

@@ -19,7 +19,7 @@ import jsonschema
 import pytest
 import yaml
 
-from signage.catalog.playlist import load_catalog
+from signage.catalog.loader import load_catalog
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "playlists"

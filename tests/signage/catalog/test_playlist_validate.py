@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from signage.catalog.playlist import load_catalog
+from signage.catalog.loader import load_catalog
 
 SCREENS = """\
 groups:

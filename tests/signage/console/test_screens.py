@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from signage.catalog.playlist import load_catalog
+from signage.catalog.loader import load_catalog
 from signage.live.hub import Hub
 from signage.web.socket import CONSOLE, socketio
 from tests.signage.console.conftest import Login

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from signage.catalog import yamlsource
-from signage.console.playlists import MAX_BODY
+from signage.console.playlists.blueprint import MAX_BODY
 from signage.editing.publish import MAX_TEXT
 from signage.media import library
 from tests.signage.console.conftest import Login

@@ -169,7 +169,7 @@ def test_problems_land_on_their_field(
     (tmp_path / "media").mkdir()
     text = yamledit.apply_form("", PlaylistForm("Thử", (item,)))
     (tmp_path / "draft.yaml").write_text(text, encoding="utf-8")
-    problems = [p for p in catalog.load(tmp_path).problems if p.file == "draft.yaml"]
+    problems = [p for p in catalog.load_catalog(tmp_path).problems if p.file == "draft.yaml"]
     assert problems, text
     where = yamledit.positions(text)
     fields = yamledit.field_names(PlaylistForm("Thử", (item,)), ("vi", "en"))

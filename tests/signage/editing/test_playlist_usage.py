@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from signage.catalog import playlist
+from signage.catalog.loader import load_catalog
 from signage.editing import preview, usage
 from signage.editing.usage import Usage, may_edit
 from tests.conftest import ROOT
 from tests.signage.serverkit import make_playlists, playlist_yaml
 
-SHIPPED = playlist.load_catalog(ROOT / "playlists").catalog
+SHIPPED = load_catalog(ROOT / "playlists").catalog
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from signage.catalog.playlist import load_catalog
+from signage.catalog.loader import load_catalog
 from signage.editing.screensfile import NewScreen, ScreensFileError, register, set_groups
 from tests.signage.serverkit import make_playlists
 

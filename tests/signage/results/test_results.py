@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from defusedxml import ElementTree
 
-from signage.catalog.playlist import load_catalog
+from signage.catalog.loader import load_catalog
 from signage.live.playlog import Play, PlayHour, PlayLog
 from signage.results.chart import PALETTE, Series, bar_chart
 from signage.results.export import to_csv
