@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from flask import Flask
 
-    from signage.hub import Hub
+    from signage.live.hub import Hub
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,15 +27,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask, Response, jsonify, request
     from werkzeug.exceptions import HTTPException
 
-    from signage import api, config, console, socket, views
-    from signage.alerts import Alerts
-    from signage.background import Background
-    from signage.enrollment import EnrollmentStore, Trust
-    from signage.hub import Hub
-    from signage.override import OverrideStore
-    from signage.playlog import PlayLog
-    from signage.programme import Programme
-    from signage.watcher import Watcher
+    from signage import config, console
+    from signage.emergency.store import OverrideStore
+    from signage.live.alerts import Alerts
+    from signage.live.background import Background
+    from signage.live.enrollment import EnrollmentStore, Trust
+    from signage.live.hub import Hub
+    from signage.live.playlog import PlayLog
+    from signage.live.programme import Programme
+    from signage.live.watcher import Watcher
+    from signage.web import api, socket, views
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(config.load(os.environ, test_config))
@@ -90,7 +91,7 @@ def _webhook(settings: Mapping[str, Any]) -> Callable[[dict[str, Any]], None] | 
     """The function that queues an alert for the webhook, or None when none is configured."""
     if not settings["ALERT_WEBHOOK_URL"]:
         return None
-    from signage.webhook import Webhook
+    from signage.live.webhook import Webhook
 
     return Webhook(
         str(settings["ALERT_WEBHOOK_URL"]),
@@ -103,7 +104,7 @@ def _cap_source(settings: Mapping[str, Any], hub: Hub) -> Callable[[float], None
     """The CAP polling callback for the background loop, or None when CAP is not configured."""
     if not settings["CAP_FEED_URL"] and not settings["CAP_DROP_DIR"]:
         return None
-    from signage.capfeed import CapSource
+    from signage.emergency.capfeed import CapSource
 
     return CapSource(
         hub=hub,

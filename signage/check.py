@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TextIO
 
-from signage.playlist import load_catalog
+from signage.catalog.loader import load_catalog
 
 
 def run_check(directory: Path, out: TextIO) -> int:

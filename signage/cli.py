@@ -22,16 +22,9 @@ from flask.cli import FlaskGroup
 from signage import config as settings
 from signage import create_app
 from signage.console.extension import Console
-from signage.hub import Hub
-from signage.override import (
-    Message,
-    NotFound,
-    OverrideError,
-    check_target,
-    clean_text,
-    parse_messages,
-    parse_until,
-)
+from signage.emergency.model import Message, NotFound, OverrideError
+from signage.emergency.requests import check_target, clean_text, parse_messages, parse_until
+from signage.live.hub import Hub
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn" / "signage.conf.py"
@@ -147,7 +140,7 @@ def broadcast(
     text: str | None,
 ) -> None:
     """Show an emergency message full screen on the target screens until TIME."""
-    from signage.socket import push_override
+    from signage.web.socket import push_override
 
     targets = (["all"] if everyone else []) + [f"group:{g}" for g in groups]
     targets += [f"screen:{s}" for s in screens]
@@ -197,7 +190,7 @@ def broadcast(
 @click.option("--reason", default="", help="Why it is cancelled, for the audit log.")
 def cancel(override_id: int, reason: str) -> None:
     """Cancel the override ID now; its screens go back to their playlist."""
-    from signage.socket import push_override_end
+    from signage.web.socket import push_override_end
 
     try:
         override = _hub().overrides.cancel(override_id, _actor(), reason)
@@ -282,7 +275,7 @@ def screens_pending() -> None:
 
 
 def _approve(code: str) -> None:
-    from signage.enrollment import UnknownCode
+    from signage.live.enrollment import UnknownCode
 
     try:
         approved = _hub().trust.store.approve(code, _actor())
@@ -418,7 +411,7 @@ def operators_add(
     name: str, role: str, groups: tuple[str, ...], password_file: Path | None
 ) -> None:
     """Create the account NAME (the password is asked twice)."""
-    from signage.operators import OperatorError
+    from signage.accounts.operators import OperatorError
 
     password = _read_password(password_file)
     try:
@@ -450,7 +443,7 @@ def operators_list() -> None:
 @click.argument("name")
 def operators_remove(name: str) -> None:
     """Delete the account NAME (the last admin cannot be removed)."""
-    from signage.operators import OperatorError
+    from signage.accounts.operators import OperatorError
 
     services = _console()
     try:
@@ -495,7 +488,7 @@ def operators_signout(name: str) -> None:
 @click.option("--no-groups", is_flag=True, help="Take every group away.")
 def operators_set_role(name: str, role: str, groups: tuple[str, ...], no_groups: bool) -> None:
     """Give NAME the role ROLE (and, with --group, these groups instead of the current ones)."""
-    from signage.operators import OperatorError
+    from signage.accounts.operators import OperatorError
 
     if groups and no_groups:
         raise click.UsageError("--group and --no-groups exclude each other")
@@ -518,7 +511,7 @@ def operators_set_role(name: str, role: str, groups: tuple[str, ...], no_groups:
 @PASSWORD_FILE
 def operators_passwd(name: str, password_file: Path | None) -> None:
     """Set a new password for NAME; its open console sessions end."""
-    from signage.operators import OperatorError
+    from signage.accounts.operators import OperatorError
 
     services = _console()
     if services.operators.get(name) is None:

@@ -1,5 +1,6 @@
-"""The signage SQLite file: one short-lived connection per unit of work (`immediate` when
-the work reads and then writes what it read, and must not race another writer)."""
+"""The signage SQLite file: where it is (`database_path`), and one short-lived connection per
+unit of work (`immediate` when the work reads and then writes what it read, and must not race
+another writer)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 @contextmanager
@@ -40,3 +45,8 @@ def immediate(path: Path) -> Iterator[sqlite3.Connection]:
         db.execute("COMMIT")
     finally:
         db.close()
+
+
+def database_path(app: Flask) -> Path:
+    """The signage database file (the `DATABASE` setting, or the instance folder's)."""
+    return Path(app.config["DATABASE"] or Path(app.instance_path, "signage.sqlite3"))

@@ -18,13 +18,14 @@ from flask import Flask, request
 from flask_babel import Babel
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from signage.audit import AuditLog
+from signage.accounts.audit import AuditLog
+from signage.accounts.lockout import LoginGuard
+from signage.accounts.operators import OperatorStore
+from signage.accounts.passwords import Scrypt
+from signage.accounts.secretkey import SecretKeyError, load_secret_key
+from signage.accounts.sessions import SessionStore
 from signage.config import ConfigError
-from signage.lockout import LoginGuard
-from signage.operators import OperatorStore
-from signage.passwords import Scrypt
-from signage.secretkey import SecretKeyError, load_secret_key
-from signage.sessions import SessionStore
+from signage.database import database_path
 
 from . import (
     auditlog,
@@ -44,6 +45,7 @@ from . import (
 )
 from .extension import KEY, Console
 from .i18n import _
+from .playlists.blueprint import bound_body
 
 __all__ = ["babel", "init_app", "pages", "services"]
 
@@ -84,11 +86,6 @@ def services(config: dict[str, Any] | Any, database: Path, offload: Any = None) 
     return Console(operators=store, guard=guard, audit=AuditLog(database), sessions=sessions)
 
 
-def database_path(app: Flask) -> Path:
-    """The signage database file (the `DATABASE` setting, or the instance folder's)."""
-    return Path(app.config["DATABASE"] or Path(app.instance_path, "signage.sqlite3"))
-
-
 def _nav() -> list[tuple[str, str]]:
     """The console areas as (path, label), in the order of the navigation bar."""
     return [
@@ -119,7 +116,7 @@ def _template_context() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     """Wire the console into the signage app (see the module docstring)."""
-    from signage.socket import run_in_thread
+    from signage.web.socket import run_in_thread
 
     config = app.config
     key_file = Path(config["SECRET_KEY_FILE"] or Path(app.instance_path, "secret_key"))
@@ -142,7 +139,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
     babel.init_app(app, locale_selector=language.select)
     app.before_request(auth.load_operator)
-    app.before_request(playlists.bound_body)
+    app.before_request(bound_body)
     app.before_request(csrf.protect)
     app.after_request(headers.add)
     app.context_processor(_template_context)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from signage.audit import Entry, Query
+from signage.accounts.audit import Entry, Query
 
 from .auth import login_required
 from .extension import console

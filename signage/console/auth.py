@@ -4,9 +4,10 @@
 to the sign-in page (303, with `next`), a script gets 401 JSON; a role too low gets 403 (page
 or JSON). `current_operator()` is the signed-in `Operator` inside a guarded view. The session
 cookie keeps the operator's name, password epoch and the token of a session record kept on the
-server (`signage.sessions`); the account and the record are read again on every request, so a
-removed account, a new role, a reset password, signing out (which ends the record) or an
-administrator's "sign out everywhere" takes effect at once, even for a copy of the cookie.
+server (`signage.accounts.sessions`); the account and the record are read again on every
+request, so a removed account, a new role, a reset password, signing out (which ends the
+record) or an administrator's "sign out everywhere" takes effect at once, even for a copy of
+the cookie.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.lockout import Refusal
-from signage.operators import ROLES, Operator
+from signage.accounts.lockout import Refusal
+from signage.accounts.operators import ROLES, Operator
 
 from . import csrf
 from .audit import record
@@ -98,7 +99,7 @@ def operator_from_session() -> Operator | None:
 def session_check() -> Callable[[float], bool] | None:
     """For the session of this request: None when it signs nobody in, else a function that
     tells, later and outside any request (at a Unix time), whether it still does: what the
-    `/console` socket opened with it is checked against (see `signage.socket`)."""
+    `/console` socket opened with it is checked against (see `signage.web.socket`)."""
     operator = operator_from_session()
     token = session.get("sid")
     if operator is None or not isinstance(token, str):

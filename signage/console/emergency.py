@@ -1,10 +1,11 @@
 """The console's emergency messages: compose, preview, send, watch acknowledgements, cancel.
 
 Sending goes the same way as the HTTP API: the form becomes one `OverrideRequest` per target
-(`signage.draft`, which uses `parse_request`), each is stored by `OverrideStore.create` (its
-audit log names `console:<operator>`) and delivered by `signage.socket.announce`. Who may send
-to which target is `signage.overriderights`. The preview page renders the draft with the
-player's own override view (`static/override-view.js`) and stylesheet.
+(`signage.emergency.draft`, which uses `parse_request`), each is stored by
+`OverrideStore.create` (its audit log names `console:<operator>`) and delivered by
+`signage.web.socket.announce`. Who may send to which target is
+`signage.emergency.overriderights`. The preview page renders the draft with the player's own
+override view (`static/override-view.js`) and stylesheet.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.draft import DraftError, read_draft, requests
-from signage.hub import Hub
-from signage.override import NotFound, Override, OverrideError, parse_until
-from signage.overriderights import may_send_to_all, may_target
-from signage.socket import announce
+from signage.emergency.draft import DraftError, read_draft, requests
+from signage.emergency.model import NotFound, Override, OverrideError
+from signage.emergency.overriderights import may_send_to_all, may_target
+from signage.emergency.requests import parse_until
+from signage.live.hub import Hub
+from signage.web.socket import announce
 
 from .audit import record
 from .auth import current_operator, login_required, role_required

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from signage.audit import AuditLog
-from signage.lockout import LoginGuard
-from signage.operators import OperatorStore
-from signage.sessions import SessionStore
+from signage.accounts.audit import AuditLog
+from signage.accounts.lockout import LoginGuard
+from signage.accounts.operators import OperatorStore
+from signage.accounts.sessions import SessionStore
 
 KEY = "signage.console"
 

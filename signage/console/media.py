@@ -29,10 +29,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, format_decimal
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from signage import media
-from signage.catalog import MEDIA_DIR
-from signage.media import Limits, MediaError
-from signage.playlist import DEFAULT_TIMEZONE
+from signage.catalog.loader import MEDIA_DIR
+from signage.catalog.playlist import DEFAULT_TIMEZONE
+from signage.database import database_path
+from signage.media import library, thumbnails
+from signage.media.library import Limits
+from signage.media.sniff import MediaError
 
 from .audit import record
 from .auth import login_required, role_required
@@ -140,7 +142,7 @@ def explain(error: MediaError, file: str) -> str:
 def index() -> ResponseReturnValue:
     """Every file with its thumbnail, size, date and the playlists using it."""
     current = limits(current_app.config)
-    found = media.browse(_playlists())
+    found = library.browse(_playlists())
     files = found.files
     zone = _timezone()
     return render_template(
@@ -169,7 +171,7 @@ def upload() -> ResponseReturnValue:
     for upload in uploads:
         original = upload.filename or ""
         try:
-            name = media.store(upload.stream, original, media_dir, limits(current_app.config))
+            name = library.store(upload.stream, original, media_dir, limits(current_app.config))
         except MediaError as error:
             flash(explain(error, original), "error")
             continue
@@ -190,8 +192,8 @@ def delete() -> ResponseReturnValue:
     """Delete one file that no playlist uses; otherwise say which playlists use it."""
     name = request.form.get("name", "")
     try:
-        thumbnail = _thumbnail_path(name, media.resolve(_playlists() / MEDIA_DIR, name))
-        media.delete(_playlists(), name)
+        thumbnail = _thumbnail_path(name, library.resolve(_playlists() / MEDIA_DIR, name))
+        library.delete(_playlists(), name)
     except MediaError as error:
         flash(explain(error, name), "error")
         return redirect(url_for(".index"), 303)
@@ -204,9 +206,6 @@ def delete() -> ResponseReturnValue:
 def _thumbnail_path(name: str, path: Path) -> Path:
     """Where the thumbnail of this version of the file is kept: beside the signage database,
     under a name that changes when the file does."""
-    # Imported here: the console package imports this module while it is being set up.
-    from . import database_path
-
     info = path.stat()
     key = hashlib.sha256(f"{name}\0{info.st_size}\0{info.st_mtime_ns}".encode()).hexdigest()
     return database_path(current_app).parent / THUMBNAILS / f"{key[:32]}.jpg"
@@ -216,8 +215,8 @@ def _thumbnail(name: str, path: Path) -> Path | None:
     target = _thumbnail_path(name, path)
     if target.is_file():
         return target
-    kind = media.kind_of(name)
-    if kind is None or not media.thumbnail(path, kind, target, media.find_ffmpeg()):
+    kind = library.kind_of(name)
+    if kind is None or not thumbnails.thumbnail(path, kind, target, thumbnails.find_ffmpeg()):
         return None
     return target
 
@@ -227,12 +226,12 @@ def _thumbnail(name: str, path: Path) -> Path | None:
 def thumbnail(name: str) -> ResponseReturnValue:
     """A small JPEG of the file, made once; a generic icon when none can be made."""
     try:
-        path = media.resolve(_playlists() / MEDIA_DIR, name)
+        path = library.resolve(_playlists() / MEDIA_DIR, name)
     except MediaError:
         return redirect(url_for("static", filename="console/media-missing.svg"), 303)
     made = _thumbnail(name, path)
     if made is None:
-        icon = "media-video.svg" if media.kind_of(name) == "video" else "media-image.svg"
+        icon = "media-video.svg" if library.kind_of(name) == "video" else "media-image.svg"
         return redirect(url_for("static", filename=f"console/{icon}"), 303)
     response = Response(made.read_bytes(), mimetype="image/jpeg")
     response.headers["Cache-Control"] = "private, max-age=3600"

@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from signage.operators import (
+from signage.accounts.operators import (
     ROLES,
     InvalidGroup,
     InvalidName,
@@ -24,7 +24,7 @@ from signage.operators import (
     UnknownOperator,
     WeakPassword,
 )
-from signage.passwords import MAX_PASSWORD, MIN_PASSWORD
+from signage.accounts.passwords import MAX_PASSWORD, MIN_PASSWORD
 
 from .audit import record
 from .auth import current_operator, role_required

@@ -11,7 +11,7 @@ from flask import Response, jsonify, render_template, request
 from flask_babel import format_decimal
 from werkzeug.exceptions import HTTPException
 
-from signage.publish import MAX_TEXT
+from signage.editing.publish import MAX_TEXT
 
 from .i18n import _
 

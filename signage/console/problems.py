@@ -1,6 +1,6 @@
 """Problems found in a playlist, worded in the operator's language.
 
-The playlist checks (`signage.validate`, shared with `bluezone-signage check`) word their
+The playlist checks (`signage.catalog.validate`, shared with `bluezone-signage check`) word their
 problems in English for the command line. The console shows them in the operator's language:
 each known shape of message is matched here and rewritten from the catalog; a message of a shape
 not listed stays in English, so no problem is ever hidden. In English the message is shown as

@@ -1,8 +1,9 @@
 """The campaign results page: the portal's figures and proof of play, as charts, tables and CSV.
 
 Every signed-in operator may see it. The portal's counters are read through its `/api/stats`
-(`signage.portalstats`), even when the portal runs on the same machine; the plays come from
-this server's play log. Tables are made by `signage.results`, charts by `signage.chart`.
+(`signage.results.portalstats`), even when the portal runs on the same machine; the plays come
+from this server's play log. Tables are made by `signage.results.tables`, charts by
+`signage.results.chart`.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from portal.web.language import NATIVE_NAMES
-from signage import portalstats, results
-from signage.chart import Series, bar_chart
-from signage.export import to_csv
-from signage.hub import Hub
-from signage.playlist import DEFAULT_TIMEZONE
-from signage.portalstats import PortalStatsError
-from signage.results import Count, Period, ResultsError, Table
+from signage.catalog.playlist import DEFAULT_TIMEZONE
+from signage.live.hub import Hub
+from signage.results import portalstats
+from signage.results import tables as results
+from signage.results.chart import Series, bar_chart
+from signage.results.export import to_csv
+from signage.results.portalstats import PortalStatsError
+from signage.results.tables import Count, Period, ResultsError, Table
 
 from .auth import login_required
 from .i18n import _
@@ -236,7 +238,7 @@ def _chart(table: Table) -> Markup:
         series,
         _("No figures for this period."),
     )
-    # signage.chart escapes every text it writes.
+    # signage.results.chart escapes every text it writes.
     return Markup(svg)
 
 

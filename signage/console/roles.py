@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from signage.operators import Operator
+from signage.accounts.operators import Operator
 
 from .i18n import _
 

@@ -1,13 +1,13 @@
 """The console's screens board: every screen live, alerts, registering screens and their groups.
 
 `/console/screens` shows the board; its script (`static/console/screens.js`) joins the
-Socket.IO namespace `/console` (see `signage.socket.on_console_connect`), which the hub keeps
+Socket.IO namespace `/console` (see `signage.web.socket.on_console_connect`), which the hub keeps
 up to date, so the page never reloads or polls. Admins register an undeclared id
 (`/console/screens/register`) and change a screen's groups (`/console/screens/<id>/groups`);
-both write `screens.yaml` through `signage.screensfile`, and the watcher applies the change
+both write `screens.yaml` through `signage.editing.screensfile`, and the watcher applies the change
 like a hand edit. Admins also approve the pairing code a new screen shows
 (`/console/screens/pairings/approve`) and revoke a screen's credential
-(`/console/screens/<id>/revoke`); see `signage.enrollment`. `auth.session_check` is how the
+(`/console/screens/<id>/revoke`); see `signage.live.enrollment`. `auth.session_check` is how the
 `/console` namespace recognises a session, so a signed-out session cannot open a socket, and one
 open when its session ends is closed.
 """
@@ -32,10 +32,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.enrollment import UnknownCode
-from signage.hub import Hub
-from signage.screensfile import NewScreen, ScreensFileError, register, set_groups
-from signage.validate import ORIENTATIONS
+from signage.catalog.validate import ORIENTATIONS
+from signage.editing.screensfile import NewScreen, ScreensFileError, register, set_groups
+from signage.live.enrollment import UnknownCode
+from signage.live.hub import Hub
 
 from .audit import record
 from .auth import login_required, role_required, session_check

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from signage.operators import OperatorStore
-from signage.passwords import Scrypt
+from signage.accounts.operators import OperatorStore
+from signage.accounts.passwords import Scrypt
 from tests.conftest import ARTIFACTS
 from tests.signage.serverkit import (
     Server,

@@ -26,10 +26,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from portal.sessions.store import EventKey, Store
-from signage.operators import OperatorStore
-from signage.passwords import Scrypt
-from signage.playlist import load_catalog
-from signage.playlog import Play, PlayLog
+from signage.accounts.operators import OperatorStore
+from signage.accounts.passwords import Scrypt
+from signage.catalog.loader import load_catalog
+from signage.live.playlog import Play, PlayLog
 from tests.conftest import (
     ARTIFACTS,
     free_port,

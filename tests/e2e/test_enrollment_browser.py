@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from signage.enrollment import EnrollmentStore
+from signage.live.enrollment import EnrollmentStore
 from tests.conftest import ARTIFACTS, ROOT
 from tests.signage.serverkit import Server, make_playlists, running_server, wait_until
 

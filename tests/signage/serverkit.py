@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from signage.enrollment import EnrollmentStore
+from signage.live.enrollment import EnrollmentStore
 from tests.conftest import ARTIFACTS, ROOT, free_port, wait_for_port
 
 SCREENS_YAML = """\

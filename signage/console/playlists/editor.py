@@ -13,13 +13,12 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage import media
-from signage.preview import languages_of
-from signage.publish import (
+from signage.editing.preview import languages_of
+from signage.editing.publish import (
     Refused,
 )
-from signage.usage import usage
-from signage.yamledit import (
+from signage.editing.usage import usage
+from signage.editing.yamledit import (
     KINDS,
     EditError,
     ItemForm,
@@ -32,12 +31,13 @@ from signage.yamledit import (
     positions,
     read_form,
 )
+from signage.media import library
 
 from ..auth import current_operator, login_required, role_required
 from ..i18n import _
 from ..pages import refusal
 from ..problems import localise
-from . import (
+from .blueprint import (
     bp,
     catalog_in_use,
     existing,
@@ -63,8 +63,8 @@ def _editor_context(playlist_id: str, form: PlaylistForm) -> dict[str, Any]:
         "item_languages": {i: item_languages(it, languages) for i, it in enumerate(form.items)},
         "kinds": KINDS,
         "weekdays": WEEKDAY_NAMES,
-        "images": media.names(publisher().directory, "image"),
-        "videos": media.names(publisher().directory, "video"),
+        "images": library.names(publisher().directory, "image"),
+        "videos": library.names(publisher().directory, "video"),
         "playlists": [p for p in playlist_ids() if p != playlist_id],
         "editable": may_change(playlist_id),
         "timezone": catalog.timezone.key if catalog is not None else "Asia/Ho_Chi_Minh",

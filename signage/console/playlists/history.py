@@ -8,14 +8,14 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.history import sha256
-from signage.publish import (
+from signage.editing.history import sha256
+from signage.editing.publish import (
     read_text,
 )
 
 from ..auth import current_operator, login_required, role_required
 from ..pages import refusal
-from . import bp, may_change, publisher, when
+from .blueprint import bp, may_change, publisher, when
 from .yamltext import after_publish
 
 # -- history -------------------------------------------------------------------------------

@@ -13,17 +13,17 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.catalog import SCREENS_ID, load
-from signage.playlist import Catalog
-from signage.publish import (
+from signage.catalog.loader import SCREENS_ID, load_catalog
+from signage.catalog.playlist import Catalog
+from signage.catalog.validate import IDENTIFIER
+from signage.editing.publish import (
     Outcome,
     Published,
     Refused,
     read_text,
 )
-from signage.usage import Usage, usage
-from signage.validate import IDENTIFIER
-from signage.yamledit import (
+from signage.editing.usage import Usage, usage
+from signage.editing.yamledit import (
     EditError,
     ItemForm,
     PlaylistForm,
@@ -36,7 +36,7 @@ from ..auth import current_operator, login_required, role_required
 from ..i18n import _
 from ..pages import refusal
 from ..problems import localise
-from . import bp, catalog_in_use, existing, may_change, playlist_ids, publisher, when
+from .blueprint import bp, catalog_in_use, existing, may_change, playlist_ids, publisher, when
 
 
 @bp.get("/")
@@ -46,7 +46,7 @@ def index() -> ResponseReturnValue:
     catalog = catalog_in_use()
     latest = publisher().history.latest_all()
     # Read afresh: a hand edit with a mistake shows here even before the server notices it.
-    broken = Counter(p.file for p in load(publisher().directory, catalog).problems)
+    broken = Counter(p.file for p in load_catalog(publisher().directory, catalog).problems)
     rows = []
     for playlist_id in playlist_ids():
         used = usage(catalog, playlist_id)

@@ -15,13 +15,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.playlist import Orientation
-from signage.preview import Preview, languages_of, preview
-from signage.publish import (
+from signage.catalog.playlist import Orientation
+from signage.editing.preview import Preview, languages_of, preview
+from signage.editing.publish import (
     MAX_TEXT,
 )
-from signage.usage import usage
-from signage.yamledit import (
+from signage.editing.usage import usage
+from signage.editing.yamledit import (
     apply_form,
     read_form,
 )
@@ -29,7 +29,7 @@ from signage.yamledit import (
 from ..auth import login_required
 from ..i18n import _
 from ..pages import refusal
-from . import bp, catalog_in_use, existing, localised, publisher
+from .blueprint import bp, catalog_in_use, existing, localised, publisher
 
 # -- preview -------------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.problem import Problem
-from signage.publish import (
+from signage.catalog.problem import Problem
+from signage.editing.publish import (
     MAX_TEXT,
     Conflict,
     Outcome,
@@ -27,7 +27,7 @@ from ..audit import record
 from ..auth import current_operator, login_required, role_required
 from ..i18n import _
 from ..pages import refusal
-from . import bp, existing, localised, may_change, publisher
+from .blueprint import bp, existing, localised, may_change, publisher
 
 
 def after_publish(playlist_id: str, outcome: Outcome, action: str) -> ResponseReturnValue:

@@ -33,8 +33,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from signage import create_app
+from signage.accounts.operators import OperatorStore
 from signage.console.extension import KEY, Console
-from signage.operators import OperatorStore
 from tests.signage.serverkit import make_playlists
 
 PASSWORD = "correct horse battery staple"

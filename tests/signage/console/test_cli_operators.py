@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from signage.accounts.operators import Operator, OperatorStore
 from signage.cli import main
-from signage.operators import Operator, OperatorStore
 from tests.signage.console.conftest import Login, console_of
 
 

@@ -8,8 +8,8 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from signage.cli import main
-from signage.enrollment import EnrollmentStore
-from signage.hub import Hub
+from signage.live.enrollment import EnrollmentStore
+from signage.live.hub import Hub
 from tests.signage.console.conftest import console_of
 
 

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from signage.hub import Hub
-from signage.socket import socketio
+from signage.live.hub import Hub
+from signage.web.socket import socketio
 from tests.signage.console.conftest import Login
 from tests.signage.serverkit import screen_auth
 

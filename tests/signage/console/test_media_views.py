@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 
-from signage.audit import Query
+from signage.accounts.audit import Query
 from tests.signage.console.conftest import Login, console_of
 
 PLAYLIST_WITH_POSTER = """\

@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from signage.operators import Operator, OperatorStore
+from signage.accounts.operators import Operator, OperatorStore
 from tests.signage.console.conftest import PASSWORD, Login, console_of, csrf_token
 
 NEW = {

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from signage import yamlsource
+from signage.catalog import yamlsource
 from signage.console import problems
-from signage.history import History
-from signage.publish import MAX_TEXT, Publisher, Refused
+from signage.editing.history import History
+from signage.editing.publish import MAX_TEXT, Publisher, Refused
 
 # Each playlist text breaks one rule; the check's own message is what gets rewritten.
 BROKEN = [

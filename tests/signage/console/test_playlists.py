@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from signage.publish import MAX_TEXT
+from signage.editing.publish import MAX_TEXT
 from tests.signage.console.conftest import Login, console_of
 from tests.signage.serverkit import playlist_yaml
 

@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 
 from portal.sessions.access import Access
 from portal.sessions.store import EventKey
-from signage.hub import Hub
-from signage.playlog import Play
+from signage.live.hub import Hub
+from signage.live.playlog import Play
 from tests.signage.console.conftest import Login
 from tests.signage.portalkit import serving
 

@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from signage.hub import Hub
-from signage.playlist import load_catalog
-from signage.socket import CONSOLE, socketio
+from signage.catalog.loader import load_catalog
+from signage.live.hub import Hub
+from signage.web.socket import CONSOLE, socketio
 from tests.signage.console.conftest import Login
 
 EN = {"Accept-Language": "en"}

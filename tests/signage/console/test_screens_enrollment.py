@@ -9,10 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from signage.audit import AuditLog
-from signage.enrollment import EnrollmentStore
-from signage.hub import Hub
-from signage.socket import NOT_ENROLLED, socketio
+from signage.accounts.audit import AuditLog
+from signage.live.enrollment import EnrollmentStore
+from signage.live.hub import Hub
+from signage.web.socket import NOT_ENROLLED, socketio
 from tests.signage.console.conftest import Login
 
 EN = {"Accept-Language": "en"}

@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from signage.accounts.sessions import TOUCH_EVERY, SessionStore
 from signage.cli import main
-from signage.sessions import TOUCH_EVERY, SessionStore
-from signage.socket import CONSOLE, SWEEP_EVERY, ConsoleSockets, socketio
+from signage.web.socket import CONSOLE, SWEEP_EVERY, ConsoleSockets, socketio
 from tests.signage.console.conftest import PASSWORD, Login, console_of
 
 COOKIE = "signage_session"

@@ -10,9 +10,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from signage import media, yamlsource
-from signage.console.playlists import MAX_BODY
-from signage.publish import MAX_TEXT
+from signage.catalog import yamlsource
+from signage.console.playlists.blueprint import MAX_BODY
+from signage.editing.publish import MAX_TEXT
+from signage.media import library
 from tests.signage.console.conftest import Login
 
 EN = {"Accept-Language": "en"}
@@ -58,7 +59,7 @@ def test_the_media_page_lists_the_file_as_unreadable(
 
 def test_the_usage_scan_reports_the_file(playlists: Path, hostile: tuple[str, str]) -> None:
     name, message = hostile
-    found = media.scan(playlists, ["poster.png"])
+    found = library.scan(playlists, ["poster.png"])
     assert [p.file for p in found.unreadable] == [f"{name}.yaml"]
     assert message in found.unreadable[0].message
     assert found.by_name == {"poster.png": ()}
@@ -68,7 +69,7 @@ def test_a_file_that_names_a_picture_keeps_it_while_unreadable(playlists: Path) 
     (playlists / "bomb.yaml").write_text(
         alias_bomb() + "b: {image: {file: poster.png}}\n", encoding="utf-8"
     )
-    assert media.usage(playlists, ["poster.png"]) == {"poster.png": ("bomb",)}
+    assert library.usage(playlists, ["poster.png"]) == {"poster.png": ("bomb",)}
 
 
 @pytest.mark.parametrize(

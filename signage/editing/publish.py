@@ -1,0 +1,277 @@
+"""Publishing a playlist file from the console: checked, never over someone else's change, atomic.
+
+`Publisher.publish` takes the text an operator wants on disk and the content hash of the file as
+it was when their editor opened it. Under a lock it compares that hash with the file on disk: if
+someone changed the file since (another operator, or a hand edit), nothing is written and a
+`Conflict` carries the diff and a three-way merge proposal. Otherwise the text is checked with
+the rules of `bluezone-signage check` (a problem in the file, or a new problem it causes in
+another file, refuses it), written atomically (temporary file in the same directory, fsync,
+rename, so the watcher sees one complete change, exactly as after an editor's save) and recorded
+in the history. This module does not import Flask.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from signage.catalog import loader as catalog_loader
+from signage.catalog.playlist import Catalog
+from signage.catalog.problem import Problem
+from signage.editing.history import History, Version, sha256, unified_diff
+from signage.editing.merge import Merge, three_way
+
+LOCK_FILE = ".console-publish.lock"
+# Far above any real playlist (the shipped ones are a few kilobytes); a paste gone wrong stops here.
+MAX_TEXT = 1_000_000
+_MARKER = re.compile(r"^(<<<<<<<|=======|>>>>>>>)( |$)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Published:
+    """The text is on disk; `version` is its entry in the history."""
+
+    version: Version
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The file changed on disk since the editor opened it; nothing was written.
+
+    `theirs` is the text on disk now (None when the file was deleted) and `theirs_sha256` its
+    hash, to open the merged text on; `diff` goes from theirs to yours; `merge` is the proposal
+    built against `base` (the opened text, None when it is no longer known: then the proposal is
+    yours against theirs as a whole).
+    """
+
+    base: str | None
+    yours: str
+    theirs: str | None
+    theirs_sha256: str | None
+    diff: str
+    merge: Merge
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The text is what the file already holds; nothing was written or recorded."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """The text breaks a rule of the playlist format; nothing was written."""
+
+    problems: tuple[Problem, ...]
+
+
+Outcome = Published | Conflict | Refused | Unchanged
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` so that a reader sees the old file or the new one, never half.
+
+    The temporary file is hidden and ends in `.tmp`, which the watcher ignores; it takes the old
+    file's permissions. A failure at any point leaves the old file as it was and removes the
+    temporary file.
+    """
+    directory = path.parent
+    temporary = directory / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o644
+    data = text.encode("utf-8")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(descriptor, view)
+                view = view[written:]
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _sync_directory(directory)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename itself durable."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def read_text(path: Path) -> str | None:
+    """The file's text (UTF-8), or None when it does not exist."""
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+
+
+class Publisher:
+    """Publishes, restores and deletes the playlist files of `directory`.
+
+    `catalog` returns the catalog in use (or None); it is passed to the loader as the previous
+    catalog, so checking a draft reuses what is already checked.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        history: History,
+        catalog: Callable[[], Catalog | None] = lambda: None,
+    ) -> None:
+        self.directory = directory
+        self.history = history
+        self.catalog = catalog
+        self._lock = threading.Lock()
+
+    def path(self, playlist_id: str) -> Path:
+        """The file of `playlist_id`; raises ValueError for an id that is not one (such as
+        `screens`: the screens file is never written as a playlist)."""
+        if not catalog_loader.is_playlist_id(playlist_id):
+            raise ValueError(f"{playlist_id!r} is not a playlist id")
+        return self.directory / f"{playlist_id}.yaml"
+
+    def open(self, playlist_id: str) -> tuple[str | None, str | None]:
+        """The text on disk and its hash, remembered as the base of a later merge."""
+        text = read_text(self.path(playlist_id))
+        if text is None:
+            return None, None
+        return text, self.history.remember(text)
+
+    def check(self, playlist_id: str, text: str | None) -> list[Problem]:
+        """What would be wrong if `text` were the file (None: if the file were deleted).
+
+        Problems in the file itself, and problems in other files that it would cause (a group
+        or an include naming a playlist that is gone, an include loop); problems other files
+        already have are not its concern.
+        """
+        name = self.path(playlist_id).name
+        previous = self.catalog()
+        before = catalog_loader.load_catalog(self.directory, previous).problems
+        after = catalog_loader.load_catalog(self.directory, previous, {name: text}).problems
+        known = {str(p) for p in before if p.file != name}
+        return sorted(p for p in after if p.file == name or str(p) not in known)
+
+    def publish(
+        self,
+        playlist_id: str,
+        text: str,
+        base_sha256: str | None,
+        author: str,
+        action: str = "publish",
+        restored_from: int | None = None,
+    ) -> Outcome:
+        """Write `text` if the file is still the one hashed `base_sha256` (None: no file yet)."""
+        if not text.endswith("\n"):
+            text += "\n"
+        if len(text) > MAX_TEXT:
+            message = (
+                f"the text is {len(text)} characters long; a playlist file may have at most "
+                f"{MAX_TEXT}: split it into several smaller playlists and include them in one "
+                "main playlist"
+            )
+            return Refused((Problem(f"{playlist_id}.yaml", 1, 1, message),))
+        with self._locked():
+            path = self.path(playlist_id)
+            theirs = read_text(path)
+            conflict = self._conflict(text, base_sha256, theirs)
+            if conflict is not None:
+                return conflict
+            if text == theirs and action == "publish":
+                return Unchanged()
+            markers = [
+                Problem(path.name, text[: m.start()].count("\n") + 1, 1, _MARKER_MESSAGE)
+                for m in _MARKER.finditer(text)
+            ]
+            problems = markers or self.check(playlist_id, text)
+            if problems:
+                return Refused(tuple(problems))
+            self._note_disk(playlist_id, theirs)
+            try:
+                write_atomically(path, text)
+            except OSError as error:
+                return Refused((_unwritable(path, error),))
+            return Published(self.history.record(playlist_id, text, author, action, restored_from))
+
+    def delete(self, playlist_id: str, base_sha256: str | None, author: str) -> Outcome:
+        """Remove the file if it is still the one hashed `base_sha256` and nothing needs it."""
+        with self._locked():
+            path = self.path(playlist_id)
+            theirs = read_text(path)
+            conflict = self._conflict("", base_sha256, theirs)
+            if conflict is not None:
+                return conflict
+            problems = self.check(playlist_id, None)
+            if problems:
+                return Refused(tuple(problems))
+            self._note_disk(playlist_id, theirs)
+            if theirs is not None:
+                try:
+                    path.unlink()
+                    _sync_directory(self.directory)
+                except OSError as error:
+                    return Refused((_unwritable(path, error),))
+            return Published(self.history.record(playlist_id, "", author, "delete"))
+
+    def _conflict(self, yours: str, base_sha256: str | None, theirs: str | None) -> Conflict | None:
+        current = sha256(theirs) if theirs is not None else None
+        if current == base_sha256:
+            return None
+        base = self.history.text_for(base_sha256) if base_sha256 is not None else ""
+        on_disk = theirs if theirs is not None else ""
+        merge = three_way(base if base is not None else on_disk, yours, on_disk, "yours", "disk")
+        diff = unified_diff(on_disk, yours, "on disk", "yours")
+        return Conflict(base, yours, theirs, current, diff, merge)
+
+    def _note_disk(self, playlist_id: str, theirs: str | None) -> None:
+        """Record a change made outside the console, so every diff in the history is true."""
+        latest = self.history.latest(playlist_id)
+        if theirs is None:
+            if latest is not None and latest.action != "delete":
+                self.history.record(playlist_id, "", "", "delete")
+            return
+        if latest is None or latest.sha256 != sha256(theirs):
+            self.history.record(playlist_id, theirs, "", "disk")
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One publish at a time, in this process and in any other on the same directory."""
+        with self._lock, (self.directory / LOCK_FILE).open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _unwritable(path: Path, error: OSError) -> Problem:
+    return Problem(
+        path.name,
+        1,
+        1,
+        f"the file could not be saved ({error.strerror or error}); nothing was changed. The "
+        f"signage service must be allowed to write in {path.parent}",
+    )
+
+
+_MARKER_MESSAGE = (
+    "this line is a conflict marker from merging two edits; keep the lines you want between "
+    "the markers and remove the marker lines"
+)

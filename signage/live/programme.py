@@ -1,0 +1,173 @@
+"""What every screen shows now: the last good catalog, its problems, and per-screen payloads.
+
+The programme holds the catalog in use. A file with problems never replaces its last good
+version (its problems are reported), so screens keep showing what last worked. It is the
+pure core between the playlist format and the Socket.IO edge; it does not import Flask.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from signage.catalog import playlist as playlist_format
+from signage.catalog import schedule
+from signage.catalog.loader import load_catalog
+
+T = TypeVar("T")
+
+# Every screen of a group counts its rotation from this instant (Unix ms), so two screens that
+# hold the same items compute the same slide from the server clock alone.
+ROTATION_EPOCH_MS = 0
+
+
+def state_body(
+    screen: playlist_format.Screen, items: list[dict[str, Any]], boundary: datetime | None
+) -> dict[str, Any]:
+    """The `state` message for `screen` showing `items` (see `Programme.payload`), with its
+    `digest`; the console's preview builds its screens' states with it too."""
+    body = {
+        "screen": {
+            "id": screen.id,
+            "name": screen.name,
+            "groups": list(screen.groups),
+            "location": screen.location,
+            "languages": list(screen.languages),
+            "orientation": screen.orientation,
+        },
+        "items": items,
+        "epoch": ROTATION_EPOCH_MS,
+        "valid_until": int(boundary.timestamp() * 1000) if boundary is not None else None,
+    }
+    encoded = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256(encoded.encode()).hexdigest()[:16]
+    return {**body, "digest": digest, "version": digest}
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """Outcome of the latest load of the playlist directory."""
+
+    at: float
+    applied: bool
+    version: str | None
+    problems: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "applied": self.applied,
+            "version": self.version,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass
+class Programme:
+    """The last good catalog of `directory` and the payload each screen gets from it."""
+
+    directory: Path
+    portal_url: str
+    catalog: playlist_format.Catalog | None = None
+    report: LoadReport | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Schedules evaluated at one moment, per playlist: thousands of screens share a handful of
+    # playlists, and a push evaluates them all at the same moment.
+    _evaluated: dict[tuple[str, str, datetime], Any] = field(default_factory=dict, repr=False)
+
+    def reload(self) -> LoadReport:
+        """Load the directory on top of the catalog in use.
+
+        A file with problems keeps its last good version (the playlist loader falls back to it
+        in the previous catalog), so a bad save never reaches the screens; its problems are
+        reported. `applied` is true when the catalog in use changed.
+        """
+        with self._lock:
+            previous = self.catalog
+            result = load_catalog(self.directory, previous)
+            problems = tuple(str(p) for p in sorted(result.problems))
+            if result.catalog is not None:
+                self.catalog = result.catalog
+            applied = result.catalog is not None and (
+                previous is None or result.catalog.version != previous.version
+            )
+            version = self.catalog.version if self.catalog is not None else None
+            self.report = LoadReport(time.time(), applied, version, problems)
+            return self.report
+
+    def screen_ids(self) -> list[str]:
+        """Ids of every declared screen, in declaration order."""
+        catalog = self.catalog
+        return list(catalog.screens) if catalog is not None else []
+
+    def screen(self, screen_id: str) -> Any:
+        """The declared screen with this id, or None."""
+        catalog = self.catalog
+        return catalog.screens.get(screen_id) if catalog is not None else None
+
+    def payload(self, screen_id: str, now: datetime) -> dict[str, Any] | None:
+        """The `state` message for a screen at `now` (venue-aware), or None if it is unknown.
+
+        `items` are the items active now in rotation order; `epoch` and the item durations fix
+        the rotation against the server clock; `valid_until` is the next schedule boundary
+        (Unix ms) at which the server sends a new state. `digest` (also sent as `version`, the
+        playlist version screens report) changes exactly when what this screen shows changes;
+        `catalog_version` is the version of the whole playlist directory.
+        """
+        catalog = self.catalog
+        if catalog is None or screen_id not in catalog.screens:
+            return None
+        screen = catalog.screens[screen_id]
+        playlist = playlist_format.playlist_for_screen(catalog, screen_id)
+        items: list[dict[str, Any]] = []
+        boundary: datetime | None = None
+        if playlist is not None:
+            at = now.astimezone(catalog.timezone)
+            items = [
+                item.to_json(screen, self.portal_url)
+                for item in self._once(catalog, playlist, at, schedule.active_items)
+            ]
+            boundary = self._once(catalog, playlist, at, schedule.next_change)
+        body = state_body(screen, items, boundary)
+        return {**body, "catalog_version": catalog.version}
+
+    def next_boundary(self, after: datetime) -> datetime | None:
+        """The earliest schedule boundary after `after` over every screen's playlist."""
+        catalog = self.catalog
+        if catalog is None:
+            return None
+        at = after.astimezone(catalog.timezone)
+        found: datetime | None = None
+        for screen_id in catalog.screens:
+            playlist = playlist_format.playlist_for_screen(catalog, screen_id)
+            if playlist is None:
+                continue
+            change = self._once(catalog, playlist, at, schedule.next_change)
+            if change is not None and (found is None or change < found):
+                found = change
+        return found
+
+    def _once(
+        self,
+        catalog: playlist_format.Catalog,
+        playlist: playlist_format.Playlist,
+        at: datetime,
+        evaluate: Callable[[playlist_format.Playlist, datetime], T],
+    ) -> T:
+        """``evaluate(playlist, at)``, computed once per catalog version, playlist and moment."""
+        key = (f"{catalog.version}:{playlist.id}", evaluate.__name__, at)
+        if key in self._evaluated:
+            return cast(T, self._evaluated[key])
+        first = next(iter(self._evaluated), None)
+        if first is not None and (first[2] != at or len(self._evaluated) > 4096):
+            self._evaluated.clear()
+        value = evaluate(playlist, at)
+        self._evaluated[key] = value
+        return value

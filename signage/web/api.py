@@ -1,0 +1,163 @@
+"""HTTP API: the screen status list (open) and the override API (bearer token).
+
+Every error is a JSON `{"error": text}` with a 4xx status saying what is wrong, and
+`"field"` naming the request field when one is at fault. Bodies are at most `MAX_BODY` bytes
+and JSON nested at most `signage.web.jsonbody.MAX_DEPTH` deep.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from signage.emergency.model import NotFound, OverrideError
+from signage.emergency.requests import MAX_ID, parse_request, valid_id
+from signage.live.hub import Hub
+from signage.web import jsonbody
+from signage.web.socket import announce
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+# An override in every language at the longest texts is about 60 KB of JSON (escaped); the
+# app-wide cap is the largest media upload, far too much for a JSON request.
+MAX_BODY = 256 * 1024
+
+
+@bp.before_request
+def _bound_body() -> None:
+    request.max_content_length = MAX_BODY
+
+
+def _hub() -> Hub:
+    hub: Hub = current_app.extensions["signage"]
+    return hub
+
+
+def _error(status: int, message: str, field: str = "") -> tuple[Response, int]:
+    if field:
+        return jsonify(error=message, field=field), status
+    return jsonify(error=message), status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException) -> tuple[Response, int]:
+    """Errors under /api are JSON, never an HTML page."""
+    return _error(exc.code or 500, exc.description or exc.name)
+
+
+def _authorised() -> tuple[Response, int] | None:
+    """None when the request carries the configured bearer token, else the error response."""
+    token: str = current_app.config["API_TOKEN"]
+    if not token:
+        return _error(403, "the override API is disabled: set SIGNAGE_API_TOKEN to enable it")
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        return _error(401, "missing header Authorization: Bearer <token>")
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        return _error(401, "wrong token")
+    return None
+
+
+@bp.get("/screens")
+def screens() -> Response:
+    """Every declared screen with its live state, and the outcome of the latest playlist load."""
+    hub = _hub()
+    now = time.time()
+    catalog = hub.programme.catalog
+    offline_after = float(current_app.config["OFFLINE_AFTER"])
+    listed: list[dict[str, Any]] = []
+    for screen_id in hub.programme.screen_ids():
+        screen = catalog.screens[screen_id] if catalog is not None else None
+        listed.append(
+            {
+                "id": screen_id,
+                "name": getattr(screen, "name", screen_id),
+                "groups": list(getattr(screen, "groups", ())),
+                "location": getattr(screen, "location", None),
+                **hub.presence.get(screen_id).to_json(now, offline_after),
+            }
+        )
+    report = hub.programme.report
+    return jsonify(
+        screens=listed,
+        catalog=report.to_json() if report is not None else None,
+        server_time=int(now * 1000),
+    )
+
+
+@bp.get("/overrides")
+def list_overrides() -> Response | tuple[Response, int]:
+    """Active overrides and the most recent ones (token required)."""
+    denied = _authorised()
+    if denied:
+        return denied
+    store = _hub().overrides
+    return jsonify(
+        active=[o.to_json() for o in store.active(time.time())],
+        recent=[o.to_json() for o in store.recent(50)],
+    )
+
+
+@bp.post("/overrides")
+def create_override() -> tuple[Response, int]:
+    """Create an override and push it to its screens at once (token required); 201 on success."""
+    denied = _authorised()
+    if denied:
+        return denied
+    hub = _hub()
+    if not request.is_json:
+        return _error(400, "the request body must be JSON with Content-Type: application/json")
+    try:
+        data = jsonbody.loads(request.get_data(cache=False))
+    except jsonbody.JsonError as exc:
+        return _error(400, str(exc))
+    catalog = hub.programme.catalog
+    groups = list(catalog.groups) if catalog is not None else []
+    try:
+        wanted = parse_request(data, datetime.now(hub.timezone), groups, hub.programme.screen_ids())
+        override = hub.overrides.create(
+            target=wanted.target,
+            messages=wanted.messages,
+            until=wanted.until,
+            priority=wanted.priority,
+            actor=f"api:{request.remote_addr}",
+            source="api",
+        )
+    except OverrideError as exc:
+        return _error(400, str(exc), exc.field)
+    announce(hub, override)
+    return jsonify(override.to_json()), 201
+
+
+@bp.delete("/overrides/<int:override_id>")
+def cancel_override(override_id: int) -> tuple[Response, int]:
+    """Cancel an override and tell its screens (token required)."""
+    denied = _authorised()
+    if denied:
+        return denied
+    if not valid_id(override_id):
+        return _error(400, f"the id must be a whole number from 1 to {MAX_ID}", "id")
+    hub = _hub()
+    try:
+        override = hub.overrides.cancel(override_id, actor=f"api:{request.remote_addr}")
+    except NotFound as exc:
+        return _error(404, str(exc))
+    except OverrideError as exc:
+        return _error(409, str(exc))
+    announce(hub, override)
+    return jsonify(override.to_json()), 200
+
+
+@bp.get("/audit")
+def audit() -> Response | tuple[Response, int]:
+    """The newest entries of the override audit log (token required)."""
+    denied = _authorised()
+    if denied:
+        return denied
+    return jsonify(entries=[e.to_json() for e in _hub().overrides.audit_log()])
