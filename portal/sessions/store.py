@@ -21,37 +21,61 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bluezone.storage.database import Database
+from bluezone.storage.migrations import Migration, migrate
 
 from .revision import Revision
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    client_hash TEXT PRIMARY KEY,
-    venue TEXT NOT NULL,
-    granted_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    mac TEXT
-);
-CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at);
-CREATE TABLE IF NOT EXISTS event_counts (
-    hour TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    venue TEXT NOT NULL,
-    lang TEXT NOT NULL,
-    os TEXT NOT NULL,
-    src TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (hour, kind, venue, lang, os, src)
-);
-CREATE TABLE IF NOT EXISTS queued_grants (
-    gateway TEXT NOT NULL,
-    key TEXT NOT NULL,
-    line TEXT NOT NULL,
-    venue TEXT NOT NULL,
-    queued_at INTEGER NOT NULL,
-    PRIMARY KEY (gateway, key)
-);
-"""
+COMPONENT = "portal"
+
+
+def _add_mac(db: sqlite3.Connection) -> None:
+    # A database of a release before gateways could restore grants lacks the column; one of
+    # the release before migrations has it already (that release added it when it opened).
+    columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
+    if "mac" not in columns:
+        db.execute("ALTER TABLE sessions ADD COLUMN mac TEXT")
+
+
+#: The schema, version by version (`bluezone.storage.migrations`). 1 is the schema the release
+#: before migrations created (so it holds on a database that release made), 2 the column it
+#: added to older databases when it opened them.
+MIGRATIONS = (
+    Migration(
+        1,
+        "sessions, hourly campaign counts and queued grants",
+        (
+            "CREATE TABLE IF NOT EXISTS sessions ("
+            " client_hash TEXT PRIMARY KEY,"
+            " venue TEXT NOT NULL,"
+            " granted_at INTEGER NOT NULL,"
+            " expires_at INTEGER NOT NULL"
+            ")",
+            "CREATE INDEX IF NOT EXISTS sessions_expiry ON sessions (expires_at)",
+            "CREATE TABLE IF NOT EXISTS event_counts ("
+            " hour TEXT NOT NULL,"
+            " kind TEXT NOT NULL,"
+            " venue TEXT NOT NULL,"
+            " lang TEXT NOT NULL,"
+            " os TEXT NOT NULL,"
+            " src TEXT NOT NULL,"
+            " count INTEGER NOT NULL,"
+            " PRIMARY KEY (hour, kind, venue, lang, os, src)"
+            ")",
+            "CREATE TABLE IF NOT EXISTS queued_grants ("
+            " gateway TEXT NOT NULL,"
+            " key TEXT NOT NULL,"
+            " line TEXT NOT NULL,"
+            " venue TEXT NOT NULL,"
+            " queued_at INTEGER NOT NULL,"
+            " PRIMARY KEY (gateway, key)"
+            ")",
+        ),
+    ),
+    Migration(2, "the MAC address a gateway needs to restore a grant", (_add_mac,)),
+)
 
 
 @dataclass(frozen=True)
@@ -86,18 +110,13 @@ class Store:
         self._local = threading.local()
         #: Bumped by every change to the sessions table, in any process (see revision.py).
         self.revision = Revision(path)
-        db = self._connect()
-        db.executescript(_SCHEMA)
-        columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
-        if "mac" not in columns:  # databases made before gateways could restore grants
-            db.execute("ALTER TABLE sessions ADD COLUMN mac TEXT")
+        self._database = Database(Path(path), wal=True)
+        migrate(self._database, COMPONENT, MIGRATIONS)
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None or getattr(self._local, "pid", None) != os.getpid():
-            db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
+            db = self._database.open()
             self._local.db, self._local.pid = db, os.getpid()
         return db
 

@@ -12,20 +12,31 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bluezone.storage.database import Database
+from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS console_audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    target TEXT NOT NULL,
-    detail TEXT NOT NULL,
-    address TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS console_audit_at ON console_audit (at);
-"""
+COMPONENT = "console_audit"
+#: The schema, version by version (`bluezone.storage.migrations`); 1 is the release before
+#: migrations, so it holds on a database that release made.
+MIGRATIONS = (
+    Migration(
+        1,
+        "console audit log",
+        (
+            "CREATE TABLE IF NOT EXISTS console_audit ("
+            " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " at REAL NOT NULL,"
+            " actor TEXT NOT NULL,"
+            " action TEXT NOT NULL,"
+            " target TEXT NOT NULL,"
+            " detail TEXT NOT NULL,"
+            " address TEXT NOT NULL"
+            ")",
+            "CREATE INDEX IF NOT EXISTS console_audit_at ON console_audit (at)",
+        ),
+    ),
+)
 MAX_FIELD = 2000
 
 
@@ -62,8 +73,7 @@ class AuditLog:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        with connect(path) as db:
-            db.executescript(SCHEMA)
+        migrate(Database(path), COMPONENT, MIGRATIONS)
 
     def record(
         self,

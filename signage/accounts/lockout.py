@@ -24,18 +24,29 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from bluezone.storage.database import Database
+from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect, immediate
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS login_names (
-    name TEXT PRIMARY KEY,
-    failures INTEGER NOT NULL,
-    last REAL NOT NULL,
-    locked REAL
-);
-CREATE TABLE IF NOT EXISTS login_addresses (address TEXT NOT NULL, at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS login_addresses_address ON login_addresses (address, at);
-"""
+COMPONENT = "lockout"
+#: The schema, version by version (`bluezone.storage.migrations`); 1 is the release before
+#: migrations, so it holds on a database that release made.
+MIGRATIONS = (
+    Migration(
+        1,
+        "sign-in failures per name and per address",
+        (
+            "CREATE TABLE IF NOT EXISTS login_names ("
+            " name TEXT PRIMARY KEY,"
+            " failures INTEGER NOT NULL,"
+            " last REAL NOT NULL,"
+            " locked REAL"
+            ")",
+            "CREATE TABLE IF NOT EXISTS login_addresses (address TEXT NOT NULL, at REAL NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS login_addresses_address ON login_addresses (address, at)",
+        ),
+    ),
+)
 FORGET_AFTER = 30 * 24 * 3600.0
 
 
@@ -101,8 +112,7 @@ class LoginGuard:
         self.lockout_seconds = lockout_seconds
         self.address_limit = address_limit
         self.window_seconds = window_seconds
-        with connect(path) as db:
-            db.executescript(SCHEMA)
+        migrate(Database(path), COMPONENT, MIGRATIONS)
 
     def _until(self, locked: float) -> float | None:
         return locked + self.lockout_seconds if self.lockout_seconds else None

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bluezone.storage.database import Database
+from bluezone.storage.migrations import Migration, migrate
 from signage.accounts import sessions
 from signage.accounts.passwords import (
     PasswordError,
@@ -34,17 +36,26 @@ ROLES = ("viewer", "editor", "admin")
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 GROUP = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS operators (
-    name TEXT PRIMARY KEY,
-    role TEXT NOT NULL,
-    groups TEXT NOT NULL,
-    password TEXT NOT NULL,
-    epoch INTEGER NOT NULL DEFAULT 0,
-    created REAL NOT NULL,
-    updated REAL NOT NULL
-);
-"""
+COMPONENT = "operators"
+#: The schema, version by version (`bluezone.storage.migrations`); 1 is the release before
+#: migrations, so it holds on a database that release made.
+MIGRATIONS = (
+    Migration(
+        1,
+        "operator accounts",
+        (
+            "CREATE TABLE IF NOT EXISTS operators ("
+            " name TEXT PRIMARY KEY,"
+            " role TEXT NOT NULL,"
+            " groups TEXT NOT NULL,"
+            " password TEXT NOT NULL,"
+            " epoch INTEGER NOT NULL DEFAULT 0,"
+            " created REAL NOT NULL,"
+            " updated REAL NOT NULL"
+            ")",
+        ),
+    ),
+)
 
 Offload = Callable[[Callable[[], bool]], bool]
 
@@ -166,9 +177,9 @@ class OperatorStore:
         self._offload = offload
         # Compared against when the name is unknown, so that both cases cost the same time.
         self._dummy = hash_password("not a password of anyone", params)
-        with connect(path) as db:
-            db.executescript(SCHEMA)
-            db.executescript(sessions.SCHEMA)
+        # Removing an operator ends their console sessions, in the same transaction.
+        migrate(Database(path), sessions.COMPONENT, sessions.MIGRATIONS)
+        migrate(Database(path), COMPONENT, MIGRATIONS)
 
     def get(self, name: str) -> Operator | None:
         """The operator called `name` (any case), or None."""

@@ -22,17 +22,28 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+from bluezone.storage.database import Database
+from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS console_sessions (
-    id TEXT PRIMARY KEY,
-    operator TEXT NOT NULL,
-    started REAL NOT NULL,
-    seen REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS console_sessions_operator ON console_sessions (operator);
-"""
+COMPONENT = "console_sessions"
+#: The schema, version by version (`bluezone.storage.migrations`); 1 is the release before
+#: migrations, so it holds on a database that release made.
+MIGRATIONS = (
+    Migration(
+        1,
+        "console sessions",
+        (
+            "CREATE TABLE IF NOT EXISTS console_sessions ("
+            " id TEXT PRIMARY KEY,"
+            " operator TEXT NOT NULL,"
+            " started REAL NOT NULL,"
+            " seen REAL NOT NULL"
+            ")",
+            "CREATE INDEX IF NOT EXISTS console_sessions_operator ON console_sessions (operator)",
+        ),
+    ),
+)
 TOUCH_EVERY = 300.0
 
 
@@ -53,8 +64,7 @@ class SessionStore:
     def __init__(self, path: Path, lifetime: float) -> None:
         self.path = path
         self.lifetime = lifetime
-        with connect(path) as db:
-            db.executescript(SCHEMA)
+        migrate(Database(path), COMPONENT, MIGRATIONS)
 
     def start(self, operator: str, now: float) -> str:
         """Open a session for `operator` (a stored account name); the token to put in the

@@ -17,28 +17,39 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bluezone.storage.database import Database
+from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS playlist_versions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    playlist TEXT NOT NULL,
-    number INTEGER NOT NULL,
-    action TEXT NOT NULL,
-    author TEXT NOT NULL,
-    at REAL NOT NULL,
-    sha256 TEXT NOT NULL,
-    text TEXT NOT NULL,
-    diff TEXT NOT NULL,
-    restored_from INTEGER,
-    UNIQUE (playlist, number)
-);
-CREATE TABLE IF NOT EXISTS playlist_opened (
-    sha256 TEXT PRIMARY KEY,
-    text TEXT NOT NULL,
-    at REAL NOT NULL
-);
-"""
+COMPONENT = "history"
+#: The schema, version by version (`bluezone.storage.migrations`); 1 is the release before
+#: migrations, so it holds on a database that release made.
+MIGRATIONS = (
+    Migration(
+        1,
+        "playlist versions and the texts of opened editors",
+        (
+            "CREATE TABLE IF NOT EXISTS playlist_versions ("
+            " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " playlist TEXT NOT NULL,"
+            " number INTEGER NOT NULL,"
+            " action TEXT NOT NULL,"
+            " author TEXT NOT NULL,"
+            " at REAL NOT NULL,"
+            " sha256 TEXT NOT NULL,"
+            " text TEXT NOT NULL,"
+            " diff TEXT NOT NULL,"
+            " restored_from INTEGER,"
+            " UNIQUE (playlist, number)"
+            ")",
+            "CREATE TABLE IF NOT EXISTS playlist_opened ("
+            " sha256 TEXT PRIMARY KEY,"
+            " text TEXT NOT NULL,"
+            " at REAL NOT NULL"
+            ")",
+        ),
+    ),
+)
 
 ACTIONS = ("create", "publish", "restore", "delete", "disk")
 # Texts editors were opened on are needed only while someone may still publish over them.
@@ -82,8 +93,7 @@ class History:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
+        migrate(Database(path), COMPONENT, MIGRATIONS)
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return connect(self.path)

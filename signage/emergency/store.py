@@ -16,37 +16,48 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from bluezone.storage.database import Database
+from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect
 from signage.emergency.model import AuditEntry, Message, NotFound, Override, OverrideError
 from signage.emergency.requests import valid_id
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS overrides (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created REAL NOT NULL,
-    starts REAL NOT NULL,
-    until REAL NOT NULL,
-    target TEXT NOT NULL,
-    messages TEXT NOT NULL,
-    priority INTEGER NOT NULL DEFAULT 0,
-    source TEXT NOT NULL,
-    cap_key TEXT,
-    cancelled REAL,
-    expiry_logged INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS overrides_until ON overrides (until);
-CREATE INDEX IF NOT EXISTS overrides_cap ON overrides (cap_key);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    override_id INTEGER NOT NULL,
-    action TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    detail TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('revision', 0);
-"""
+COMPONENT = "overrides"
+#: The schema, version by version (`bluezone.storage.migrations`); 1 is the release before
+#: migrations, so it holds on a database that release made.
+MIGRATIONS = (
+    Migration(
+        1,
+        "overrides, their audit log and revision",
+        (
+            "CREATE TABLE IF NOT EXISTS overrides ("
+            " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " created REAL NOT NULL,"
+            " starts REAL NOT NULL,"
+            " until REAL NOT NULL,"
+            " target TEXT NOT NULL,"
+            " messages TEXT NOT NULL,"
+            " priority INTEGER NOT NULL DEFAULT 0,"
+            " source TEXT NOT NULL,"
+            " cap_key TEXT,"
+            " cancelled REAL,"
+            " expiry_logged INTEGER NOT NULL DEFAULT 0"
+            ")",
+            "CREATE INDEX IF NOT EXISTS overrides_until ON overrides (until)",
+            "CREATE INDEX IF NOT EXISTS overrides_cap ON overrides (cap_key)",
+            "CREATE TABLE IF NOT EXISTS audit ("
+            " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " at REAL NOT NULL,"
+            " override_id INTEGER NOT NULL,"
+            " action TEXT NOT NULL,"
+            " actor TEXT NOT NULL,"
+            " detail TEXT NOT NULL"
+            ")",
+            "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+            "INSERT INTO meta (key, value) VALUES ('revision', 0) ON CONFLICT (key) DO NOTHING",
+        ),
+    ),
+)
 
 
 class OverrideStore:
@@ -55,9 +66,7 @@ class OverrideStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+        migrate(Database(path, wal=True), COMPONENT, MIGRATIONS)
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return connect(self.path)

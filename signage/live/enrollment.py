@@ -29,30 +29,46 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bluezone.storage.database import Database
+from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS screen_credentials (
-    screen TEXT PRIMARY KEY,
-    token_hash TEXT NOT NULL,
-    serial INTEGER NOT NULL,
-    enrolled_at REAL NOT NULL,
-    enrolled_by TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS screen_pairings (
-    code TEXT PRIMARY KEY,
-    screen TEXT NOT NULL,
-    secret_hash TEXT NOT NULL,
-    created REAL NOT NULL,
-    expires REAL NOT NULL,
-    address TEXT NOT NULL,
-    user_agent TEXT NOT NULL,
-    approved_at REAL,
-    approved_by TEXT
-);
-CREATE INDEX IF NOT EXISTS screen_pairings_screen ON screen_pairings (screen);
-CREATE TABLE IF NOT EXISTS enrollment_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-"""
+COMPONENT = "enrollment"
+#: The schema, version by version (`bluezone.storage.migrations`); 1 is the release before
+#: migrations, so it holds on a database that release made.
+MIGRATIONS = (
+    Migration(
+        1,
+        "screen credentials, pairings and counters",
+        (
+            "CREATE TABLE IF NOT EXISTS screen_credentials ("
+            " screen TEXT PRIMARY KEY,"
+            " token_hash TEXT NOT NULL,"
+            " serial INTEGER NOT NULL,"
+            " enrolled_at REAL NOT NULL,"
+            " enrolled_by TEXT NOT NULL"
+            ")",
+            "CREATE TABLE IF NOT EXISTS screen_pairings ("
+            " code TEXT PRIMARY KEY,"
+            " screen TEXT NOT NULL,"
+            " secret_hash TEXT NOT NULL,"
+            " created REAL NOT NULL,"
+            " expires REAL NOT NULL,"
+            " address TEXT NOT NULL,"
+            " user_agent TEXT NOT NULL,"
+            " approved_at REAL,"
+            " approved_by TEXT"
+            ")",
+            "CREATE INDEX IF NOT EXISTS screen_pairings_screen ON screen_pairings (screen)",
+            "CREATE TABLE IF NOT EXISTS enrollment_meta"
+            " (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+            "INSERT INTO enrollment_meta (key, value) VALUES ('revision', 0)"
+            " ON CONFLICT (key) DO NOTHING",
+            "INSERT INTO enrollment_meta (key, value) VALUES ('serial', 0)"
+            " ON CONFLICT (key) DO NOTHING",
+        ),
+    ),
+)
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code read across a room and typed by hand must not be
 # mistaken for another.
@@ -215,14 +231,7 @@ class EnrollmentStore:
         self.overall = overall
         self.interval = interval
         path.parent.mkdir(parents=True, exist_ok=True)
-        with connect(path) as db:
-            db.executescript(SCHEMA)
-            if (
-                db.execute("SELECT 1 FROM enrollment_meta WHERE key = 'revision'").fetchone()
-                is None
-            ):
-                db.execute("INSERT INTO enrollment_meta (key, value) VALUES ('revision', 0)")
-                db.execute("INSERT INTO enrollment_meta (key, value) VALUES ('serial', 0)")
+        migrate(Database(path), COMPONENT, MIGRATIONS)
 
     @contextmanager
     def _db(self) -> Iterator[Any]:

@@ -15,20 +15,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bluezone.storage.database import Database
+from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS plays (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    screen TEXT NOT NULL,
-    item TEXT NOT NULL,
-    version TEXT NOT NULL,
-    shown_at REAL NOT NULL,
-    duration REAL NOT NULL,
-    received REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS plays_shown ON plays (shown_at);
-"""
+COMPONENT = "plays"
+#: The schema, version by version (`bluezone.storage.migrations`); 1 is the release before
+#: migrations, so it holds on a database that release made.
+MIGRATIONS = (
+    Migration(
+        1,
+        "proof of play",
+        (
+            "CREATE TABLE IF NOT EXISTS plays ("
+            " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " screen TEXT NOT NULL,"
+            " item TEXT NOT NULL,"
+            " version TEXT NOT NULL,"
+            " shown_at REAL NOT NULL,"
+            " duration REAL NOT NULL,"
+            " received REAL NOT NULL"
+            ")",
+            "CREATE INDEX IF NOT EXISTS plays_shown ON plays (shown_at)",
+        ),
+    ),
+)
 
 MAX_BATCH = 500
 
@@ -131,8 +142,7 @@ class PlayLog:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
+        migrate(Database(path), COMPONENT, MIGRATIONS)
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         return connect(self.path)
