@@ -42,8 +42,8 @@ from signage.catalog.playlist import (
     TickerContent,
     VideoContent,
 )
-from signage.catalog.problem import Problem
-from signage.catalog.schedule import WEEKDAYS, Schedule, Window, parse_window
+from signage.catalog.problem import Problem, Term, term
+from signage.catalog.schedule import WEEKDAYS, Schedule, Window, WindowError, parse_window
 from signage.catalog.yamlsource import Mapping as YamlMapping
 from signage.catalog.yamlsource import Node, Scalar, Sequence
 
@@ -117,13 +117,15 @@ def check_groups(document: ScreensDocument, file: str, playlists: Iterable[str])
         if group.playlist not in known:
             line, column = document.playlist_refs.get(group.id, (1, 1))
             problems.append(
-                Problem(
+                Problem.of(
                     file,
                     line,
                     column,
-                    f"group '{group.id}' names playlist '{group.playlist}', but there is no "
-                    f"file {group.playlist}.yaml; known playlists: {_listing(known)}"
-                    + _suggest(group.playlist, known),
+                    "group-without-playlist",
+                    group=group.id,
+                    playlist=group.playlist,
+                    known=_listing(known),
+                    suggest=_suggest(group.playlist, known),
                 )
             )
     return problems
@@ -146,24 +148,26 @@ def check_includes(
                 continue
             if entry.playlist not in documents:
                 problems.append(
-                    Problem(
+                    Problem.of(
                         file,
                         entry.line,
                         entry.column,
-                        f"there is no playlist '{entry.playlist}' to include; known playlists: "
-                        f"{_listing(known)}" + _suggest(entry.playlist, known),
+                        "no-such-include",
+                        name=entry.playlist,
+                        known=_listing(known),
+                        suggest=_suggest(entry.playlist, known),
                     )
                 )
                 continue
             path = _include_path(documents, entry.playlist, playlist_id, [playlist_id])
             if path is not None:
                 problems.append(
-                    Problem(
+                    Problem.of(
                         file,
                         entry.line,
                         entry.column,
-                        "this include makes a loop (" + " → ".join([*path, playlist_id]) + "); "
-                        "a playlist cannot include itself, directly or through another",
+                        "include-loop",
+                        path=" → ".join([*path, playlist_id]),
                     )
                 )
     return problems
@@ -196,16 +200,16 @@ class _Reader:
         self.problems: list[Problem] = []
         self.media: dict[str, str] = {}
 
-    def error(self, node: Node | None, message: str) -> None:
+    def error(self, node: Node | None, code: str, /, **params: str | int | float | Term) -> None:
         line, column = (node.line, node.column) if node is not None else (1, 1)
-        self.problems.append(Problem(self.file, line, column, message))
+        self.problems.append(Problem.of(self.file, line, column, code, **params))
 
     # -- building blocks ----------------------------------------------------------------
 
     def fields(
         self,
         node: Node | None,
-        where: str,
+        where: Term,
         required: tuple[str, ...],
         optional: tuple[str, ...] = (),
         hints: Mapping[str, str] | None = None,
@@ -214,9 +218,7 @@ class _Reader:
         allowed = required + optional
         if not isinstance(node, YamlMapping):
             self.error(
-                node,
-                f"{where} must be a block of 'key: value' lines (keys: {', '.join(allowed)}), "
-                f"not {_describe(node)}",
+                node, "not-block", where=where, keys=", ".join(allowed), what=_describe(node)
             )
             return None
         values: dict[str, Node] = {}
@@ -224,128 +226,124 @@ class _Reader:
             if key.text not in allowed:
                 self.error(
                     key,
-                    f"unknown key '{key.text}' in {where}; expected one of: {', '.join(allowed)}"
-                    + _suggest(key.text, allowed),
+                    "unknown-key",
+                    key=key.text,
+                    where=where,
+                    keys=", ".join(allowed),
+                    suggest=_suggest(key.text, allowed),
                 )
                 continue
             values[key.text] = value
         for name in required:
             if name not in values:
-                hint = (hints or {}).get(name, "")
-                self.error(node, f"{where} has no '{name}'" + (f"; {hint}" if hint else ""))
+                hint = (hints or {}).get(name)
+                if hint is not None:
+                    self.error(node, hint, where=where)
+                else:
+                    self.error(node, "missing-key", where=where, key=name)
         return values
 
-    def text(self, node: Node | None, where: str, one_line: bool = False) -> str | None:
+    def text(self, node: Node | None, where: Term, one_line: bool = False) -> str | None:
         """A non-blank piece of text in Unicode NFC."""
         if not isinstance(node, Scalar) or not isinstance(node.value, str):
-            hint = ""
-            if isinstance(node, Scalar) and node.value is not None:
-                hint = "; put it in quotes to use it as text"
-            self.error(node, f"{where} must be text, not {_describe(node)}{hint}")
+            quote = isinstance(node, Scalar) and node.value is not None
+            self.error(
+                node, "not-text-quote" if quote else "not-text", where=where, what=_describe(node)
+            )
             return None
         value = node.value
         if not value.strip():
-            self.error(node, f"{where} is empty; write the text or remove the key")
+            self.error(node, "empty-text", where=where)
             return None
         if one_line and "\n" in value.strip():
-            self.error(node, f"{where} must be a single line")
+            self.error(node, "not-one-line", where=where)
             return None
         self.nfc(node, value, where)
         return value
 
-    def nfc(self, node: Node, value: str, where: str) -> None:
+    def nfc(self, node: Node, value: str, where: Term) -> None:
         if unicodedata.is_normalized("NFC", value):
             return
         word = next(
             (w for w in value.split() if not unicodedata.is_normalized("NFC", w)), value[:20]
         )
         shown = unicodedata.normalize("NFC", word)
-        self.error(
-            node,
-            f"{where} is not in Unicode NFC: '{shown}' is stored as letters followed by "
-            "separate accent marks, which screens may draw badly; retype it with a Unicode "
-            "(dựng sẵn) keyboard or save the file as NFC",
-        )
+        self.error(node, "not-nfc", where=where, word=shown)
 
-    def number(self, node: Node | None, where: str, low: float, high: float) -> float | None:
+    def number(self, node: Node | None, where: Term, low: float, high: float) -> float | None:
         if (
             not isinstance(node, Scalar)
             or isinstance(node.value, bool)
             or not isinstance(node.value, int | float)
             or not math.isfinite(node.value)
         ):
-            self.error(
-                node, f"{where} must be a number, such as {int(low) + 7}, not {_describe(node)}"
-            )
+            self.error(node, "not-number", where=where, example=int(low) + 7, what=_describe(node))
             return None
         if not low <= node.value <= high:
-            self.error(node, f"{where} must be from {low:g} to {high:g}, not {node.text}")
+            self.error(
+                node, "out-of-range", where=where, low=f"{low:g}", high=f"{high:g}", value=node.text
+            )
             return None
         return float(node.value)
 
-    def integer(self, node: Node | None, where: str, low: int, high: int) -> int | None:
+    def integer(self, node: Node | None, where: Term, low: int, high: int) -> int | None:
         if not isinstance(node, Scalar) or type(node.value) is not int:
             self.error(
-                node, f"{where} must be a whole number from {low} to {high}, not {_describe(node)}"
+                node, "not-whole-number", where=where, low=low, high=high, what=_describe(node)
             )
             return None
         if not low <= node.value <= high:
-            self.error(node, f"{where} must be from {low} to {high}, not {node.text}")
+            self.error(node, "out-of-range", where=where, low=low, high=high, value=node.text)
             return None
         return node.value
 
-    def identifier(self, node: Node | None, what: str) -> str | None:
+    def identifier(self, node: Node | None, what: Term) -> str | None:
         if not isinstance(node, Scalar) or not isinstance(node.value, str):
-            self.error(
-                node, f"{what} must be a name such as 'tuy-hoa-airport', not {_describe(node)}"
-            )
+            self.error(node, "not-identifier", where=what, what=_describe(node))
             return None
         if not IDENTIFIER.match(node.value):
-            self.error(
-                node,
-                f"{what} '{node.value}' may use only lowercase letters a-z, digits and '-' "
-                "(at most 64), such as 'tuy-hoa-airport', because it appears in web addresses",
-            )
+            self.error(node, "bad-identifier", where=what, value=node.value)
             return None
         return node.value
 
-    def sequence(self, node: Node | None, where: str, example: str) -> tuple[Node, ...] | None:
+    def sequence(self, node: Node | None, where: Term, example: str) -> tuple[Node, ...] | None:
         if not isinstance(node, Sequence):
-            self.error(node, f"{where} must be a list such as {example}, not {_describe(node)}")
+            self.error(node, "not-list", where=where, example=example, what=_describe(node))
             return None
         if not node.items:
-            self.error(node, f"{where} is an empty list; give at least one, such as {example}")
+            self.error(node, "empty-list", where=where, example=example)
             return None
         return node.items
 
-    def language(self, node: Node, where: str) -> str | None:
+    def language(self, node: Node, where: Term) -> str | None:
         code = node.text if isinstance(node, Scalar) else ""
         if isinstance(node, Scalar) and code in LANGUAGES:
             return code
-        hint = ""
-        for known in LANGUAGES:
-            if code.lower() == known.lower():
-                hint = f" (write it '{known}')"
+        shown = term("quoted", value=code) if isinstance(node, Scalar) else _describe(node)
+        known = ", ".join(LANGUAGES)
         if code.lower() in ("zh", "zh-cn", "zh-tw", "cn"):
-            hint = " (say which script: 'zh-Hans' for simplified, 'zh-Hant' for traditional)"
-        shown = f"'{code}'" if isinstance(node, Scalar) else _describe(node)
-        self.error(
-            node,
-            f"unknown language code {shown} in {where}{hint}; expected one of: "
-            + ", ".join(LANGUAGES),
-        )
+            self.error(node, "unknown-language-chinese", given=shown, where=where, known=known)
+            return None
+        for same in LANGUAGES:
+            if code.lower() == same.lower():
+                self.error(
+                    node,
+                    "unknown-language-case",
+                    given=shown,
+                    where=where,
+                    known_as=same,
+                    known=known,
+                )
+                return None
+        self.error(node, "unknown-language", given=shown, where=where, known=known)
         return None
 
     def languages(
-        self, node: Node | None, where: str, read: Callable[[Node, str], T | None]
+        self, node: Node | None, where: Term, read: Callable[[Node, Term], T | None]
     ) -> dict[str, T] | None:
         """A block keyed by language code; Vietnamese is required because every screen shows it."""
         if not isinstance(node, YamlMapping):
-            self.error(
-                node,
-                f"{where} must be a block with one entry per language (vi:, en:, ...), "
-                f"not {_describe(node)}",
-            )
+            self.error(node, "not-languages", where=where, what=_describe(node))
             return None
         values: dict[str, T] = {}
         ok = True
@@ -354,22 +352,18 @@ class _Reader:
             if lang is None:
                 ok = False
                 continue
-            read_value = read(value, f"{where} in {lang}")
+            read_value = read(value, term("part.in-language", part=where, lang=lang))
             if read_value is None:
                 ok = False
                 continue
             values[lang] = read_value
         if "vi" not in values and ok:
-            self.error(
-                node,
-                f"{where} has no Vietnamese ('vi:'); every screen shows Vietnamese, so it is "
-                "required (other languages are optional)",
-            )
+            self.error(node, "no-vietnamese", where=where)
             return None
         return values if ok else None
 
     def media_file(
-        self, node: Node | None, where: str, types: tuple[str, ...]
+        self, node: Node | None, where: Term, types: tuple[str, ...]
     ) -> tuple[str, str] | None:
         """A file in the media directory: (path relative to it, sha256)."""
         name = self.text(node, where, one_line=True)
@@ -378,14 +372,10 @@ class _Reader:
         assert node is not None and self.media_dir is not None
         path = PurePosixPath(name)
         if path.is_absolute() or "\\" in name or ".." in path.parts:
-            self.error(
-                node, f"{where} '{name}' must be a path inside media/, such as 'bluezone.svg'"
-            )
+            self.error(node, "media-outside", where=where, name=name)
             return None
         if path.suffix.lower() not in types:
-            self.error(
-                node, f"{where} '{name}' must be one of these file types: {', '.join(types)}"
-            )
+            self.error(node, "media-type", where=where, name=name, types=", ".join(types))
             return None
         full = self.media_dir / path
         try:
@@ -393,14 +383,8 @@ class _Reader:
         except OSError:
             inside = False
         if not inside or not full.is_file():
-            hint = "correct the name (names are case-sensitive)"
-            if path.parts[0] == "media":
-                hint = "write the path below media/, without 'media/' in front"
-            self.error(
-                node,
-                f"media file '{name}' does not exist: copy it to the media/ folder next to the "
-                f"playlists or {hint}",
-            )
+            prefixed = path.parts[0] == "media"
+            self.error(node, "media-missing-prefix" if prefixed else "media-missing", name=name)
             return None
         digest = hashlib.sha256()
         with full.open("rb") as stream:
@@ -414,17 +398,14 @@ class _Reader:
 
     def screens_document(self, root: Node | None) -> ScreensDocument | None:
         if root is None:
-            self.error(None, "the file is empty; it must declare 'groups' and 'screens'")
+            self.error(None, "screens-empty-file")
             return None
         top = self.fields(
             root,
-            "screens.yaml",
+            _part("screens-file"),
             ("groups", "screens"),
             ("venue",),
-            {
-                "groups": "declare the screen groups, each with a 'name' and a 'playlist'",
-                "screens": "list the screens, each with 'id', 'name', 'groups' and 'languages'",
-            },
+            {"groups": "missing.groups-top", "screens": "missing.screens-top"},
         )
         if top is None:
             return None
@@ -436,22 +417,20 @@ class _Reader:
         return ScreensDocument(venue, timezone, groups, screens, refs)
 
     def venue(self, node: Node) -> tuple[str, str]:
-        values = self.fields(node, "'venue'", (), ("name", "timezone"))
+        values = self.fields(node, _part("venue"), (), ("name", "timezone"))
         if values is None:
             return "", DEFAULT_TIMEZONE
-        name = self.text(values["name"], "the venue name") if "name" in values else None
+        name = self.text(values["name"], _part("venue-name")) if "name" in values else None
         timezone = DEFAULT_TIMEZONE
         if "timezone" in values:
-            zone = self.text(values["timezone"], "the time zone", one_line=True)
+            zone = self.text(values["timezone"], _part("timezone"), one_line=True)
             if zone is not None:
                 try:
                     ZoneInfo(zone)
                     timezone = zone
                 except (ZoneInfoNotFoundError, ValueError):
                     self.error(
-                        values["timezone"],
-                        f"unknown time zone '{zone}'; use a name from the IANA time zone "
-                        f"database, such as {DEFAULT_TIMEZONE}",
+                        values["timezone"], "unknown-timezone", zone=zone, example=DEFAULT_TIMEZONE
                     )
         return name or "", timezone
 
@@ -461,30 +440,23 @@ class _Reader:
         if node is None:
             return groups, refs
         if not isinstance(node, YamlMapping) or not node.entries:
-            self.error(
-                node,
-                "'groups' must be a block of groups, each named by its id, such as "
-                f"'airport:' with 'name' and 'playlist' under it, not {_describe(node)}",
-            )
+            self.error(node, "groups-not-block", what=_describe(node))
             return groups, refs
         for key, value in node.entries:
-            group_id = self.identifier(key, "the group id")
+            group_id = self.identifier(key, _part("group-id"))
             values = self.fields(
                 value,
-                f"group '{key.text}'",
+                term("part.group", group=key.text),
                 ("name", "playlist"),
-                hints={
-                    "name": "give the group a name people recognise",
-                    "playlist": "say which playlist its screens show (a file name without .yaml)",
-                },
+                hints={"name": "missing.group-name", "playlist": "missing.group-playlist"},
             )
             if group_id is None or values is None:
                 continue
-            name = self.text(values.get("name"), "the group name") if "name" in values else None
+            name = self.text(values.get("name"), _part("group-name")) if "name" in values else None
             playlist_node = values.get("playlist")
             playlist = None
             if playlist_node is not None:
-                playlist = self.identifier(playlist_node, "the playlist")
+                playlist = self.identifier(playlist_node, _part("playlist-ref"))
                 refs[group_id] = (playlist_node.line, playlist_node.column)
             if name is not None and playlist is not None:
                 groups[group_id] = Group(group_id, name, playlist)
@@ -494,48 +466,44 @@ class _Reader:
         screens: dict[str, Screen] = {}
         if node is None:
             return screens
-        items = self.sequence(node, "'screens'", "'- id: tuy-hoa-airport-1' with its keys")
+        items = self.sequence(node, _part("screens"), "'- id: tuy-hoa-airport-1' with its keys")
         first_line: dict[str, int] = {}
         for entry in items or ():
             values = self.fields(
                 entry,
-                "a screen",
+                _part("screen"),
                 ("id", "name", "groups", "languages"),
                 ("location", "orientation"),
                 {
-                    "id": "give it an id such as 'tuy-hoa-airport-1': its page is /screen/<id>",
-                    "name": "give it a name people recognise",
-                    "groups": (
-                        "list its groups, such as [airport]; the first one's playlist is shown"
-                    ),
-                    "languages": "list its languages in the order shown, such as [vi, en]",
+                    "id": "missing.screen-id",
+                    "name": "missing.screen-name",
+                    "groups": "missing.screen-groups",
+                    "languages": "missing.screen-languages",
                 },
             )
             if values is None:
                 continue
             screen_id = (
-                self.identifier(values.get("id"), "the screen id") if "id" in values else None
+                self.identifier(values.get("id"), _part("screen-id")) if "id" in values else None
             )
             if screen_id is not None and screen_id in first_line:
                 self.error(
-                    values["id"],
-                    f"screen id '{screen_id}' is already used on line {first_line[screen_id]}; "
-                    "every screen needs its own id",
+                    values["id"], "screen-id-taken", id=screen_id, line=first_line[screen_id]
                 )
                 screen_id = None
             if screen_id is not None:
                 first_line[screen_id] = values["id"].line
-            name = self.text(values.get("name"), "the screen name") if "name" in values else None
+            name = self.text(values.get("name"), _part("screen-name")) if "name" in values else None
             location = ""
             if "location" in values:
-                location = self.text(values["location"], "the location") or ""
+                location = self.text(values["location"], _part("location")) or ""
             member = self.group_list(values.get("groups"), groups) if "groups" in values else None
             languages = (
                 self.language_order(values.get("languages")) if "languages" in values else None
             )
             orientation: Orientation = "landscape"
             if "orientation" in values:
-                found = self.choice(values["orientation"], "orientation", ORIENTATIONS)
+                found = self.choice(values["orientation"], _part("orientation"), ORIENTATIONS)
                 orientation = cast(Orientation, found or "landscape")
             if screen_id and name and member and languages:
                 screens[screen_id] = Screen(
@@ -543,49 +511,53 @@ class _Reader:
                 )
         return screens
 
-    def choice(self, node: Node, where: str, options: tuple[str, ...]) -> str | None:
+    def choice(self, node: Node, where: Term, options: tuple[str, ...]) -> str | None:
         if isinstance(node, Scalar) and node.text in options and isinstance(node.value, str):
             return node.text
-        self.error(node, f"{where} must be one of: {', '.join(options)}, not {_describe(node)}")
+        self.error(
+            node, "not-choice", where=where, options=", ".join(options), what=_describe(node)
+        )
         return None
 
     def group_list(self, node: Node | None, groups: Mapping[str, Group]) -> tuple[str, ...] | None:
-        items = self.sequence(node, "'groups'", "[airport]")
+        items = self.sequence(node, _part("groups"), "[airport]")
         if items is None:
             return None
         result: list[str] = []
         for entry in items:
-            group_id = self.identifier(entry, "the group")
+            group_id = self.identifier(entry, _part("the-group"))
             if group_id is None:
                 return None
             if group_id in result:
-                self.error(entry, f"group '{group_id}' is listed twice; list it once")
+                self.error(entry, "group-listed-twice", group=group_id)
                 return None
             if group_id not in groups:
                 self.error(
                     entry,
-                    f"unknown group '{group_id}'; declared groups: {_listing(sorted(groups))}"
-                    + _suggest(group_id, list(groups)),
+                    "unknown-group",
+                    group=group_id,
+                    known=_listing(sorted(groups)),
+                    suggest=_suggest(group_id, list(groups)),
                 )
                 return None
             result.append(group_id)
         return tuple(result)
 
     def language_order(self, node: Node | None) -> tuple[str, ...] | None:
-        items = self.sequence(node, "'languages'", "[vi, en]")
+        items = self.sequence(node, _part("languages"), "[vi, en]")
         if items is None:
             return None
         result: list[str] = []
         for entry in items:
-            lang = self.language(entry, "'languages'")
+            lang = self.language(entry, _part("languages"))
             if lang is None:
                 return None
             if lang in result:
-                self.error(entry, f"language '{lang}' is listed twice; list it once")
+                self.error(entry, "language-listed-twice", lang=lang)
                 return None
             result.append(lang)
         if "vi" not in result:
-            self.error(node, "'languages' must include vi: every screen shows Vietnamese")
+            self.error(node, "languages-without-vi")
             return None
         return tuple(result)
 
@@ -593,23 +565,19 @@ class _Reader:
 
     def playlist_document(self, root: Node | None, playlist_id: str) -> PlaylistDocument | None:
         if root is None:
-            self.error(None, "the file is empty; a playlist needs 'items'")
+            self.error(None, "playlist-empty-file")
             return None
         top = self.fields(
-            root,
-            "a playlist",
-            ("items",),
-            ("name",),
-            {"items": "list what the screens show, such as '- text:' blocks"},
+            root, _part("playlist"), ("items",), ("name",), {"items": "missing.items"}
         )
         if top is None:
             return None
         name = playlist_id
         if "name" in top:
-            name = self.text(top["name"], "the playlist name", one_line=True) or playlist_id
+            name = self.text(top["name"], _part("playlist-name"), one_line=True) or playlist_id
         entries: list[Item | Include] = []
         ids: set[str] = set()
-        for entry in self.sequence(top.get("items"), "'items'", "'- text:'") or ():
+        for entry in self.sequence(top.get("items"), _part("items"), "'- text:'") or ():
             read = self.item(entry, playlist_id)
             if isinstance(read, Item):
                 unique, n = read.id, 2
@@ -623,54 +591,42 @@ class _Reader:
 
     def item(self, node: Node, playlist_id: str) -> Item | Include | None:
         if not isinstance(node, YamlMapping):
-            self.error(
-                node,
-                f"an item must be a block starting with its kind ({', '.join(KINDS)} or "
-                f"include), not {_describe(node)}",
-            )
+            self.error(node, "item-not-block", kinds=", ".join(KINDS), what=_describe(node))
             return None
         kinds = [key for key, _ in node.entries if key.text in (*KINDS, "include")]
         if not kinds:
-            self.error(
-                node,
-                f"this item does not say what to show; give it one of: {', '.join(KINDS)} "
-                "(or 'include' to add another playlist's items)",
-            )
-            self.fields(node, "an item", (), (*KINDS, "include", *ITEM_KEYS))
+            self.error(node, "item-no-kind", kinds=", ".join(KINDS))
+            self.fields(node, _part("item"), (), (*KINDS, "include", *ITEM_KEYS))
             return None
         if len(kinds) > 1:
-            self.error(
-                kinds[1],
-                f"an item shows one thing, but this one has both '{kinds[0].text}' and "
-                f"'{kinds[1].text}'; make them two items",
-            )
+            self.error(kinds[1], "item-two-kinds", first=kinds[0].text, second=kinds[1].text)
             return None
         kind = kinds[0].text
         if kind == "include":
-            values = self.fields(node, "an include", ("include",))
+            values = self.fields(node, _part("include"), ("include",))
             if values is None:
                 return None
-            target = self.identifier(values["include"], "the included playlist")
+            target = self.identifier(values["include"], _part("included-playlist"))
             if target is None:
                 return None
             return Include(target, values["include"].line, values["include"].column)
         values = self.fields(
             node,
-            f"a {kind} item",
+            _kind_item(kind),
             (kind, "duration"),
             ("schedule", "priority"),
-            {"duration": "say how many seconds it stays on screen, such as 'duration: 10'"},
+            {"duration": "missing.duration"},
         )
         if values is None:
             return None
         duration = None
         if "duration" in values:
             duration = self.number(
-                values["duration"], "duration (seconds)", MIN_DURATION, MAX_DURATION
+                values["duration"], _part("duration"), MIN_DURATION, MAX_DURATION
             )
         priority = 0
         if "priority" in values:
-            priority = self.integer(values["priority"], "priority", 0, MAX_PRIORITY) or 0
+            priority = self.integer(values["priority"], _part("priority"), 0, MAX_PRIORITY) or 0
         when = self.schedule(values["schedule"]) if "schedule" in values else None
         content = self.content(cast(Kind, kind), values[kind])
         if duration is None or content is None or ("schedule" in values and when is None):
@@ -691,77 +647,75 @@ class _Reader:
 
     def content(self, kind: Kind, node: Node) -> Content | None:
         if kind == "text":
-            texts = self.languages(node, "'text'", self.text_block)
+            texts = self.languages(node, _key("text"), self.text_block)
             return TextContent(texts) if texts is not None else None
         if kind == "image":
             return self.image(node)
         if kind == "video":
-            values = self.fields(node, "'video'", ("file",))
+            values = self.fields(node, _key("video"), ("file",))
             if values is None or "file" not in values:
                 return None
-            found = self.media_file(values["file"], "the video file", VIDEO_TYPES)
+            found = self.media_file(values["file"], _part("video-file"), VIDEO_TYPES)
             return VideoContent(*found) if found is not None else None
         if kind == "qr":
             return self.qr(node)
         if kind == "html":
-            html = self.languages(node, "'html'", self.html)
+            html = self.languages(node, _key("html"), self.html)
             return HtmlContent(html) if html is not None else None
         if kind == "clock":
             if isinstance(node, Scalar) and node.value is None:
                 return ClockContent()
-            values = self.fields(node, "'clock'", (), ("caption",))
+            values = self.fields(node, _key("clock"), (), ("caption",))
             if values is None:
                 return None
-            caption = self.captions(values.get("caption"), "the clock caption")
+            caption = self.captions(values.get("caption"), _part("clock-caption"))
             return ClockContent(caption=caption) if caption is not None else None
-        ticker = self.languages(node, "'ticker'", lambda n, w: self.text(n, w, one_line=True))
+        ticker = self.languages(node, _key("ticker"), lambda n, w: self.text(n, w, one_line=True))
         return TickerContent(ticker) if ticker is not None else None
 
-    def text_block(self, node: Node, where: str) -> TextBlock | None:
-        values = self.fields(node, where, ("title",), ("body",), {"title": "add a short title"})
+    def text_block(self, node: Node, where: Term) -> TextBlock | None:
+        values = self.fields(node, where, ("title",), ("body",), {"title": "missing.title"})
         if values is None:
             return None
-        title = self.text(values.get("title"), "the title") if "title" in values else None
-        body = self.text(values["body"], "the body") if "body" in values else None
+        title = self.text(values.get("title"), _part("title")) if "title" in values else None
+        body = self.text(values["body"], _part("body")) if "body" in values else None
         if title is None or ("body" in values and body is None):
             return None
         return TextBlock(title.strip(), body.strip() if body is not None else None)
 
-    def html(self, node: Node, where: str) -> str | None:
+    def html(self, node: Node, where: Term) -> str | None:
         source = self.text(node, where)
         if source is None:
             return None
         result = markup.sanitize(source)
         for issue in result.issues:
-            at = f" (line {issue.line} of the HTML)" if "\n" in source.strip() else ""
-            self.error(node, f"{where}{at}: {issue.message}")
+            if "\n" in source.strip():
+                self.error(node, "html-issue-at", where=where, line=issue.line, issue=issue.what)
+            else:
+                self.error(node, "html-issue", where=where, issue=issue.what)
         return result.html if not result.issues else None
 
-    def captions(self, node: Node | None, where: str) -> dict[str, str] | None:
+    def captions(self, node: Node | None, where: Term) -> dict[str, str] | None:
         if node is None:
             return {}
         return self.languages(node, where, self.text)
 
     def image(self, node: Node) -> ImageContent | None:
-        values = self.fields(node, "'image'", ("file",), ("caption",))
+        values = self.fields(node, _key("image"), ("file",), ("caption",))
         if values is None or "file" not in values:
             return None
-        found = self.media_file(values["file"], "the image file", IMAGE_TYPES)
-        caption = self.captions(values.get("caption"), "the image caption")
+        found = self.media_file(values["file"], _part("image-file"), IMAGE_TYPES)
+        caption = self.captions(values.get("caption"), _part("image-caption"))
         if found is None or caption is None:
             return None
         return ImageContent(found[0], found[1], caption)
 
     def qr(self, node: Node) -> QrContent | None:
-        values = self.fields(node, "'qr'", (), ("url", "campaign", "title", "caption", "short"))
+        values = self.fields(node, _key("qr"), (), ("url", "campaign", "title", "caption", "short"))
         if values is None:
             return None
         if ("url" in values) == ("campaign" in values):
-            self.error(
-                node,
-                "a qr item needs exactly one of 'url' (a fixed address) or 'campaign' (a "
-                "portal link counted per screen, such as 'campaign: bluezone')",
-            )
+            self.error(node, "qr-url-or-campaign")
             return None
         url = campaign = None
         if "url" in values:
@@ -769,14 +723,14 @@ class _Reader:
             if url is None:
                 return None
         else:
-            campaign = self.identifier(values["campaign"], "the campaign")
+            campaign = self.identifier(values["campaign"], _part("campaign"))
             if campaign is None:
                 return None
-        title = self.captions(values.get("title"), "the qr title")
-        caption = self.captions(values.get("caption"), "the qr caption")
+        title = self.captions(values.get("title"), _part("qr-title"))
+        caption = self.captions(values.get("caption"), _part("qr-caption"))
         short = None
         if "short" in values:
-            short = self.text(values["short"], "the short address", one_line=True)
+            short = self.text(values["short"], _part("short"), one_line=True)
             if short is None:
                 return None
         if title is None or caption is None:
@@ -784,44 +738,35 @@ class _Reader:
         return QrContent(url, campaign, title, caption, short)
 
     def url(self, node: Node) -> str | None:
-        text = self.text(node, "the url", one_line=True)
+        text = self.text(node, _part("url"), one_line=True)
         if text is None:
             return None
         parts = urlsplit(text.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            self.error(
-                node,
-                f"'{text}' is not a web address; write it in full, such as https://www.bluezone.gov.vn/taiapp",
-            )
+            self.error(node, "not-web-address", value=text)
             return None
         if len(text) > MAX_QR_URL:
-            self.error(
-                node,
-                f"the url is {len(text)} characters long; at most {MAX_QR_URL} fit in a QR code "
-                "readable from a distance",
-            )
+            self.error(node, "url-too-long", length=len(text), limit=MAX_QR_URL)
             return None
         return text.strip()
 
     # -- schedules -----------------------------------------------------------------------
 
     def schedule(self, node: Node) -> Schedule | None:
-        values = self.fields(node, "the schedule", (), ("from", "until", "weekdays", "times"))
+        values = self.fields(node, _part("schedule"), (), ("from", "until", "weekdays", "times"))
         if values is None:
             return None
         ok = True
         start = end = None
         if "from" in values:
-            start = self.date(values["from"], "'from'")
+            start = self.date(values["from"], _part("from"))
             ok = ok and start is not None
         if "until" in values:
-            end = self.date(values["until"], "'until'")
+            end = self.date(values["until"], _part("until"))
             ok = ok and end is not None
         if start is not None and end is not None and end < start:
             self.error(
-                values["until"],
-                f"'until' ({end.isoformat()}) is before 'from' ({start.isoformat()}), so the "
-                "item would never show; the dates are inclusive",
+                values["until"], "until-before-from", end=end.isoformat(), start=start.isoformat()
             )
             ok = False
         weekdays = None
@@ -843,13 +788,14 @@ class _Reader:
             ):
                 self.error(
                     values["weekdays"],
-                    f"no day from {start.isoformat()} to {end.isoformat()} falls on these "
-                    "weekdays, so the item would never show",
+                    "no-weekday-in-range",
+                    start=start.isoformat(),
+                    end=end.isoformat(),
                 )
                 return None
         return result
 
-    def date(self, node: Node, where: str) -> dt.date | None:
+    def date(self, node: Node, where: Term) -> dt.date | None:
         if isinstance(node, Scalar):
             value = node.value
             if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -859,14 +805,11 @@ class _Reader:
                     return dt.date.fromisoformat(value)
                 except ValueError:
                     pass
-        self.error(
-            node,
-            f"{where} must be a date written YYYY-MM-DD, such as 2026-12-01, not {_describe(node)}",
-        )
+        self.error(node, "not-date", where=where, what=_describe(node))
         return None
 
     def weekdays(self, node: Node) -> frozenset[int] | None:
-        items = self.sequence(node, "'weekdays'", "[mon, tue, wed, thu, fri]")
+        items = self.sequence(node, _part("weekdays"), "[mon, tue, wed, thu, fri]")
         if items is None:
             return None
         days: set[int] = set()
@@ -874,51 +817,45 @@ class _Reader:
             name = entry.text if isinstance(entry, Scalar) else ""
             if not isinstance(entry, Scalar) or name not in WEEKDAYS:
                 self.error(
-                    entry,
-                    f"{_describe(entry)} is not a weekday; use {', '.join(WEEKDAYS)}",
+                    entry, "not-weekday", what=_describe(entry), weekdays=", ".join(WEEKDAYS)
                 )
                 return None
             day = WEEKDAYS.index(name)
             if day in days:
-                self.error(entry, f"'{entry.text}' is listed twice; list it once")
+                self.error(entry, "listed-twice", value=entry.text)
                 return None
             days.add(day)
         return frozenset(days)
 
     def windows(self, node: Node) -> tuple[Window, ...] | None:
-        items = self.sequence(node, "'times'", "['07:00-11:30', '13:30-17:00']")
+        items = self.sequence(node, _part("times"), "['07:00-11:30', '13:30-17:00']")
         if items is None:
             return None
         windows: list[tuple[Window, Node]] = []
         ok = True
         for entry in items:
             if not isinstance(entry, Scalar) or not isinstance(entry.value, str):
-                self.error(
-                    entry,
-                    f"a time window must be text such as '07:00-11:30', not {_describe(entry)}",
-                )
+                self.error(entry, "window-not-text", what=_describe(entry))
                 ok = False
                 continue
             try:
                 window = parse_window(entry.value)
-            except ValueError as error:
-                self.error(entry, f"'{entry.value}': {error}")
+            except WindowError as error:
+                self.error(entry, error.code, value=entry.value, time=error.time)
                 ok = False
                 continue
             if window.start == window.end:
-                self.error(
-                    entry,
-                    f"the time window {window} has no length, so the item would never show; "
-                    "for the whole day, leave out 'times'",
-                )
+                self.error(entry, "window-empty", window=str(window))
                 ok = False
                 continue
             for other, other_node in windows:
                 if _overlap(window, other):
                     self.error(
                         entry,
-                        f"the time window {window} overlaps {other} (line {other_node.line}); "
-                        "merge them into one window",
+                        "window-overlap",
+                        window=str(window),
+                        other=str(other),
+                        line=other_node.line,
                     )
                     ok = False
             windows.append((window, entry))
@@ -929,30 +866,46 @@ def _overlap(a: Window, b: Window) -> bool:
     return any(s1 < e2 and s2 < e1 for s1, e1 in a.spans() for s2, e2 in b.spans())
 
 
-def _describe(node: Node | None) -> str:
+def _describe(node: Node | None) -> Term:
+    """What was written instead of what was expected, as a part of a problem."""
     if node is None:
-        return "nothing"
+        return term("value.nothing")
     if isinstance(node, YamlMapping):
-        return "a block of keys"
+        return term("value.block")
     if isinstance(node, Sequence):
-        return "a list"
+        return term("value.list")
     value = node.value
     if value is None:
-        return "an empty value"
+        return term("value.empty")
     if isinstance(value, bool):
-        return f"the yes/no value '{node.text}'"
+        return term("value.bool", value=node.text)
     if isinstance(value, int | float):
-        return f"the number {node.text}"
+        return term("value.number", value=node.text)
     if isinstance(value, dt.date):
-        return f"the date {node.text}"
-    return f"the text '{node.text}'"
+        return term("value.date", value=node.text)
+    return term("value.text", value=node.text)
 
 
-def _listing(names: Iterable[str]) -> str:
+def _part(name: str) -> Term:
+    """A part of a file named in problems: a `part.*` code of `messages`."""
+    return term(f"part.{name}")
+
+
+def _key(name: str) -> Term:
+    """A part of a file named by its key, as written ('video')."""
+    return term("part.key", key=name)
+
+
+def _kind_item(kind: str) -> Term:
+    """The item of `kind` ("a text item"); each kind has its own code, for its article."""
+    return term(f"part.{kind}-item")
+
+
+def _listing(names: Iterable[str]) -> str | Term:
     names = list(names)
-    return ", ".join(names) if names else "(none)"
+    return ", ".join(names) if names else term("none")
 
 
-def _suggest(word: str, options: Iterable[str]) -> str:
+def _suggest(word: str, options: Iterable[str]) -> str | Term:
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.7)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return term("did-you-mean", word=close[0]) if close else ""

@@ -31,6 +31,7 @@ from ruamel.yaml.tokens import CommentToken
 
 from signage.catalog import yamlsource
 from signage.catalog.playlist import LANGUAGES
+from signage.catalog.problem import Term, term
 from signage.catalog.schedule import WEEKDAYS
 
 KINDS = ("text", "image", "video", "qr", "html", "clock", "ticker", "include")
@@ -47,7 +48,15 @@ _INDENTS = ((2, 4, 2), (2, 2, 0), (4, 4, 0), (4, 6, 4), (2, 4, 0))
 
 
 class EditError(ValueError):
-    """The file cannot be shown in the form (not YAML, or not shaped like a playlist)."""
+    """The file cannot be shown in the form (not YAML, or not shaped like a playlist).
+
+    `why` says so by code and parameters (see `signage.catalog.messages`); `str(error)` is
+    its English wording, and the console renders `why` in the operator's language.
+    """
+
+    def __init__(self, why: Term) -> None:
+        super().__init__(why.render())
+        self.why = why
 
 
 @dataclass(frozen=True)
@@ -112,21 +121,21 @@ def load(text: str) -> CommentedMap:
     when `yamlsource.check_bounds` refuses it (too large, too deep, an alias bomb)."""
     refused = yamlsource.check_bounds(text, "")
     if refused is not None:
-        raise EditError(refused.message)
+        raise EditError(Term(refused.code, refused.params))
     try:
         data = _yaml().load(text) if text.strip() else CommentedMap()
     except YAMLError as error:
-        raise EditError(f"the file is not valid YAML: {error}") from None
+        raise EditError(term("form.not-yaml", detail=str(error))) from None
     if data is None:
         data = CommentedMap()
     if not isinstance(data, CommentedMap):
-        raise EditError("the file is not a block of 'key: value' lines")
+        raise EditError(term("form.not-block"))
     items = data.get("items")
     if items is not None and not isinstance(items, CommentedSeq):
-        raise EditError("'items' is not a list")
+        raise EditError(term("form.items-not-list"))
     for item in items or ():
         if not isinstance(item, CommentedMap):
-            raise EditError("an item is not a block of 'key: value' lines")
+            raise EditError(term("form.item-not-block"))
     return data
 
 
@@ -137,7 +146,7 @@ def form_items(text: str) -> PlaylistForm:
     for index, item in enumerate(data.get("items") or ()):
         kind = next((key for key in item if key in KINDS), "")
         if not kind:
-            raise EditError(f"item {index + 1} does not say what it shows")
+            raise EditError(term("form.item-no-kind", number=index + 1))
         values: dict[str, str | tuple[str, ...]] = {}
         for key, value in item.items():
             if key == kind:
