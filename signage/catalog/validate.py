@@ -14,7 +14,8 @@ from pathlib import Path
 
 from signage.catalog.checks import check_groups, check_includes
 from signage.catalog.documents import Include, PlaylistDocument, ScreensDocument
-from signage.catalog.playlistreader import IMAGE_TYPES, VIDEO_TYPES, PlaylistReader
+from signage.catalog.grammar import IMAGE_TYPES, VIDEO_TYPES
+from signage.catalog.playlistreader import PlaylistReader
 from signage.catalog.problem import Problem
 from signage.catalog.reader import IDENTIFIER
 from signage.catalog.screensreader import ORIENTATIONS, ScreensReader
