@@ -157,3 +157,13 @@ def test_kinds_and_their_keys_are_declared_in_exactly_one_place() -> None:
                     declared.setdefault(kind.name, []).append(path.name)
     assert declared.pop("kinds") == ["playlist.py"]
     assert not declared, declared
+
+
+@pytest.mark.parametrize("template", ["edit.html", "preview.html"])
+def test_the_console_names_every_kind(template: str) -> None:
+    """The form and the preview label each kind of the grammar (a new kind needs a label)."""
+    text = (ROOT / "signage" / "templates" / "console" / "playlists" / template).read_text()
+    block = text[text.index("{% set kind_labels = {") :]
+    block = block[: block.index("} %}")]
+    for name in grammar.KINDS:
+        assert f'"{name}": _(' in block, (template, name)
