@@ -72,7 +72,7 @@ def load_catalog(
     current: dict[str, Source] = {}
     on_disk: set[str] = set()
     if not directory.is_dir():
-        problems.append(Problem(str(directory), 1, 1, "this playlist directory does not exist"))
+        problems.append(Problem.of(str(directory), 1, 1, "no-directory"))
         return LoadResult(None, problems)
     paths = [
         path
@@ -89,11 +89,7 @@ def load_catalog(
         if source is not None:
             current[path.name] = source
     if SCREENS_FILE not in on_disk:
-        problems.append(
-            Problem(
-                SCREENS_FILE, 1, 1, "screens.yaml is missing: it declares the groups and screens"
-            )
-        )
+        problems.append(Problem.of(SCREENS_FILE, 1, 1, "no-screens-file"))
 
     chosen = dict(current)
     for name in on_disk - set(current):
@@ -147,7 +143,7 @@ def _read(
     try:
         data = path.read_bytes() if text is None else text.encode("utf-8")
     except OSError as error:
-        return None, [Problem(name, 1, 1, f"the file cannot be read: {error.strerror}")]
+        return None, [Problem.of(name, 1, 1, "unreadable-file", why=str(error.strerror))]
     sha = hashlib.sha256(data).hexdigest()
     known = earlier.get(name)
     if name == SCREENS_FILE and isinstance(known, Source) and known.sha256 == sha:
@@ -159,7 +155,7 @@ def _read(
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        return None, [Problem(name, line, 1, "the file is not saved as UTF-8; save it as UTF-8")]
+        return None, [Problem.of(name, line, 1, "not-utf8")]
     text = text.removeprefix("\ufeff")
     parsed = yamlsource.parse(text, name)
     if parsed.problems:
@@ -171,17 +167,9 @@ def _read(
         stem = path.stem
         twin = stem + (".yml" if path.suffix == ".yaml" else ".yaml")
         if twin in on_disk:
-            return None, [Problem(name, 1, 1, f"{twin} has the same playlist name; remove one")]
+            return None, [Problem.of(name, 1, 1, "same-playlist-name", twin=twin)]
         if not validate.IDENTIFIER.match(stem):
-            return None, [
-                Problem(
-                    name,
-                    1,
-                    1,
-                    f"the file name '{stem}' is the playlist id: use only lowercase letters "
-                    "a-z, digits and '-', such as 'tuy-hoa-airport.yaml'",
-                )
-            ]
+            return None, [Problem.of(name, 1, 1, "bad-file-name", stem=stem)]
         document, problems = validate.read_playlist(parsed.root, name, stem, directory / MEDIA_DIR)
     if document is None:
         return None, problems

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
 
+from signage.catalog.problem import Term, term
+
 ALLOWED_TAGS = frozenset(
     {
         "p", "br", "strong", "em", "b", "i", "u", "mark", "small", "sub", "sup",
@@ -37,7 +39,12 @@ class Issue:
 
     line: int
     column: int
-    message: str
+    what: Term
+
+    @property
+    def message(self) -> str:
+        """The issue in English."""
+        return self.what.render()
 
 
 @dataclass(frozen=True)
@@ -66,9 +73,9 @@ class _Sanitizer(HTMLParser):
         self.stack: list[str] = []
         self.dropping: list[str] = []
 
-    def issue(self, message: str) -> None:
+    def issue(self, code: str, /, **params: str) -> None:
         line, offset = self.getpos()
-        self.issues.append(Issue(line, offset + 1, message))
+        self.issues.append(Issue(line, offset + 1, term(code, **params)))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.dropping:
@@ -76,10 +83,7 @@ class _Sanitizer(HTMLParser):
                 self.dropping.append(tag)
             return
         if tag not in ALLOWED_TAGS:
-            self.issue(
-                f"<{tag}> is not allowed in html items; allowed tags: "
-                + ", ".join(sorted(ALLOWED_TAGS))
-            )
+            self.issue("html.tag", tag=tag, allowed=", ".join(sorted(ALLOWED_TAGS)))
             if tag in _DROP_CONTENT:
                 self.dropping.append(tag)
             return
@@ -104,7 +108,7 @@ class _Sanitizer(HTMLParser):
         if tag not in ALLOWED_TAGS or tag in VOID_TAGS:
             return
         if tag not in self.stack:
-            self.issue(f"</{tag}> closes a tag that is not open; remove it")
+            self.issue("html.unopened", tag=tag)
             return
         while self.stack:
             open_tag = self.stack.pop()
@@ -117,35 +121,34 @@ class _Sanitizer(HTMLParser):
             self.out.append(escape(data, quote=False))
 
     def handle_comment(self, data: str) -> None:
-        self.issue("comments (<!-- -->) are not allowed in html items; remove them")
+        self.issue("html.comment")
 
     def handle_decl(self, decl: str) -> None:
-        self.issue("declarations such as <!DOCTYPE> are not allowed in html items")
+        self.issue("html.declaration")
 
     def handle_pi(self, data: str) -> None:
-        self.issue("processing instructions (<?...>) are not allowed in html items")
+        self.issue("html.instruction")
 
     def unknown_decl(self, data: str) -> None:
-        self.issue("CDATA sections are not allowed in html items")
+        self.issue("html.cdata")
 
     def _attribute_ok(self, tag: str, name: str, value: str | None) -> bool:
         if name.startswith("on"):
-            self.issue(f"event handler '{name}' on <{tag}> is not allowed: screens run no scripts")
+            self.issue("html.handler", name=name, tag=tag)
             return False
         if name not in ALLOWED_ATTRIBUTES:
             self.issue(
-                f"attribute '{name}' on <{tag}> is not allowed; allowed attributes: "
-                + ", ".join(sorted(ALLOWED_ATTRIBUTES))
+                "html.attribute", name=name, tag=tag, allowed=", ".join(sorted(ALLOWED_ATTRIBUTES))
             )
             return False
         text = value or ""
         if name == "class" and not _CLASS.match(text):
-            self.issue(f"class '{text}' on <{tag}>: use lowercase names such as 'accent'")
+            self.issue("html.class", value=text, tag=tag)
             return False
         if name == "lang" and not _LANG.match(text):
-            self.issue(f"lang '{text}' on <{tag}> is not a language code such as 'vi' or 'en'")
+            self.issue("html.lang", value=text, tag=tag)
             return False
         if name == "dir" and text not in ("ltr", "rtl", "auto"):
-            self.issue(f"dir '{text}' on <{tag}>: use ltr, rtl or auto")
+            self.issue("html.dir", value=text, tag=tag)
             return False
         return True

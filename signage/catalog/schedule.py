@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from signage.catalog.problem import render
+
 if TYPE_CHECKING:
     from signage.catalog.playlist import Item, Playlist
 
@@ -51,23 +53,29 @@ class Window:
         return f"{_hhmm(self.start)}-{_hhmm(self.end)}"
 
 
+class WindowError(ValueError):
+    """A time window that cannot be read: `code` says why (a code of `catalog.messages`:
+    window-format, window-start or window-end) and `time` is the offending time, if any."""
+
+    def __init__(self, code: str, text: str, time: str = "") -> None:
+        super().__init__(render(code, (("value", text), ("time", time))))
+        self.code = code
+        self.time = time
+
+
 def parse_window(text: str) -> Window:
     """Read "HH:MM-HH:MM" (24-hour clock, the end may be 24:00).
 
-    Raises ValueError with a message saying what is wrong and what is expected.
+    Raises WindowError (a ValueError) saying what is wrong and what is expected.
     """
     match = _WINDOW.match(text)
     if match is None:
-        raise ValueError(
-            "write a time window as HH:MM-HH:MM on the 24-hour clock, such as 07:00-11:30"
-        )
+        raise WindowError("window-format", text)
     h1, m1, h2, m2 = (int(group) for group in match.groups())
     if h1 > 23 or m1 > 59:
-        raise ValueError(
-            f"{h1:02d}:{m1:02d} is not a time of day; the start must be 00:00 to 23:59"
-        )
+        raise WindowError("window-start", text, f"{h1:02d}:{m1:02d}")
     if h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
-        raise ValueError(f"{h2:02d}:{m2:02d} is not a time of day; the end must be 00:00 to 24:00")
+        raise WindowError("window-end", text, f"{h2:02d}:{m2:02d}")
     return Window(h1 * 60 + m1, h2 * 60 + m2)
 
 

@@ -36,7 +36,6 @@ MAX_BYTES = 4 * 1024 * 1024
 # counted as the blocks expand through aliases.
 MAX_DEPTH = 40
 
-SELF_ALIAS = "an alias (*name) refers to the block that contains it"
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
@@ -115,7 +114,8 @@ def check_bounds(text: str, file: str) -> Problem | None:
             file,
             1,
             1,
-            f"the file is {size:,} bytes, more than the {MAX_BYTES:,} a file may have; split it up",
+            "too-many-bytes",
+            (("size", f"{size:,}"), ("limit", f"{MAX_BYTES:,}")),
         )
     # libyaml reads ahead and may stop at a syntax error before it has handed out the events
     # that show the nesting; the Python reader hands them out one by one, so it gets the last
@@ -150,8 +150,8 @@ def _scan_events(loader: yaml.SafeLoader, file: str) -> Problem | None:
     stack: list[_Open] = []
     expanded = 0
 
-    def problem(at: tuple[int, int], message: str) -> Problem:
-        return Problem(file, at[0], at[1], message)
+    def problem(at: tuple[int, int], code: str, /, **params: str | int) -> Problem:
+        return Problem.of(file, at[0], at[1], code, **params)
 
     def add(values: int, depth: int) -> None:
         if stack:
@@ -178,23 +178,19 @@ def _scan_events(loader: yaml.SafeLoader, file: str) -> Problem | None:
         elif isinstance(event, yaml.AliasEvent):
             for block in stack:
                 if block.anchor == event.anchor:
-                    return problem(block.at, SELF_ALIAS)
+                    return problem(block.at, "self-alias")
             values, depth = anchored.get(event.anchor or "", (1, 0))
             expanded += values
             add(values, depth)
             if len(stack) + depth > MAX_DEPTH:
-                return problem(at, _too_deep())
+                return problem(at, "too-deep", limit=MAX_DEPTH)
         else:
             continue
         if len(stack) > MAX_DEPTH:
-            return problem(at, _too_deep())
+            return problem(at, "too-deep", limit=MAX_DEPTH)
         if expanded > MAX_NODES:
-            return problem(at, f"the file expands to more than {MAX_NODES} values; split it up")
+            return problem(at, "too-many-values", limit=MAX_NODES)
     return None
-
-
-def _too_deep() -> str:
-    return f"blocks are nested more than {MAX_DEPTH} deep here; write the file flatter"
 
 
 def parse(text: str, file: str) -> Parsed:
@@ -207,7 +203,7 @@ def parse(text: str, file: str) -> Parsed:
         return Parsed(None, (refused,))
     if _FAST_LOADER is not None:
         parsed = _parse_with(_FAST_LOADER(text), file)
-        if not any(p.message.startswith("this is not valid YAML") for p in parsed.problems):
+        if not any(p.code in ("not-yaml", "not-yaml-tabs") for p in parsed.problems):
             return parsed
     return _parse_with(yaml.SafeLoader(text), file)
 
@@ -219,7 +215,7 @@ def _parse_with(loader: yaml.SafeLoader, file: str) -> Parsed:
         except yaml.MarkedYAMLError as error:
             return Parsed(None, (_yaml_problem(error, file),))
         except yaml.YAMLError as error:
-            return Parsed(None, (Problem(file, 1, 1, f"this is not valid YAML: {error}"),))
+            return Parsed(None, (Problem.of(file, 1, 1, "not-yaml", detail=str(error)),))
         if composed is None:
             return Parsed(None, ())
         walker = _Walker(loader, file)
@@ -234,14 +230,10 @@ def _yaml_problem(error: yaml.MarkedYAMLError, file: str) -> Problem:
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
     what = error.problem or "unreadable"
     if "another document" in what:
-        message = "a second document starts here; a file holds one, so remove this '---'"
-        return Problem(file, line, column, message)
-    message = f"this is not valid YAML: {what}"
-    if error.context:
-        message += f" ({error.context})"
-    if "\\t" in what or "\t" in what:
-        message += "; indent with spaces, not tabs"
-    return Problem(file, line, column, message)
+        return Problem.of(file, line, column, "second-document")
+    detail = f"{what} ({error.context})" if error.context else what
+    tabs = "\\t" in what or "\t" in what
+    return Problem.of(file, line, column, "not-yaml-tabs" if tabs else "not-yaml", detail=detail)
 
 
 class _Walker:
@@ -254,27 +246,27 @@ class _Walker:
         self.count = 0
         self.open: set[int] = set()
 
-    def error(self, node: yaml.Node, message: str) -> None:
+    def error(self, node: yaml.Node, code: str, /, **params: str | int) -> None:
         mark = node.start_mark
-        self.problems.append(Problem(self.file, mark.line + 1, mark.column + 1, message))
+        self.problems.append(Problem.of(self.file, mark.line + 1, mark.column + 1, code, **params))
 
     def node(self, node: yaml.Node) -> Node:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         self.count += 1
         if self.count == MAX_NODES:
-            self.error(node, f"the file expands to more than {MAX_NODES} values; split it up")
+            self.error(node, "too-many-values", limit=MAX_NODES)
         if self.count >= MAX_NODES:
             return Scalar(None, "", line, column)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if id(node) in self.open:
-            self.error(node, SELF_ALIAS)
+            self.error(node, "self-alias")
             return Scalar(None, "", line, column)
         self.open.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
                 if node.tag != "tag:yaml.org,2002:seq":
-                    self.error(node, f"the tag {node.tag} is not supported here; remove it")
+                    self.error(node, "unsupported-tag", tag=node.tag)
                 return Sequence(tuple(self.node(item) for item in node.value), line, column)
             assert isinstance(node, yaml.MappingNode)
             return self.mapping(node)
@@ -284,15 +276,15 @@ class _Walker:
     def scalar(self, node: yaml.ScalarNode) -> Scalar:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         if node.tag not in _PLAIN_TAGS:
-            self.error(node, f"the tag {node.tag} is not supported here; remove it")
+            self.error(node, "unsupported-tag", tag=node.tag)
             return Scalar(None, node.value, line, column)
         try:
             value = self.loader.construct_object(node)
         except (yaml.YAMLError, ValueError, OverflowError) as error:
             if node.tag == "tag:yaml.org,2002:timestamp":
-                self.error(node, f"'{node.value}' is not a real date: {error}")
+                self.error(node, "not-real-date", value=node.value, why=str(error))
             else:
-                self.error(node, f"'{node.value}' cannot be read: {error}")
+                self.error(node, "unreadable-value", value=node.value, why=str(error))
             return Scalar(None, node.value, line, column)
         assert isinstance(value, str | int | float | bool | dt.date | None)
         return Scalar(value, node.value, line, column)
@@ -300,23 +292,19 @@ class _Walker:
     def mapping(self, node: yaml.MappingNode) -> Mapping:
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         if node.tag != "tag:yaml.org,2002:map":
-            self.error(node, f"the tag {node.tag} is not supported here; remove it")
+            self.error(node, "unsupported-tag", tag=node.tag)
         entries: list[tuple[Scalar, Node]] = []
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                self.error(key_node, "a key must be a plain name, not a list or a block")
+                self.error(key_node, "key-not-plain")
                 continue
             if key_node.tag == "tag:yaml.org,2002:merge":
-                self.error(key_node, "merge keys ('<<') are not supported; write the keys out")
+                self.error(key_node, "merge-key")
                 continue
             key = self.scalar(key_node)
             if key.text in seen:
-                self.error(
-                    key_node,
-                    f"'{key.text}' is written twice in the same block (first on line "
-                    f"{seen[key.text]}); keep only one",
-                )
+                self.error(key_node, "key-twice", key=key.text, line=seen[key.text])
                 continue
             seen[key.text] = key.line
             entries.append((key, self.node(value_node)))

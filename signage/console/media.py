@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,7 @@ from signage.media.sniff import MediaError
 from .audit import record
 from .auth import login_required, role_required
 from .i18n import _
-from .problems import localise
+from .problems import shown
 
 bp = Blueprint("console_media", __name__, url_prefix="/console")
 
@@ -148,7 +147,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "console/media.html",
         files=files,
-        unreadable=[replace(p, message=localise(p.message)) for p in found.unreadable],
+        unreadable=[shown(p) for p in found.unreadable],
         sizes={f.name: _size(f.size) for f in files},
         dates={
             f.name: format_datetime(datetime.fromtimestamp(f.modified, zone), "short", rebase=False)

@@ -182,12 +182,10 @@ class Publisher:
         if not text.endswith("\n"):
             text += "\n"
         if len(text) > MAX_TEXT:
-            message = (
-                f"the text is {len(text)} characters long; a playlist file may have at most "
-                f"{MAX_TEXT}: split it into several smaller playlists and include them in one "
-                "main playlist"
+            too_long = Problem.of(
+                f"{playlist_id}.yaml", 1, 1, "text-too-long", size=len(text), limit=MAX_TEXT
             )
-            return Refused((Problem(f"{playlist_id}.yaml", 1, 1, message),))
+            return Refused((too_long,))
         with self._locked():
             path = self.path(playlist_id)
             theirs = read_text(path)
@@ -197,7 +195,7 @@ class Publisher:
             if text == theirs and action == "publish":
                 return Unchanged()
             markers = [
-                Problem(path.name, text[: m.start()].count("\n") + 1, 1, _MARKER_MESSAGE)
+                Problem.of(path.name, text[: m.start()].count("\n") + 1, 1, "conflict-marker")
                 for m in _MARKER.finditer(text)
             ]
             problems = markers or self.check(playlist_id, text)
@@ -262,16 +260,6 @@ class Publisher:
 
 
 def _unwritable(path: Path, error: OSError) -> Problem:
-    return Problem(
-        path.name,
-        1,
-        1,
-        f"the file could not be saved ({error.strerror or error}); nothing was changed. The "
-        f"signage service must be allowed to write in {path.parent}",
+    return Problem.of(
+        path.name, 1, 1, "unwritable", why=str(error.strerror or error), folder=str(path.parent)
     )
-
-
-_MARKER_MESSAGE = (
-    "this line is a conflict marker from merging two edits; keep the lines you want between "
-    "the markers and remove the marker lines"
-)

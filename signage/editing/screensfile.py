@@ -141,7 +141,9 @@ def _load(path: Path) -> tuple[Any, YAML]:
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        problem = Problem(SCREENS_FILE, line, 1, f"not valid YAML: {getattr(exc, 'problem', exc)}")
+        problem = Problem.of(
+            SCREENS_FILE, line, 1, "screens-not-yaml", detail=str(getattr(exc, "problem", exc))
+        )
         raise ScreensFileError("file", "", str(problem), [problem]) from None
     # The guess gives the indent of list items and the offset of their dash; mappings are
     # indented like the text after the dash ("  - id:" is sequence 4, offset 2, mapping 2).
@@ -175,7 +177,7 @@ def _write(directory: Path, path: Path, yaml: YAML, data: Any) -> None:
         os.replace(temporary, path)
     except OSError as exc:
         temporary.unlink(missing_ok=True)
-        problem = Problem(SCREENS_FILE, 1, 1, f"cannot be saved: {exc.strerror or exc}")
+        problem = Problem.of(SCREENS_FILE, 1, 1, "screens-unsaved", why=str(exc.strerror or exc))
         raise ScreensFileError("file", "", str(problem), [problem]) from None
 
 
@@ -201,7 +203,9 @@ def _locked(directory: Path) -> Iterator[None]:
     try:
         lock = (directory / f".{SCREENS_FILE}.lock").open("a")
     except OSError as exc:
-        problem = Problem(SCREENS_FILE, 1, 1, f"cannot be changed: {exc.strerror or exc}")
+        problem = Problem.of(
+            SCREENS_FILE, 1, 1, "screens-unchangeable", why=str(exc.strerror or exc)
+        )
         raise ScreensFileError("file", "", str(problem), [problem]) from None
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -29,17 +29,15 @@ from ruamel.yaml.scalarstring import (
 )
 from ruamel.yaml.tokens import CommentToken
 
-from signage.catalog import yamlsource
+from signage.catalog import grammar, yamlsource
 from signage.catalog.playlist import LANGUAGES
+from signage.catalog.problem import Term, term
 from signage.catalog.schedule import WEEKDAYS
 
-KINDS = ("text", "image", "video", "qr", "html", "clock", "ticker", "include")
-# Every key the playlist format knows (see playlists/README.md): one the form leaves empty is
-# removed, any other key in a hand-edited file is kept for the validator to judge.
-KNOWN_KEYS = frozenset(
-    {*KINDS, "duration", "schedule", "priority", "title", "body", "file", "caption"}
-    | {"url", "campaign", "short", "from", "until", "weekdays", "times", *LANGUAGES}
-)
+KINDS = (*grammar.KINDS, grammar.INCLUDE)
+# Every key the playlist format knows (see `signage.catalog.grammar`): one the form leaves
+# empty is removed, any other key in a hand-edited file is kept for the validator to judge.
+KNOWN_KEYS = grammar.known_keys() | frozenset(LANGUAGES)
 # Text longer than this is written folded ('>-') over several lines.
 FOLD_WIDTH = 80
 _ITEM_FIELD = re.compile(r"^items-(\d+)-(.+)$")
@@ -47,7 +45,15 @@ _INDENTS = ((2, 4, 2), (2, 2, 0), (4, 4, 0), (4, 6, 4), (2, 4, 0))
 
 
 class EditError(ValueError):
-    """The file cannot be shown in the form (not YAML, or not shaped like a playlist)."""
+    """The file cannot be shown in the form (not YAML, or not shaped like a playlist).
+
+    `why` says so by code and parameters (see `signage.catalog.messages`); `str(error)` is
+    its English wording, and the console renders `why` in the operator's language.
+    """
+
+    def __init__(self, why: Term) -> None:
+        super().__init__(why.render())
+        self.why = why
 
 
 @dataclass(frozen=True)
@@ -112,21 +118,21 @@ def load(text: str) -> CommentedMap:
     when `yamlsource.check_bounds` refuses it (too large, too deep, an alias bomb)."""
     refused = yamlsource.check_bounds(text, "")
     if refused is not None:
-        raise EditError(refused.message)
+        raise EditError(Term(refused.code, refused.params))
     try:
         data = _yaml().load(text) if text.strip() else CommentedMap()
     except YAMLError as error:
-        raise EditError(f"the file is not valid YAML: {error}") from None
+        raise EditError(term("form.not-yaml", detail=str(error))) from None
     if data is None:
         data = CommentedMap()
     if not isinstance(data, CommentedMap):
-        raise EditError("the file is not a block of 'key: value' lines")
+        raise EditError(term("form.not-block"))
     items = data.get("items")
     if items is not None and not isinstance(items, CommentedSeq):
-        raise EditError("'items' is not a list")
+        raise EditError(term("form.items-not-list"))
     for item in items or ():
         if not isinstance(item, CommentedMap):
-            raise EditError("an item is not a block of 'key: value' lines")
+            raise EditError(term("form.item-not-block"))
     return data
 
 
@@ -137,7 +143,7 @@ def form_items(text: str) -> PlaylistForm:
     for index, item in enumerate(data.get("items") or ()):
         kind = next((key for key in item if key in KINDS), "")
         if not kind:
-            raise EditError(f"item {index + 1} does not say what it shows")
+            raise EditError(term("form.item-no-kind", number=index + 1))
         values: dict[str, str | tuple[str, ...]] = {}
         for key, value in item.items():
             if key == kind:
@@ -315,20 +321,22 @@ def _desired(item: ItemForm) -> dict[str, Any]:
     elif kind == "video":
         content = _nested({"file": _clean(item.get(f"{kind}-file"))})
     else:
+        spec = grammar.KINDS[kind]
+        per_language = {key.name for key in spec.keys if key.per_language}
         parts: dict[str, Any] = {}
         for name in item.values:
             if name.startswith(kind + "-"):
                 path = name[len(kind) + 1 :]
-                if kind == "text":
+                if spec.shape == "per-language" and spec.keys:
                     lang, _, part = path.rpartition("-")
                     path_parts = [lang, part]
-                elif path.split("-", 1)[0] in ("caption", "title"):
+                elif path.split("-", 1)[0] in per_language:
                     head, _, lang = path.partition("-")
                     path_parts = [head, lang]
                 else:
                     path_parts = [path]
                 value = item.get(name)
-                cleaned = _clean(value, multiline=kind in ("text", "html"))
+                cleaned = _clean(value, multiline=spec.multiline)
                 if cleaned:
                     _set_path(parts, path_parts, cleaned)
         content = _nested(parts)
@@ -523,14 +531,21 @@ def field_for(
     return "name" if names[:1] == ["name"] else None
 
 
+def _content_fields(kind: grammar.Kind) -> tuple[str, ...]:
+    """The form fields of a kind's content, `{lang}` standing for each language shown."""
+    if kind.shape == "per-language":
+        return ("{lang}", *(f"{{lang}}-{key.name}" for key in kind.keys))
+    fields: list[str] = []
+    for key in kind.keys:
+        fields.append(key.name)
+        if key.per_language:
+            fields.append(f"{key.name}-{{lang}}")
+    return tuple(fields)
+
+
+# The fields each kind shows in the form, from the grammar.
 CONTENT_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "text": ("{lang}", "{lang}-title", "{lang}-body"),
-    "image": ("file", "caption", "caption-{lang}"),
-    "video": ("file",),
-    "qr": ("url", "campaign", "title", "title-{lang}", "caption", "caption-{lang}", "short"),
-    "html": ("{lang}",),
-    "clock": ("caption", "caption-{lang}"),
-    "ticker": ("{lang}",),
+    name: _content_fields(kind) for name, kind in grammar.KINDS.items()
 }
 ITEM_FIELDS = (
     "duration",

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from signage.catalog import yamlsource
+from signage.catalog import grammar, yamlsource
+from signage.catalog.grammar import IMAGE_TYPES, VIDEO_TYPES
 from signage.catalog.loader import MEDIA_DIR, PLAYLIST_SUFFIXES, SCREENS_FILE
 from signage.catalog.problem import Problem
-from signage.catalog.validate import IMAGE_TYPES, VIDEO_TYPES
 from signage.media.sniff import MediaError, MediaKind, detect
 
 NAME_LIMIT = 60
@@ -229,12 +229,19 @@ def scan(playlists_dir: Path, names: Iterable[str]) -> Usage:
     return Usage({name: tuple(sorted(ids)) for name, ids in found.items()}, tuple(unreadable))
 
 
+# Kind → the keys of its content that name media files.
+_MEDIA_KEYS = grammar.media_keys()
+
+
 def _named_media(node: yamlsource.Node | None) -> Iterable[str]:
-    """Every `file` of an `image:` or `video:` block anywhere in a playlist document."""
+    """Every media file named anywhere in a playlist document: the value of each key the
+    grammar declares a media key (`file` of an `image:` or `video:` block)."""
     if isinstance(node, yamlsource.Mapping):
         for key, value in node.entries:
-            if key.text in ("image", "video") and isinstance(value, yamlsource.Mapping):
-                file = value.get("file")
+            names = _MEDIA_KEYS.get(key.text, ())
+            block = value if isinstance(value, yamlsource.Mapping) else yamlsource.Mapping((), 0, 0)
+            for name in names:
+                file = block.get(name)
                 if isinstance(file, yamlsource.Scalar) and isinstance(file.value, str):
                     yield str(PurePosixPath(file.value.strip()))
             yield from _named_media(value)

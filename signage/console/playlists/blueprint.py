@@ -4,7 +4,6 @@ publisher, the catalog in use, who may change a playlist, and the `<playlist:...
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +19,7 @@ from signage.editing.usage import may_edit, usage
 from signage.live.hub import Hub
 
 from ..auth import current_operator
-from ..problems import localise
+from ..problems import Shown, shown
 
 bp = Blueprint("console_playlists", __name__, url_prefix="/console/playlists")
 
@@ -89,9 +88,9 @@ def existing(playlist_id: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def localised(problem: Problem) -> Problem:
+def localised(problem: Problem) -> Shown:
     """The problem with its message in the operator's language."""
-    return dataclasses.replace(problem, message=localise(problem.message))
+    return shown(problem)
 
 
 def when(at: float) -> str:

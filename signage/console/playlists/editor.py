@@ -86,7 +86,7 @@ def edit(playlist_id: str) -> ResponseReturnValue:
         flash(
             _(
                 "This file cannot be shown in the form (%(why)s); use the YAML editor.",
-                why=localise(str(error)),
+                why=error.why.render(_),
             ),
             "error",
         )
@@ -138,7 +138,7 @@ def edit_post(playlist_id: str) -> ResponseReturnValue:
         for problem in outcome.problems:
             if problem.file == f"{playlist_id}.yaml":
                 name = field_for(problem.line, problem.column, where, fields) or ""
-                errors.setdefault(name, []).append(localise(problem.message))
+                errors.setdefault(name, []).append(localise(problem))
             else:
                 errors.setdefault("", []).append(str(localised(problem)))
         return render_template(

@@ -137,7 +137,7 @@ def _renamed(text: str, name: str) -> str:
 
 def _problems_text(outcome: Outcome) -> str:
     if isinstance(outcome, Refused):
-        return "; ".join(f"{p.file}:{p.line}: {localise(p.message)}" for p in outcome.problems)
+        return "; ".join(f"{p.file}:{p.line}: {localise(p)}" for p in outcome.problems)
     return _("The file changed on disk meanwhile; reload the page.")
 
 

@@ -27,6 +27,7 @@ from ..audit import record
 from ..auth import current_operator, login_required, role_required
 from ..i18n import _
 from ..pages import refusal
+from ..problems import Shown
 from .blueprint import bp, existing, localised, may_change, publisher
 
 
@@ -61,7 +62,7 @@ def after_publish(playlist_id: str, outcome: Outcome, action: str) -> ResponseRe
 # -- the YAML editor -----------------------------------------------------------------------
 
 
-def numbered(text: str, problems: list[Problem] | tuple[Problem, ...]) -> list[dict[str, Any]]:
+def numbered(text: str, problems: list[Shown] | tuple[Shown, ...]) -> list[dict[str, Any]]:
     by_line: dict[int, list[str]] = {}
     for problem in problems:
         by_line.setdefault(problem.line, []).append(problem.message)
