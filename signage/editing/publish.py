@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from signage.catalog import loader as catalog_loader
+from signage.catalog.directory import playlist_path
 from signage.catalog.playlist import Catalog
 from signage.catalog.problem import Problem
 from signage.editing.history import History, Version, sha256, unified_diff
@@ -142,11 +143,12 @@ class Publisher:
         self._lock = threading.Lock()
 
     def path(self, playlist_id: str) -> Path:
-        """The file of `playlist_id`; raises ValueError for an id that is not one (such as
+        """The file of `playlist_id` (its existing `.yaml` or `.yml`, else a new `.yaml`: see
+        `signage.catalog.directory`); raises ValueError for an id that is not one (such as
         `screens`: the screens file is never written as a playlist)."""
         if not catalog_loader.is_playlist_id(playlist_id):
             raise ValueError(f"{playlist_id!r} is not a playlist id")
-        return self.directory / f"{playlist_id}.yaml"
+        return playlist_path(self.directory, playlist_id)
 
     def open(self, playlist_id: str) -> tuple[str | None, str | None]:
         """The text on disk and its hash, remembered as the base of a later merge."""
@@ -187,7 +189,7 @@ class Publisher:
                 f"{MAX_TEXT}: split it into several smaller playlists and include them in one "
                 "main playlist"
             )
-            return Refused((Problem(f"{playlist_id}.yaml", 1, 1, message),))
+            return Refused((Problem(self.path(playlist_id).name, 1, 1, message),))
         with self._locked():
             path = self.path(playlist_id)
             theirs = read_text(path)
@@ -208,7 +210,11 @@ class Publisher:
                 write_atomically(path, text)
             except OSError as error:
                 return Refused((_unwritable(path, error),))
-            return Published(self.history.record(playlist_id, text, author, action, restored_from))
+            return Published(
+                self.history.record(
+                    playlist_id, text, author, action, restored_from, file=path.name
+                )
+            )
 
     def delete(self, playlist_id: str, base_sha256: str | None, author: str) -> Outcome:
         """Remove the file if it is still the one hashed `base_sha256` and nothing needs it."""
@@ -228,7 +234,7 @@ class Publisher:
                     _sync_directory(self.directory)
                 except OSError as error:
                     return Refused((_unwritable(path, error),))
-            return Published(self.history.record(playlist_id, "", author, "delete"))
+            return Published(self.history.record(playlist_id, "", author, "delete", file=path.name))
 
     def _conflict(self, yours: str, base_sha256: str | None, theirs: str | None) -> Conflict | None:
         current = sha256(theirs) if theirs is not None else None
@@ -245,10 +251,10 @@ class Publisher:
         latest = self.history.latest(playlist_id)
         if theirs is None:
             if latest is not None and latest.action != "delete":
-                self.history.record(playlist_id, "", "", "delete")
+                self.history.record(playlist_id, "", "", "delete", file=self.path(playlist_id).name)
             return
         if latest is None or latest.sha256 != sha256(theirs):
-            self.history.record(playlist_id, theirs, "", "disk")
+            self.history.record(playlist_id, theirs, "", "disk", file=self.path(playlist_id).name)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:

@@ -28,7 +28,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
 from signage.catalog import validate, yamlsource
-from signage.catalog.loader import PLAYLIST_SUFFIXES, SCREENS_FILE
+from signage.catalog.directory import SCREENS_FILE, playlist_files
 from signage.catalog.problem import Problem
 
 
@@ -188,11 +188,7 @@ def check_text(directory: Path, text: str) -> list[Problem]:
     document, problems = validate.read_screens(parsed.root, SCREENS_FILE)
     if document is None:
         return problems
-    named = {
-        path.stem
-        for path in directory.iterdir()
-        if path.suffix in PLAYLIST_SUFFIXES and path.name != SCREENS_FILE
-    }
+    named = {path.stem for path in playlist_files(directory)}
     return validate.check_groups(document, SCREENS_FILE, named)
 
 

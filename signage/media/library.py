@@ -18,7 +18,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from signage.catalog import yamlsource
-from signage.catalog.loader import MEDIA_DIR, PLAYLIST_SUFFIXES, SCREENS_FILE
+from signage.catalog.directory import playlist_files
+from signage.catalog.loader import MEDIA_DIR
 from signage.catalog.problem import Problem
 from signage.catalog.validate import IMAGE_TYPES, VIDEO_TYPES
 from signage.media.sniff import MediaError, MediaKind, detect
@@ -207,13 +208,7 @@ def scan(playlists_dir: Path, names: Iterable[str]) -> Usage:
     wanted = set(names)
     found: dict[str, set[str]] = {name: set() for name in wanted}
     unreadable: list[Problem] = []
-    if not playlists_dir.is_dir():
-        return Usage({name: () for name in wanted})
-    for path in sorted(playlists_dir.iterdir()):
-        if path.suffix not in PLAYLIST_SUFFIXES or path.name == SCREENS_FILE:
-            continue
-        if path.name.startswith(".") or not path.is_file():
-            continue
+    for path in playlist_files(playlists_dir):
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
