@@ -91,7 +91,7 @@ def cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
     return found
 
 
-@pytest.mark.parametrize("package", ["portal", "signage"])
+@pytest.mark.parametrize("package", ["bluezone", "portal", "signage"])
 def test_no_import_cycles(package: str) -> None:
     assert cycles(import_graph(package)) == []
 

@@ -5,22 +5,21 @@ it was when their editor opened it. Under a lock it compares that hash with the 
 someone changed the file since (another operator, or a hand edit), nothing is written and a
 `Conflict` carries the diff and a three-way merge proposal. Otherwise the text is checked with
 the rules of `bluezone-signage check` (a problem in the file, or a new problem it causes in
-another file, refuses it), written atomically (temporary file in the same directory, fsync,
-rename, so the watcher sees one complete change, exactly as after an editor's save) and recorded
-in the history. This module does not import Flask.
+another file, refuses it), written whole (`bluezone.files.write_whole`: the watcher sees one
+complete change, exactly as after an editor's save) and recorded in the history. This module
+does not import Flask.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bluezone import files
 from signage.catalog import loader as catalog_loader
 from signage.catalog.directory import playlist_path
 from signage.catalog.playlist import Catalog
@@ -72,48 +71,6 @@ class Refused:
 
 
 Outcome = Published | Conflict | Refused | Unchanged
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` so that a reader sees the old file or the new one, never half.
-
-    The temporary file is hidden and ends in `.tmp`, which the watcher ignores; it takes the old
-    file's permissions. A failure at any point leaves the old file as it was and removes the
-    temporary file.
-    """
-    directory = path.parent
-    temporary = directory / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o644
-    data = text.encode("utf-8")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(descriptor, view)
-                view = view[written:]
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    _sync_directory(directory)
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the rename itself durable."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def read_text(path: Path) -> str | None:
@@ -207,7 +164,7 @@ class Publisher:
                 return Refused(tuple(problems))
             self._note_disk(playlist_id, theirs)
             try:
-                write_atomically(path, text)
+                files.write_whole(path, text)
             except OSError as error:
                 return Refused((_unwritable(path, error),))
             return Published(
@@ -231,7 +188,7 @@ class Publisher:
             if theirs is not None:
                 try:
                     path.unlink()
-                    _sync_directory(self.directory)
+                    files.sync_directory(self.directory)
                 except OSError as error:
                     return Refused((_unwritable(path, error),))
             return Published(self.history.record(playlist_id, "", author, "delete", file=path.name))
@@ -259,12 +216,8 @@ class Publisher:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """One publish at a time, in this process and in any other on the same directory."""
-        with self._lock, (self.directory / LOCK_FILE).open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with self._lock, files.locked(self.directory / LOCK_FILE):
+            yield
 
 
 def _unwritable(path: Path, error: OSError) -> Problem:

@@ -12,12 +12,9 @@ serialised by a lock file. This module does not import Flask.
 
 from __future__ import annotations
 
-import fcntl
 import io
-import os
-import stat
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from bluezone import files
 from signage.catalog import validate, yamlsource
 from signage.catalog.directory import SCREENS_FILE, playlist_files
 from signage.catalog.problem import Problem
@@ -164,17 +162,10 @@ def _write(directory: Path, path: Path, yaml: YAML, data: Any) -> None:
     problems = check_text(directory, text)
     if problems:
         raise ScreensFileError("file", "", "; ".join(map(str, problems)), problems)
-    temporary = directory / f".{SCREENS_FILE}.console.tmp"
     try:
-        with temporary.open("w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
         # The new file keeps the permissions the hand-edited one had.
-        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
-        os.replace(temporary, path)
+        files.write_whole(path, text)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         problem = Problem(SCREENS_FILE, 1, 1, f"cannot be saved: {exc.strerror or exc}")
         raise ScreensFileError("file", "", str(problem), [problem]) from None
 
@@ -194,14 +185,10 @@ def check_text(directory: Path, text: str) -> list[Problem]:
 
 @contextmanager
 def _locked(directory: Path) -> Iterator[None]:
-    try:
-        lock = (directory / f".{SCREENS_FILE}.lock").open("a")
-    except OSError as exc:
-        problem = Problem(SCREENS_FILE, 1, 1, f"cannot be changed: {exc.strerror or exc}")
-        raise ScreensFileError("file", "", str(problem), [problem]) from None
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with ExitStack() as stack:
         try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            stack.enter_context(files.locked(directory / f".{SCREENS_FILE}.lock"))
+        except OSError as exc:
+            problem = Problem(SCREENS_FILE, 1, 1, f"cannot be changed: {exc.strerror or exc}")
+            raise ScreensFileError("file", "", str(problem), [problem]) from None
+        yield

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from bluezone import files
 from signage.catalog import yamlsource
 from signage.catalog.directory import playlist_files
 from signage.catalog.loader import MEDIA_DIR
@@ -126,32 +127,11 @@ def _link(temporary: Path, media_dir: Path, stem: str, extension: str) -> str:
     for number in range(1, 10_000):
         name = f"{stem}{extension}" if number == 1 else f"{stem}-{number}{extension}"
         try:
-            _claim(temporary, media_dir / name)
+            files.link_into_place(temporary, media_dir / name)
         except FileExistsError:
             continue
-        _sync_directory(media_dir)
         return name
     raise MediaError("name", f"too many files are called {stem}{extension}")
-
-
-def _claim(temporary: Path, final: Path) -> None:
-    """Put `temporary` at `final`; `FileExistsError` when `final` exists already."""
-    try:
-        os.link(temporary, final)
-    except FileExistsError:
-        raise
-    except OSError:
-        # A file system without hard links: reserve the name, then rename over the reservation.
-        os.close(os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-        os.replace(temporary, final)
-
-
-def _sync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def kind_of(name: str) -> MediaKind | None:
