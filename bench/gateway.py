@@ -58,7 +58,7 @@ def inside(workdir: Path) -> dict[str, object]:
             "PORTAL_LAN_INTERFACE": "lan0",
             "PORTAL_WAN_INTERFACE": "wan0",
             "PORTAL_LAN_IPV4": "10.64.0.1",
-            "PORTAL_SECRET_KEY": "benchmark-secret-key-0123456789",
+            "PORTAL_SECRET_KEY": "benchmark-secret-key-0123456789abcdef",
             "PORTAL_PORTAL_URL": "http://portal.bench",
             "PORTAL_EVENT_FLUSH_SECONDS": "5",
             "PORTAL_LOG_LEVEL": "WARNING",

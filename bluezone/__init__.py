@@ -1,1 +1,4 @@
-"""What the portal and the signage server share: storage, files written whole, the secret key, QR codes."""
+"""What the portal and the signage server share.
+
+The storage layer and its migrations, files written whole, the secret key and QR codes.
+"""

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import logging
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,12 @@ from flask import Flask, g, render_template, request
 from flask_babel import Babel
 from werkzeug.exceptions import HTTPException
 
+from bluezone.secretkey import SecretKeyError, load_secret_key
+
 from .campaign import stats
 from .campaign.content import Campaign, load_campaign
 from .campaign.events import EventLog
-from .config import PortalConfig, load_config
+from .config import ConfigError, PortalConfig, load_config
 from .controllers.registry import create_controller
 from .gateway import create_gateway
 from .sessions.access import Access
@@ -38,19 +39,12 @@ _CSS = (Path(__file__).parent / "templates" / "portal.css").read_text(encoding="
 
 
 def _secret_key(config: PortalConfig, instance: Path) -> str:
-    """The configured secret, or one generated once and kept in the instance folder (0600)."""
-    if config.secret_key:
-        return config.secret_key
-    path = instance / "secret_key"
+    """The configured secret, or one generated once and kept in the instance folder (0600); a
+    key too short to be safe is a `ConfigError` (see `bluezone.secretkey`)."""
     try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        return load_secret_key(config.secret_key, instance / "secret_key", "PORTAL_SECRET_KEY")
+    except SecretKeyError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _policy() -> str:

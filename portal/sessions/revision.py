@@ -11,9 +11,11 @@ system call.
 
 from __future__ import annotations
 
-import fcntl
 import mmap
 import os
+from pathlib import Path
+
+from bluezone import files
 
 _SIZE = 8
 
@@ -46,15 +48,11 @@ class Revision:
         counter only grows: a reader that remembered an answer before the change can never
         see its old count again.
 
-        The file is opened for each bump: flock locks belong to an open file, and one opened
-        before gunicorn forks its workers would be shared by all of them, so they would not
-        exclude each other. Bumps are rare (grants and revokes), reads never lock."""
+        The lock is `bluezone.files.locked`, which opens the file for each bump so gunicorn's
+        forked workers exclude each other. Bumps are rare (grants and revokes), reads never
+        lock."""
         if not self._path:
             self._map[:_SIZE] = ((self.current() + 1) % 2**64).to_bytes(_SIZE, "little")
             return
-        fd = os.open(self._path, os.O_RDWR | os.O_CLOEXEC)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        with files.locked(Path(self._path)):
             self._map[:_SIZE] = ((self.current() + 1) % 2**64).to_bytes(_SIZE, "little")
-        finally:
-            os.close(fd)  # releases the lock

@@ -17,12 +17,13 @@ from flask_babel import format_timedelta
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from bluezone.qr import inline_svg
+
 from ..campaign.content import Campaign
 from ..gateway import GatewayError
 from ..sessions.access import Access, Granted
 from ..sessions.token import TokenProblem
 from .destination import clean_destination
-from .qr import qr_svg
 from .splash import continue_query
 from .useragent import os_family, store_for
 
@@ -80,7 +81,7 @@ def install_context(src: str) -> dict[str, Any]:
         "family": os_family(request.user_agent.string),
         "go_src": src,
         "go_prefix": base_path(),
-        "qr": qr_svg(campaign.install_url, campaign.install_url),
+        "qr": inline_svg(campaign.install_url, campaign.install_url),
         "venue_url": f"{access().config.portal_url}{base_path()}/venue",
     }
 

@@ -1,7 +1,7 @@
 """Assembling a `Catalog` from the files of a playlist directory.
 
-Every `*.yaml` file at the top of the directory is read: `screens.yaml` declares the venue,
-groups and screens, every other file is a playlist named after the file. Media live in
+`screens.yaml` declares the venue, groups and screens; every playlist file (`.yaml` or `.yml`,
+see `signage.catalog.directory`) is a playlist named after the file. Media live in
 `media/`. A file with problems is replaced by its last good version from the previous catalog
 when there is one, so a bad save leaves the screens as they were.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from signage.catalog import validate, yamlsource
+from signage.catalog.directory import PLAYLIST_SUFFIXES, SCREENS_FILE, SCREENS_ID, playlist_files
 from signage.catalog.playlist import (
     Catalog,
     ClockContent,
@@ -25,11 +26,7 @@ from signage.catalog.playlist import (
 )
 from signage.catalog.problem import Problem
 
-SCREENS_FILE = "screens.yaml"
 MEDIA_DIR = "media"
-PLAYLIST_SUFFIXES = (".yaml", ".yml")
-# The stem of SCREENS_FILE: it looks like a playlist id but names the venue's declaration.
-SCREENS_ID = Path(SCREENS_FILE).stem
 
 Document = validate.ScreensDocument | validate.PlaylistDocument
 
@@ -74,13 +71,18 @@ def load_catalog(
     if not directory.is_dir():
         problems.append(Problem.of(str(directory), 1, 1, "no-directory"))
         return LoadResult(None, problems)
+    screens = directory / SCREENS_FILE
+    drafts = [
+        directory / name
+        for name in overlay
+        if Path(name).suffix in PLAYLIST_SUFFIXES and not name.startswith(".")
+    ]
     paths = [
         path
-        for path in sorted({*directory.iterdir(), *(directory / name for name in overlay)})
-        if path.suffix in PLAYLIST_SUFFIXES
-        and (path.is_file() or path.name in overlay)
-        and not path.name.startswith(".")
-        and overlay.get(path.name, "") is not None
+        for path in sorted(
+            {*playlist_files(directory), *([screens] if screens.is_file() else []), *drafts}
+        )
+        if overlay.get(path.name, "") is not None
     ]
     on_disk.update(path.name for path in paths)
     for path in paths:

@@ -18,11 +18,11 @@ from flask import Flask, request
 from flask_babel import Babel
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from bluezone.secretkey import SecretKeyError, load_secret_key
 from signage.accounts.audit import AuditLog
 from signage.accounts.lockout import LoginGuard
 from signage.accounts.operators import OperatorStore
 from signage.accounts.passwords import Scrypt
-from signage.accounts.secretkey import SecretKeyError, load_secret_key
 from signage.accounts.sessions import SessionStore
 from signage.config import ConfigError
 from signage.database import database_path
@@ -121,7 +121,7 @@ def init_app(app: Flask) -> None:
     config = app.config
     key_file = Path(config["SECRET_KEY_FILE"] or Path(app.instance_path, "secret_key"))
     try:
-        app.secret_key = load_secret_key(str(config["SECRET_KEY"]), key_file)
+        app.secret_key = load_secret_key(str(config["SECRET_KEY"]), key_file, "SIGNAGE_SECRET_KEY")
     except SecretKeyError as exc:
         raise ConfigError(str(exc)) from None
     config.update(

@@ -37,7 +37,7 @@ from signage.accounts.operators import ROLES, Operator
 
 from . import csrf
 from .audit import record
-from .extension import console
+from .extension import Console, console
 from .i18n import _, ngettext
 from .pages import refusal, wants_json
 
@@ -87,19 +87,14 @@ def operator_from_session() -> Operator | None:
     name, token = session.get("operator"), session.get("sid")
     if not isinstance(name, str) or not isinstance(token, str):
         return None
-    services = console()
-    operator = services.operators.get(name)
-    if operator is None or operator.epoch != session.get("epoch"):
-        return None
-    if services.sessions.operator_of(token, time.time()) != operator.name:
-        return None
-    return operator
+    return _signed_in_by(console(), name, session.get("epoch"), token, time.time())
 
 
 def session_check() -> Callable[[float], bool] | None:
     """For the session of this request: None when it signs nobody in, else a function that
     tells, later and outside any request (at a Unix time), whether it still does: what the
-    `/console` socket opened with it is checked against (see `signage.web.socket`)."""
+    `/console` socket opened with it is checked against (see `signage.web.socket`). The one
+    check both use is `_signed_in_by`, so a socket ends exactly when its pages would."""
     operator = operator_from_session()
     token = session.get("sid")
     if operator is None or not isinstance(token, str):
@@ -108,12 +103,23 @@ def session_check() -> Callable[[float], bool] | None:
     name, epoch = operator.name, operator.epoch
 
     def still_open(now: float) -> bool:
-        current = services.operators.get(name)
-        if current is None or current.epoch != epoch:
-            return False
-        return services.sessions.operator_of(token, now) == name
+        return _signed_in_by(services, name, epoch, token, now) is not None
 
     return still_open
+
+
+def _signed_in_by(
+    services: Console, name: str, epoch: object, token: str, now: float
+) -> Operator | None:
+    """The operator `name` when the account still exists with password epoch `epoch` and the
+    session `token` is open as theirs at `now`; else None. Reads the stores, not the request,
+    so it also runs outside one."""
+    operator = services.operators.get(name)
+    if operator is None or operator.epoch != epoch:
+        return None
+    if services.sessions.operator_of(token, now) != operator.name:
+        return None
+    return operator
 
 
 def load_operator() -> None:

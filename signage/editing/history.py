@@ -106,8 +106,10 @@ class History:
         action: str,
         restored_from: int | None = None,
         at: float | None = None,
+        file: str = "",
     ) -> Version:
-        """Add the next version of `playlist`, with the diff to the latest one."""
+        """Add the next version of `playlist`, with the diff to the latest one; `file` (the
+        playlist's file name, `<playlist>.yaml` when not given) labels the diff."""
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
         when = time.time() if at is None else at
@@ -120,7 +122,7 @@ class History:
             ).fetchone()
             number = (row["number"] if row else 0) + 1
             before = row["text"] if row else ""
-            name = f"{playlist}.yaml"
+            name = file or f"{playlist}.yaml"
             diff = unified_diff(before, text, f"{name} ({number - 1})", f"{name} ({number})")
             version = Version(
                 playlist, number, action, author, when, sha256(text), text, diff, restored_from

@@ -17,6 +17,7 @@ from typing import Any
 
 from signage.catalog import loader as catalog_loader
 from signage.catalog import schedule
+from signage.catalog.directory import playlist_path
 from signage.catalog.playlist import (
     LANGUAGES,
     Catalog,
@@ -92,7 +93,7 @@ def preview(
 
     With `draft`, the playlist file reads as `draft`; problems in it leave no preview.
     """
-    name = f"{playlist_id}.yaml"
+    name = playlist_path(directory, playlist_id).name
     overlay = {name: draft} if draft is not None else None
     result = catalog_loader.load_catalog(directory, previous, overlay)
     own = tuple(p for p in sorted(result.problems) if p.file == name)

@@ -5,23 +5,23 @@ it was when their editor opened it. Under a lock it compares that hash with the 
 someone changed the file since (another operator, or a hand edit), nothing is written and a
 `Conflict` carries the diff and a three-way merge proposal. Otherwise the text is checked with
 the rules of `bluezone-signage check` (a problem in the file, or a new problem it causes in
-another file, refuses it), written atomically (temporary file in the same directory, fsync,
-rename, so the watcher sees one complete change, exactly as after an editor's save) and recorded
-in the history. This module does not import Flask.
+another file, refuses it), written whole (`bluezone.files.write_whole`: the watcher sees one
+complete change, exactly as after an editor's save) and recorded in the history. This module
+does not import Flask.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bluezone import files
 from signage.catalog import loader as catalog_loader
+from signage.catalog.directory import playlist_path
 from signage.catalog.playlist import Catalog
 from signage.catalog.problem import Problem
 from signage.editing.history import History, Version, sha256, unified_diff
@@ -73,48 +73,6 @@ class Refused:
 Outcome = Published | Conflict | Refused | Unchanged
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` so that a reader sees the old file or the new one, never half.
-
-    The temporary file is hidden and ends in `.tmp`, which the watcher ignores; it takes the old
-    file's permissions. A failure at any point leaves the old file as it was and removes the
-    temporary file.
-    """
-    directory = path.parent
-    temporary = directory / f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o644
-    data = text.encode("utf-8")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(descriptor, view)
-                view = view[written:]
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    _sync_directory(directory)
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make the rename itself durable."""
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def read_text(path: Path) -> str | None:
     """The file's text (UTF-8), or None when it does not exist."""
     try:
@@ -142,11 +100,12 @@ class Publisher:
         self._lock = threading.Lock()
 
     def path(self, playlist_id: str) -> Path:
-        """The file of `playlist_id`; raises ValueError for an id that is not one (such as
+        """The file of `playlist_id` (its existing `.yaml` or `.yml`, else a new `.yaml`: see
+        `signage.catalog.directory`); raises ValueError for an id that is not one (such as
         `screens`: the screens file is never written as a playlist)."""
         if not catalog_loader.is_playlist_id(playlist_id):
             raise ValueError(f"{playlist_id!r} is not a playlist id")
-        return self.directory / f"{playlist_id}.yaml"
+        return playlist_path(self.directory, playlist_id)
 
     def open(self, playlist_id: str) -> tuple[str | None, str | None]:
         """The text on disk and its hash, remembered as the base of a later merge."""
@@ -183,7 +142,7 @@ class Publisher:
             text += "\n"
         if len(text) > MAX_TEXT:
             too_long = Problem.of(
-                f"{playlist_id}.yaml", 1, 1, "text-too-long", size=len(text), limit=MAX_TEXT
+                self.path(playlist_id).name, 1, 1, "text-too-long", size=len(text), limit=MAX_TEXT
             )
             return Refused((too_long,))
         with self._locked():
@@ -203,10 +162,14 @@ class Publisher:
                 return Refused(tuple(problems))
             self._note_disk(playlist_id, theirs)
             try:
-                write_atomically(path, text)
+                files.write_whole(path, text)
             except OSError as error:
                 return Refused((_unwritable(path, error),))
-            return Published(self.history.record(playlist_id, text, author, action, restored_from))
+            return Published(
+                self.history.record(
+                    playlist_id, text, author, action, restored_from, file=path.name
+                )
+            )
 
     def delete(self, playlist_id: str, base_sha256: str | None, author: str) -> Outcome:
         """Remove the file if it is still the one hashed `base_sha256` and nothing needs it."""
@@ -223,10 +186,10 @@ class Publisher:
             if theirs is not None:
                 try:
                     path.unlink()
-                    _sync_directory(self.directory)
+                    files.sync_directory(self.directory)
                 except OSError as error:
                     return Refused((_unwritable(path, error),))
-            return Published(self.history.record(playlist_id, "", author, "delete"))
+            return Published(self.history.record(playlist_id, "", author, "delete", file=path.name))
 
     def _conflict(self, yours: str, base_sha256: str | None, theirs: str | None) -> Conflict | None:
         current = sha256(theirs) if theirs is not None else None
@@ -243,20 +206,16 @@ class Publisher:
         latest = self.history.latest(playlist_id)
         if theirs is None:
             if latest is not None and latest.action != "delete":
-                self.history.record(playlist_id, "", "", "delete")
+                self.history.record(playlist_id, "", "", "delete", file=self.path(playlist_id).name)
             return
         if latest is None or latest.sha256 != sha256(theirs):
-            self.history.record(playlist_id, theirs, "", "disk")
+            self.history.record(playlist_id, theirs, "", "disk", file=self.path(playlist_id).name)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """One publish at a time, in this process and in any other on the same directory."""
-        with self._lock, (self.directory / LOCK_FILE).open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with self._lock, files.locked(self.directory / LOCK_FILE):
+            yield
 
 
 def _unwritable(path: Path, error: OSError) -> Problem:

@@ -12,12 +12,9 @@ serialised by a lock file. This module does not import Flask.
 
 from __future__ import annotations
 
-import fcntl
 import io
-import os
-import stat
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +24,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.util import load_yaml_guess_indent
 
+from bluezone import files
 from signage.catalog import validate, yamlsource
-from signage.catalog.loader import PLAYLIST_SUFFIXES, SCREENS_FILE
+from signage.catalog.directory import SCREENS_FILE, playlist_files
 from signage.catalog.problem import Problem
 
 
@@ -166,17 +164,10 @@ def _write(directory: Path, path: Path, yaml: YAML, data: Any) -> None:
     problems = check_text(directory, text)
     if problems:
         raise ScreensFileError("file", "", "; ".join(map(str, problems)), problems)
-    temporary = directory / f".{SCREENS_FILE}.console.tmp"
     try:
-        with temporary.open("w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
         # The new file keeps the permissions the hand-edited one had.
-        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
-        os.replace(temporary, path)
+        files.write_whole(path, text)
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         problem = Problem.of(SCREENS_FILE, 1, 1, "screens-unsaved", why=str(exc.strerror or exc))
         raise ScreensFileError("file", "", str(problem), [problem]) from None
 
@@ -190,26 +181,18 @@ def check_text(directory: Path, text: str) -> list[Problem]:
     document, problems = validate.read_screens(parsed.root, SCREENS_FILE)
     if document is None:
         return problems
-    named = {
-        path.stem
-        for path in directory.iterdir()
-        if path.suffix in PLAYLIST_SUFFIXES and path.name != SCREENS_FILE
-    }
+    named = {path.stem for path in playlist_files(directory)}
     return validate.check_groups(document, SCREENS_FILE, named)
 
 
 @contextmanager
 def _locked(directory: Path) -> Iterator[None]:
-    try:
-        lock = (directory / f".{SCREENS_FILE}.lock").open("a")
-    except OSError as exc:
-        problem = Problem.of(
-            SCREENS_FILE, 1, 1, "screens-unchangeable", why=str(exc.strerror or exc)
-        )
-        raise ScreensFileError("file", "", str(problem), [problem]) from None
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with ExitStack() as stack:
         try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            stack.enter_context(files.locked(directory / f".{SCREENS_FILE}.lock"))
+        except OSError as exc:
+            problem = Problem.of(
+                SCREENS_FILE, 1, 1, "screens-unchangeable", why=str(exc.strerror or exc)
+            )
+            raise ScreensFileError("file", "", str(problem), [problem]) from None
+        yield

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
 
+from bluezone import files
 from signage.catalog import grammar, yamlsource
+from signage.catalog.directory import playlist_files
 from signage.catalog.grammar import IMAGE_TYPES, VIDEO_TYPES
-from signage.catalog.loader import MEDIA_DIR, PLAYLIST_SUFFIXES, SCREENS_FILE
+from signage.catalog.loader import MEDIA_DIR
 from signage.catalog.problem import Problem
 from signage.media.sniff import MediaError, MediaKind, detect
 
@@ -125,32 +127,11 @@ def _link(temporary: Path, media_dir: Path, stem: str, extension: str) -> str:
     for number in range(1, 10_000):
         name = f"{stem}{extension}" if number == 1 else f"{stem}-{number}{extension}"
         try:
-            _claim(temporary, media_dir / name)
+            files.link_into_place(temporary, media_dir / name)
         except FileExistsError:
             continue
-        _sync_directory(media_dir)
         return name
     raise MediaError("name", f"too many files are called {stem}{extension}")
-
-
-def _claim(temporary: Path, final: Path) -> None:
-    """Put `temporary` at `final`; `FileExistsError` when `final` exists already."""
-    try:
-        os.link(temporary, final)
-    except FileExistsError:
-        raise
-    except OSError:
-        # A file system without hard links: reserve the name, then rename over the reservation.
-        os.close(os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-        os.replace(temporary, final)
-
-
-def _sync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def kind_of(name: str) -> MediaKind | None:
@@ -207,13 +188,7 @@ def scan(playlists_dir: Path, names: Iterable[str]) -> Usage:
     wanted = set(names)
     found: dict[str, set[str]] = {name: set() for name in wanted}
     unreadable: list[Problem] = []
-    if not playlists_dir.is_dir():
-        return Usage({name: () for name in wanted})
-    for path in sorted(playlists_dir.iterdir()):
-        if path.suffix not in PLAYLIST_SUFFIXES or path.name == SCREENS_FILE:
-            continue
-        if path.name.startswith(".") or not path.is_file():
-            continue
+    for path in playlist_files(playlists_dir):
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):

@@ -21,9 +21,9 @@ from flask import (
     url_for,
 )
 
+from bluezone.qr import QrError, svg_document
 from signage.catalog.loader import MEDIA_DIR
 from signage.live.hub import Hub
-from signage.web.qr import QrError, svg_for
 
 bp = Blueprint("player", __name__)
 
@@ -125,7 +125,7 @@ def media(name: str) -> Response:
 def qr() -> Response | tuple[Response, int]:
     """An SVG QR code of the `data` query parameter (the URL a QR slide points at)."""
     try:
-        svg = svg_for(request.args.get("data", ""))
+        svg = svg_document(request.args.get("data", ""))
     except QrError as exc:
         return jsonify(error=str(exc)), 400
     response = Response(svg, mimetype="image/svg+xml")

@@ -40,7 +40,7 @@ def portal(tmp_path: Path) -> Iterator[int]:
         "PORTAL_PORTAL_URL": f"http://127.0.0.1:{port}",
         "PORTAL_VENUE_NAME": "Sân bay Tuy Hòa",
         "PORTAL_DATABASE": str(tmp_path / "portal.sqlite3"),
-        "PORTAL_SECRET_KEY": "browser-test-secret-key",
+        "PORTAL_SECRET_KEY": "browser-test-secret-key-0123456789",
         "PORTAL_MAC_LOOKUP": "false",
     }
     with log.open("wb") as out:

@@ -28,7 +28,7 @@ class Portal:
             **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
             "PORTAL_PORTAL_URL": f"http://127.0.0.1:{self.port}",
             "PORTAL_DATABASE": str(tmp_path / "portal.sqlite3"),
-            "PORTAL_SECRET_KEY": "gunicorn-test-secret-key",
+            "PORTAL_SECRET_KEY": "gunicorn-test-secret-key-0123456789",
             "PORTAL_MAC_LOOKUP": "false",
             "PORTAL_EVENT_FLUSH_SECONDS": "0",
         }

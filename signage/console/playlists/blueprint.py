@@ -11,7 +11,8 @@ from pathlib import Path
 from flask import Blueprint, current_app, request
 from werkzeug.routing import BaseConverter, ValidationError
 
-from signage.catalog.loader import SCREENS_ID, is_playlist_id
+from signage.catalog.directory import SCREENS_ID, playlist_paths
+from signage.catalog.loader import is_playlist_id
 from signage.catalog.playlist import Catalog
 from signage.catalog.problem import Problem
 from signage.editing.publish import MAX_TEXT, Publisher
@@ -71,7 +72,7 @@ def catalog_in_use() -> Catalog | None:
 def playlist_ids() -> list[str]:
     """The ids of the playlist files in the directory, sorted."""
     directory = publisher().directory
-    return sorted(path.stem for path in directory.glob("*.yaml") if is_playlist_id(path.stem))
+    return [playlist_id for playlist_id in playlist_paths(directory) if is_playlist_id(playlist_id)]
 
 
 def may_change(playlist_id: str) -> bool:

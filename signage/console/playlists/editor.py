@@ -136,7 +136,7 @@ def edit_post(playlist_id: str) -> ResponseReturnValue:
         where = positions(text)
         errors: dict[str, list[str]] = {}
         for problem in outcome.problems:
-            if problem.file == f"{playlist_id}.yaml":
+            if problem.file == publisher().path(playlist_id).name:
                 name = field_for(problem.line, problem.column, where, fields) or ""
                 errors.setdefault(name, []).append(localise(problem))
             else:

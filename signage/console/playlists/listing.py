@@ -13,7 +13,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from signage.catalog.loader import SCREENS_ID, load_catalog
+from signage.catalog.directory import SCREENS_ID
+from signage.catalog.loader import load_catalog
 from signage.catalog.playlist import Catalog
 from signage.catalog.validate import IDENTIFIER
 from signage.editing.publish import (
@@ -62,7 +63,7 @@ def index() -> ResponseReturnValue:
                 "version": version,
                 "when": when(version.at) if version is not None else "",
                 "editable": may_change(playlist_id),
-                "problems": broken[f"{playlist_id}.yaml"],
+                "problems": broken[publisher().path(playlist_id).name],
             }
         )
     existing = {row["id"] for row in rows}

@@ -82,7 +82,7 @@ def raw_page(
     # A paste over the limit is refused; the page shows only as much as a file may hold, so
     # the answer stays as small as a real playlist can make it.
     text = (text or request.form.get("text", ""))[:MAX_TEXT]
-    name = f"{playlist_id}.yaml"
+    name = publisher().path(playlist_id).name
     own = [localised(p) for p in problems if p.file == name]
     other = [localised(p) for p in problems if p.file != name]
     return render_template(

@@ -110,7 +110,7 @@ class Portal:
             **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
             "PORTAL_PORTAL_URL": self.url,
             "PORTAL_DATABASE": str(tmp / "portal.sqlite3"),
-            "PORTAL_SECRET_KEY": "gunicorn-venues-secret-key",
+            "PORTAL_SECRET_KEY": "gunicorn-venues-secret-key-0123456789",
             "PORTAL_MAC_LOOKUP": "false",
             "PORTAL_EVENT_FLUSH_SECONDS": "0",
             "PORTAL_VENUE_COOVA_PASSWORD": SECRET,

@@ -81,7 +81,8 @@ def namespace(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         config.write_text(
             "gateway: nftables\nlan_interface: lan0\nwan_interface: wan0\n"
             "lan_ipv4: 10.77.0.1\nlan_ipv6: fd77::1\n"
-            f"database: {tmp_path / 'portal.sqlite3'}\nsecret_key: namespace-test-secret\n"
+            f"database: {tmp_path / 'portal.sqlite3'}\n"
+            "secret_key: namespace-test-secret-0123456789ab\n"
         )
         yield name, config
     finally:
@@ -118,7 +119,7 @@ def test_start_restores_unexpired_sessions_only(namespace: tuple[str, Path]) -> 
     from portal import create_app
 
     database = str(config.parent / "portal.sqlite3")
-    app = create_app({"database": database, "secret_key": "namespace-test-secret"})
+    app = create_app({"database": database, "secret_key": "namespace-test-secret-0123456789ab"})
     store: Store = app.extensions["bluezone.access"].store
     now = time.time()
     store.grant("mac:3c:22:fb:00:00:01", "v", 600, now=now, mac="3c:22:fb:00:00:01")

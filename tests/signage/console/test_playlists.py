@@ -429,3 +429,29 @@ def test_a_large_yaml_text_is_read_whole(
     response = client.post("/console/playlists/lobby/yaml", data={"text": big, "base": _sha(text)})
     assert response.status_code == 303
     assert (playlists / "lobby.yaml").read_text(encoding="utf-8") == big
+
+
+def test_a_yml_playlist_is_listed_opened_previewed_and_published_in_place(
+    app: Flask, client: FlaskClient, login: Login, playlists: Path
+) -> None:
+    """`lobby.yml` plays on the screens, so the console lists, opens and writes that file."""
+    (playlists / "lobby.yaml").rename(playlists / "lobby.yml")
+    app.extensions["signage"].programme.reload()
+    login(client, "editor")
+    listing = client.get("/console/playlists/").get_data(as_text=True)
+    assert 'id="playlist-lobby"' in listing
+    page = client.get("/console/playlists/lobby/yaml")
+    assert page.status_code == 200 and "Một" in html.unescape(page.get_data(as_text=True))
+    fields = form_of(client.get("/console/playlists/lobby").get_data(as_text=True))
+    fields["items-0-text-vi-title"] = ["Bản nháp"]
+    preview = client.post("/console/playlists/lobby/preview", data=fields)
+    assert preview.status_code == 303
+    assert "Bản nháp" in client.get(preview.headers["Location"]).get_data(as_text=True)
+    new = playlist_yaml(["Bốn"])
+    base = base_of(page.get_data(as_text=True))
+    response = client.post("/console/playlists/lobby/yaml", data={"text": new, "base": base})
+    assert response.status_code == 303
+    assert (playlists / "lobby.yml").read_text(encoding="utf-8") == new
+    assert not (playlists / "lobby.yaml").exists()
+    history = client.get("/console/playlists/lobby/history").get_data(as_text=True)
+    assert "/console/playlists/lobby/history/2" in history

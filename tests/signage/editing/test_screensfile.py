@@ -150,7 +150,7 @@ def test_a_failed_save_leaves_the_old_file(
     def full_disk(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("signage.editing.screensfile.os.replace", full_disk)
+    monkeypatch.setattr("bluezone.files.os.replace", full_disk)
     with pytest.raises(ScreensFileError, match="No space left on device") as raised:
         register(directory, NewScreen("kiosk-7", "Quầy", ("lobby",)))
     assert raised.value.code == "file"

@@ -150,7 +150,7 @@ def test_store_without_hard_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     def no_links(source: object, target: object) -> None:
         raise PermissionError(1, "Operation not permitted")
 
-    monkeypatch.setattr("signage.media.library.os.link", no_links)
+    monkeypatch.setattr("bluezone.files.os.link", no_links)
     assert stored(tmp_path, picture("PNG"), "a.png") == "a.png"
     assert stored(tmp_path, picture("GIF", mode="P"), "a.png") == "a.gif"
     assert stored(tmp_path, picture("PNG", (5, 5)), "a.png") == "a-2.png"
