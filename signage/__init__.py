@@ -27,7 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask, Response, jsonify, request
     from werkzeug.exceptions import HTTPException
 
-    from signage import config, console
+    from signage import config, console, services
     from signage.emergency.store import OverrideStore
     from signage.live.alerts import Alerts
     from signage.live.background import Background
@@ -57,16 +57,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         notify=_webhook(app.config),
     )
     hub.start()
-    app.extensions["signage"] = hub
+    services.hub.set(app, hub)
     socket.init_app(app, message_queue=message_queue)
     background = Background(
         hub,
         interval=float(app.config["WATCH_INTERVAL"]),
         extra=_cap_source(app.config, hub),
         enabled=bool(app.config["BACKGROUND"]),
-        console_sockets=app.extensions["signage.console.sockets"],
+        console_sockets=services.console_sockets(app),
     )
-    app.extensions["signage.background"] = background
+    services.background.set(app, background)
     app.before_request(background.ensure_started)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)

@@ -17,6 +17,7 @@ from flask_babel import format_timedelta
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from .. import services
 from ..campaign.content import Campaign
 from ..gateway import GatewayError
 from ..sessions.access import Access, Granted
@@ -33,8 +34,7 @@ SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 def access() -> Access:
     """The access service of the running app."""
-    service: Access = current_app.extensions["bluezone.access"]
-    return service
+    return services.access()
 
 
 def request_value(name: str) -> str | None:

@@ -18,6 +18,7 @@ from flask import Flask, request
 from flask_babel import Babel
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from signage import services
 from signage.accounts.audit import AuditLog
 from signage.accounts.lockout import LoginGuard
 from signage.accounts.operators import OperatorStore
@@ -43,11 +44,11 @@ from . import (
     roles,
     screens,
 )
-from .extension import KEY, Console
+from .extension import Console
 from .i18n import _
 from .playlists.blueprint import bound_body
 
-__all__ = ["babel", "init_app", "pages", "services"]
+__all__ = ["babel", "console_services", "init_app", "pages"]
 
 babel = Babel()
 
@@ -63,7 +64,7 @@ def password_params(config: dict[str, Any] | Any) -> Scrypt:
         raise ConfigError(f"PASSWORD_SCRYPT_N: {exc}") from None
 
 
-def services(config: dict[str, Any] | Any, database: Path, offload: Any = None) -> Console:
+def console_services(config: dict[str, Any] | Any, database: Path, offload: Any = None) -> Console:
     """The console's accounts, sign-in guard, sessions and audit log for `config`, in
     `database`.
 
@@ -133,7 +134,7 @@ def init_app(app: Flask) -> None:
         BABEL_DEFAULT_LOCALE=language.DEFAULT,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
-    app.extensions[KEY] = services(config, database_path(app), offload=run_in_thread)
+    services.console.set(app, console_services(config, database_path(app), offload=run_in_thread))
     if int(config["PROXY_COUNT"]):
         count = int(config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]

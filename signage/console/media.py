@@ -29,6 +29,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, format_decimal
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from signage import services
 from signage.catalog.loader import MEDIA_DIR
 from signage.catalog.playlist import DEFAULT_TIMEZONE
 from signage.database import database_path
@@ -66,7 +67,7 @@ def _playlists() -> Path:
 
 
 def _timezone() -> ZoneInfo:
-    catalog = current_app.extensions["signage"].programme.catalog
+    catalog = services.hub().programme.catalog
     zone: ZoneInfo = catalog.timezone if catalog is not None else ZoneInfo(DEFAULT_TIMEZONE)
     return zone
 

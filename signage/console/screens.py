@@ -32,10 +32,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage import services
 from signage.catalog.validate import ORIENTATIONS
 from signage.editing.screensfile import NewScreen, ScreensFileError, register, set_groups
 from signage.live.enrollment import UnknownCode
-from signage.live.hub import Hub
 
 from .audit import record
 from .auth import login_required, role_required, session_check
@@ -49,12 +49,7 @@ SCREEN_LANGUAGES = ("vi", "en", "ko", "zh-Hans", "zh-Hant", "ja", "ru")
 
 def init_app(app: Flask) -> None:
     """Let the `/console` Socket.IO namespace recognise signed-in sessions."""
-    app.extensions["signage.console.session"] = session_check
-
-
-def _hub() -> Hub:
-    hub: Hub = current_app.extensions["signage"]
-    return hub
+    services.console_session.set(app, session_check)
 
 
 def _field_error(error: ScreensFileError) -> str:
@@ -77,7 +72,7 @@ def _field_error(error: ScreensFileError) -> str:
 
 
 def _venue_context() -> dict[str, Any]:
-    hub = _hub()
+    hub = services.hub()
     catalog = hub.programme.catalog
     groups = dict(catalog.groups) if catalog is not None else {}
     return {
@@ -91,7 +86,7 @@ def _venue_context() -> dict[str, Any]:
 @login_required
 def board() -> ResponseReturnValue:
     """The live board: declared screens, ids waiting to be registered, recent alerts."""
-    hub = _hub()
+    hub = services.hub()
     now = time.time()
     data = hub.board(now)
     rows = data["screens"]
@@ -138,7 +133,7 @@ def register_screen() -> ResponseReturnValue:
         screen.id,
         f"{screen.name}; {', '.join(screen.groups)}; {screen.orientation}",
     )
-    _hub().presence.forget_stranger(screen.id)
+    services.hub().presence.forget_stranger(screen.id)
     flash(
         _(
             "Screen %(id)s is registered. It starts its programme within a few seconds.",
@@ -165,7 +160,7 @@ def _register_page(screen: NewScreen, errors: dict[str, str], status: int) -> Re
 @role_required("admin")
 def groups(screen_id: str) -> ResponseReturnValue:
     """Change the groups of a declared screen (admins); the first group's playlist plays."""
-    hub = _hub()
+    hub = services.hub()
     screen = hub.programme.screen(screen_id)
     if screen is None:
         flash(_("This screen is not in screens.yaml any more."), "error")
@@ -203,7 +198,7 @@ def approve_pairing() -> ResponseReturnValue:
     """Approve the pairing code a screen shows (admins): that screen collects its credential
     within seconds and is believed from then on."""
     code = request.form.get("code", "")[:40]
-    hub = _hub()
+    hub = services.hub()
     try:
         approved = hub.trust.store.approve(code, g.operator.name)
     except UnknownCode:
@@ -233,7 +228,7 @@ def approve_pairing() -> ResponseReturnValue:
 def revoke(screen_id: str) -> ResponseReturnValue:
     """Revoke a screen's credential (admins): its open connections stop being believed at once
     and it shows a pairing code again."""
-    hub = _hub()
+    hub = services.hub()
     screen_id = screen_id[:100]
     was = hub.trust.store.revoke(screen_id)
     record("screen.revoke", screen_id, "enrolled" if was else "not enrolled")

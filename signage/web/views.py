@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 
+from signage import services
 from signage.catalog.loader import MEDIA_DIR
 from signage.live.hub import Hub
 from signage.web.qr import QrError, svg_for
@@ -28,11 +29,6 @@ from signage.web.qr import QrError, svg_for
 bp = Blueprint("player", __name__)
 
 SCREEN_ID_LIMIT = 100
-
-
-def _hub() -> Hub:
-    hub: Hub = current_app.extensions["signage"]
-    return hub
 
 
 def _note_stranger(hub: Hub, screen_id: str) -> None:
@@ -45,7 +41,7 @@ def _note_stranger(hub: Hub, screen_id: str) -> None:
 @bp.get("/")
 def index() -> Response:
     """A plain list of the declared screens, linking to their players."""
-    hub = _hub()
+    hub = services.hub()
     return Response(
         render_template("index.html", screens=hub.programme.screen_ids()), mimetype="text/html"
     )
@@ -54,7 +50,7 @@ def index() -> Response:
 @bp.get("/screen/<screen_id>")
 def screen(screen_id: str) -> tuple[str, int]:
     """The player page, or the "not registered yet" page naming the id."""
-    hub = _hub()
+    hub = services.hub()
     if hub.programme.screen(screen_id) is None:
         _note_stranger(hub, screen_id)
         return render_template("unregistered.html", screen_id=screen_id[:SCREEN_ID_LIMIT]), 404
@@ -77,7 +73,7 @@ def state(screen_id: str) -> tuple[Response, int]:
 
     The player fetches it at start so that the service worker keeps a copy for offline reloads.
     """
-    hub = _hub()
+    hub = services.hub()
     now = time.time()
     payload = hub.state_for(screen_id, now)
     if payload is None:
