@@ -59,7 +59,7 @@ def test_a_process_killed_mid_write_leaves_the_old_file(tmp_path: Path) -> None:
         import os, sys
         sys.path.insert(0, {str(ROOT)!r})
         from pathlib import Path
-        from signage import publish
+        from signage.editing import publish
         publish.os.fsync = lambda fd: os._exit(9)
         publish.write_atomically(Path({str(path)!r}), "new\\n" * 100000)
         """
