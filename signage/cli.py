@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup
 
 from signage import config as settings
@@ -96,7 +96,7 @@ def check(directory: Path | None) -> None:
 
     if directory is None:
         try:
-            directory = Path(settings.load(os.environ)["PLAYLISTS_DIR"])
+            directory = Path(settings.load(os.environ).playlists_dir)
         except settings.ConfigError as exc:
             raise click.ClickException(str(exc)) from None
     sys.exit(run_check(directory, sys.stdout))
@@ -169,7 +169,7 @@ def broadcast(
             actor=_actor(),
             source="cli",
         )
-        if current_app.config["MESSAGE_QUEUE"]:
+        if services.settings().message_queue:
             # Through the message queue every node delivers it at once; without one the server
             # notices the new row in its next pass (WATCH_INTERVAL, 0.15 s by default).
             push_override(override)
@@ -191,7 +191,7 @@ def cancel(override_id: int, reason: str) -> None:
         raise click.ClickException(str(exc)) from None
     except OverrideError as exc:
         raise click.ClickException(str(exc)) from None
-    if current_app.config["MESSAGE_QUEUE"]:
+    if services.settings().message_queue:
         push_override_end(override)
     click.echo(f"override {override.id} cancelled ({override.target})")
 

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from signage import services
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -48,5 +50,5 @@ def immediate(path: Path) -> Iterator[sqlite3.Connection]:
 
 
 def database_path(app: Flask) -> Path:
-    """The signage database file (the `DATABASE` setting, or the instance folder's)."""
-    return Path(app.config["DATABASE"] or Path(app.instance_path, "signage.sqlite3"))
+    """The signage database file (the `database` setting, or the instance folder's)."""
+    return Path(services.settings(app).database or Path(app.instance_path, "signage.sqlite3"))

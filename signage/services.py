@@ -18,6 +18,7 @@ from flask import Flask, current_app
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from signage.config import SignageSettings
     from signage.console.extension import Console
     from signage.editing.publish import Publisher
     from signage.live.background import Background
@@ -52,6 +53,8 @@ class Part(Generic[T]):
 
 
 # The keys are the ones the app has always used: tests that build an app read them directly.
+settings: Part[SignageSettings] = Part("signage.settings")
+"""The settings the app was built with, read and checked once by `create_app`."""
 hub: Part[Hub] = Part("signage")
 """The live hub: programme, presence, overrides and proof of play."""
 background: Part[Background] = Part("signage.background")

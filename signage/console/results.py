@@ -174,15 +174,15 @@ def _figures() -> Figures:
     venue = request.args.get("venue") or None
     screen = request.args.get("screen") or None
     start, end = chosen.bounds()
-    config = current_app.config
+    settings = services.settings()
     counts: list[Count] = []
     problem = ""
     try:
         token = portalstats.token_from(
-            str(config["PORTAL_STATS_TOKEN"]), str(config["PORTAL_STATS_TOKEN_FILE"])
+            settings.portal_stats_token, settings.portal_stats_token_file
         )
         counts = portalstats.fetch(
-            str(config["PORTAL_STATS_URL"] or config["PORTAL_URL"]),
+            settings.portal_stats_url or settings.portal_url,
             token,
             start,
             end,

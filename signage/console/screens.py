@@ -22,7 +22,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
     flash,
     g,
     redirect,
@@ -119,7 +118,7 @@ def _form_screen() -> NewScreen:
 @role_required("admin")
 def register_screen() -> ResponseReturnValue:
     """Declare a screen in screens.yaml from its "not registered" id (admins)."""
-    directory = Path(current_app.config["PLAYLISTS_DIR"])
+    directory = Path(services.settings().playlists_dir)
     if request.method == "GET":
         screen = NewScreen(id=request.args.get("id", "")[:100], name="", groups=())
         return _register_page(screen, {}, 200)
@@ -173,7 +172,7 @@ def groups(screen_id: str) -> ResponseReturnValue:
         # The main group is shown first whether or not its box was ticked as well.
         chosen = [main, *(g for g in chosen if g != main)]
     try:
-        set_groups(Path(current_app.config["PLAYLISTS_DIR"]), screen_id, chosen)
+        set_groups(Path(services.settings().playlists_dir), screen_id, chosen)
     except ScreensFileError as error:
         return _groups_page(screen, chosen, {error.field or "file": _field_error(error)}, 400)
     record("screen.groups", screen_id, ", ".join(chosen))

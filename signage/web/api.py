@@ -12,7 +12,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from signage import services
@@ -47,7 +47,7 @@ def http_error(exc: HTTPException) -> tuple[Response, int]:
 
 def _authorised() -> tuple[Response, int] | None:
     """None when the request carries the configured bearer token, else the error response."""
-    token: str = current_app.config["API_TOKEN"]
+    token = services.settings().api_token
     if not token:
         return _error(403, "the override API is disabled: set SIGNAGE_API_TOKEN to enable it")
     header = request.headers.get("Authorization", "")
@@ -65,7 +65,7 @@ def screens() -> Response:
     hub = services.hub()
     now = time.time()
     catalog = hub.programme.catalog
-    offline_after = float(current_app.config["OFFLINE_AFTER"])
+    offline_after = services.settings().offline_after
     listed: list[dict[str, Any]] = []
     for screen_id in hub.programme.screen_ids():
         screen = catalog.screens[screen_id] if catalog is not None else None

@@ -58,7 +58,7 @@ def screen(screen_id: str) -> tuple[str, int]:
         render_template(
             "player.html",
             screen=hub.programme.screen(screen_id),
-            heartbeat=int(current_app.config["HEARTBEAT_INTERVAL"]),
+            heartbeat=services.settings().heartbeat_interval,
             state_url=url_for("player.state", screen_id=screen_id),
             worker_url=url_for("player.service_worker"),
             preview=None,
@@ -105,7 +105,7 @@ def media(name: str) -> Response:
     Files are served with a sandboxing Content-Security-Policy: the console shares this origin,
     and a file put into `media/` by hand (an SVG, an HTML page) must not run script in it
     when opened directly. Images and videos shown by the player are unaffected."""
-    directory = Path(current_app.config["PLAYLISTS_DIR"], MEDIA_DIR)
+    directory = Path(services.settings().playlists_dir, MEDIA_DIR)
     if not directory.is_dir():
         abort(404, description=f"no media directory {directory}")
     response = send_from_directory(directory.resolve(), name, max_age=300)

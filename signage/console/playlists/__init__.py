@@ -34,7 +34,9 @@ def init_app(app: Flask, database: Path) -> None:
     services.publisher.set(
         app,
         Publisher(
-            Path(app.config["PLAYLISTS_DIR"]), History(database), lambda: hub.programme.catalog
+            Path(services.settings(app).playlists_dir),
+            History(database),
+            lambda: hub.programme.catalog,
         ),
     )
     app.register_blueprint(bp)

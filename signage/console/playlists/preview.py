@@ -6,7 +6,6 @@ import time
 from datetime import datetime
 
 from flask import (
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -99,7 +98,7 @@ def _preview(playlist_id: str, at: datetime, orientation: Orientation) -> Previe
         at,
         orientation,
         languages_of(catalog, usage(catalog, playlist_id).screens),
-        str(current_app.config["PORTAL_URL"]),
+        services.settings().portal_url,
     )
 
 
