@@ -26,9 +26,10 @@ class ConfigError(ValueError):
     """A setting is unknown or has a value of the wrong type; the message says which and where."""
 
 
-def _setting(default: T, doc: str) -> T:
-    """A field with its default and the documentation of its key (in `fields(...).metadata`)."""
-    found: T = field(default=default, metadata={"doc": doc})
+def _setting(default: T, doc: str, *, secret: bool = False) -> T:
+    """A field with its default and the documentation of its key (in `fields(...).metadata`);
+    a `secret` is left out of the settings' repr, so it cannot reach a log or a traceback."""
+    found: T = field(default=default, repr=not secret, metadata={"doc": doc})
     return found
 
 
@@ -58,6 +59,7 @@ class SignageSettings:
         "",
         "Bearer token for the override HTTP API; empty disables the API. Set it through "
         "`SIGNAGE_API_TOKEN`, not in a file.",
+        secret=True,
     )
     message_queue: str = _setting(
         "",
@@ -124,6 +126,7 @@ class SignageSettings:
         "",
         "The portal's `stats_token`. Only as `SIGNAGE_PORTAL_STATS_TOKEN` (refused in a "
         "file); or use `PORTAL_STATS_TOKEN_FILE`.",
+        secret=True,
     )
     portal_stats_token_file: str = _setting(
         "",
@@ -145,6 +148,7 @@ class SignageSettings:
         "",
         "Key that signs console sessions. Only as `SIGNAGE_SECRET_KEY` (refused in a file); "
         "empty: read from `SECRET_KEY_FILE`.",
+        secret=True,
     )
     secret_key_file: str = _setting(
         "",

@@ -84,6 +84,16 @@ def test_test_configuration_is_checked_and_other_keys_are_left_for_flask() -> No
         config.load({}, {"OFFLINE_AFTER": "soon"})
 
 
+def test_secrets_stay_out_of_the_repr() -> None:
+    loaded = config.load(
+        {"SIGNAGE_SECRET_KEY": "s" * 40, "SIGNAGE_API_TOKEN": "api-secret"},
+        {"PORTAL_STATS_TOKEN": "stats-secret"},
+    )
+    assert loaded.api_token == "api-secret"
+    for secret in ("s" * 40, "api-secret", "stats-secret"):
+        assert secret not in repr(loaded)
+
+
 def test_signage_variables_that_are_not_settings_are_left_alone() -> None:
     # The gunicorn config reads SIGNAGE_MAX_SCREENS and SIGNAGE_LOG_LEVEL itself.
     assert config.load({"SIGNAGE_MAX_SCREENS": "9", "SIGNAGE_LOG_LEVEL": "x"}) == (
