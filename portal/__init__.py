@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from bluezone.secretkey import SecretKeyError, load_secret_key
 
+from . import services
 from .campaign import stats
 from .campaign.content import Campaign, load_campaign
 from .campaign.events import EventLog
@@ -122,9 +123,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bo
         tokens=AcceptTokens(secret, config.token_minutes * 60),
         events=EventLog(store, config.event_flush_seconds),
     )
-    app.extensions["bluezone.access"] = service
-    app.extensions["bluezone.csp"] = _policy()
-    app.extensions["bluezone.visits"] = VisitDesk(service, _venues(config, campaign), secret)
+    services.access.set(app, service)
+    services.csp.set(app, _policy())
+    services.visits.set(app, VisitDesk(service, _venues(config, campaign), secret))
     babel.init_app(app, locale_selector=lambda: g.get("lang", config.default_language))
 
     @app.before_request

@@ -12,24 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import create_app
+from . import create_app, services
 from .campaign.content import CampaignError, load_campaign
 from .campaign.stats import read_token
 from .config import ConfigError, load_config
 from .gateway import GatewayError
-from .sessions.access import Access
 from .sessions.client import normalise_mac
 from .sessions.store import Session
 
 GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn" / "portal.conf.py"
-
-
-def _access() -> Access:
-    service: Access = current_app.extensions["bluezone.access"]
-    return service
 
 
 def _create_app() -> Flask:
@@ -100,7 +94,7 @@ def _check(config_file: str | None) -> None:
 @with_appcontext
 def purge() -> None:
     """Delete expired sessions and campaign counts older than event_retention_days."""
-    service = _access()
+    service = services.access()
     sessions, events = service.store.purge(service.config.event_retention_days)
     click.echo(f"removed {sessions} expired sessions and {events} old hourly counts")
 
@@ -110,7 +104,7 @@ def purge() -> None:
 @with_appcontext
 def sessions(as_json: bool) -> None:
     """List unexpired sessions (client identifiers are stored only as salted hashes)."""
-    rows = _access().store.active_sessions()
+    rows = services.access().store.active_sessions()
     if as_json:
         click.echo(json.dumps([row.__dict__ for row in rows]))
         return
@@ -124,7 +118,7 @@ def sessions(as_json: bool) -> None:
 @with_appcontext
 def stats(as_json: bool) -> None:
     """Campaign counts per hour: splash views, accepts, store clicks and QR scans."""
-    service = _access()
+    service = services.access()
     service.events.flush()
     counts = service.store.event_counts()
     if as_json:
@@ -157,7 +151,7 @@ def _gateway_call(action: Callable[[], Any]) -> Any:
 @with_appcontext
 def gateway_status(as_json: bool) -> None:
     """The backend, its table and interfaces, and how many devices are let through."""
-    service = _access()
+    service = services.access()
     status = _gateway_call(service.gateway.status)
     status["sessions"] = len(service.store.active_sessions())
     _emit(as_json, status, "\n".join(f"{key}: {value}" for key, value in status.items()))
@@ -168,7 +162,7 @@ def gateway_status(as_json: bool) -> None:
 @with_appcontext
 def gateway_clients(as_json: bool) -> None:
     """Devices let through now, with the seconds they have left."""
-    service = _access()
+    service = services.access()
     granted = getattr(service.gateway, "granted", None)
     if granted is None:
         now = int(time.time())
@@ -195,7 +189,7 @@ def _session_row(mac: str, session: Session | None) -> dict[str, Any]:
 def gateway_grant(mac: str, seconds: int | None, as_json: bool) -> None:
     """Let the device MAC through (replaces any time it had left)."""
     mac = _gateway_call(lambda: normalise_mac(mac))
-    session = _gateway_call(lambda: _access().grant_device(mac, seconds))
+    session = _gateway_call(lambda: services.access().grant_device(mac, seconds))
     row = _session_row(mac, session)
     _emit(as_json, row, f"{mac} granted for {row['expires_in']} s")
 
@@ -207,7 +201,7 @@ def gateway_grant(mac: str, seconds: int | None, as_json: bool) -> None:
 @with_appcontext
 def gateway_extend(mac: str, seconds: int | None, as_json: bool) -> None:
     """Give a granted device more time: its session ends SECONDS from its current end."""
-    service = _access()
+    service = services.access()
     mac = _gateway_call(lambda: normalise_mac(mac))
     current = service.device_session(mac)
     if current is None:
@@ -226,5 +220,5 @@ def gateway_extend(mac: str, seconds: int | None, as_json: bool) -> None:
 def gateway_revoke(mac: str, as_json: bool) -> None:
     """Cut the device MAC off now, open connections included."""
     mac = _gateway_call(lambda: normalise_mac(mac))
-    had = _gateway_call(lambda: _access().revoke_device(mac))
+    had = _gateway_call(lambda: services.access().revoke_device(mac))
     _emit(as_json, {"mac": mac, "revoked": True, "had_session": had}, f"{mac} revoked")

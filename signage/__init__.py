@@ -12,14 +12,17 @@ if TYPE_CHECKING:
 
     from flask import Flask
 
+    from signage.config import SignageSettings
     from signage.live.hub import Hub
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the signage Flask app; the only place where settings are read and parts wired.
 
-    Settings come from `signage.config` (defaults, `SIGNAGE_CONFIG` file, `SIGNAGE_*`
-    variables) with `test_config` on top. Raises `signage.config.ConfigError` on a bad setting.
+    Settings come from `signage.config.load` (defaults, `SIGNAGE_CONFIG` file, `SIGNAGE_*`
+    variables) with `test_config` on top, read and checked once here and then found through
+    `signage.services.settings`; keys of `test_config` that are not settings (`TESTING`) go
+    to Flask as they are. Raises `signage.config.ConfigError` on a bad setting.
     The background loop is not started here but by the first request or screen connection.
     """
     # Imported here so that importing the package (for the playlist format and `check`)
@@ -27,7 +30,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask, Response, jsonify, request
     from werkzeug.exceptions import HTTPException
 
-    from signage import config, console
+    from signage import config, console, services
+    from signage.database import database_path
     from signage.emergency.store import OverrideStore
     from signage.live.alerts import Alerts
     from signage.live.background import Background
@@ -39,34 +43,37 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from signage.web import api, socket, views
 
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(config.load(os.environ, test_config))
-    database = Path(app.config["DATABASE"] or Path(app.instance_path, "signage.sqlite3"))
-    playlists = Path(app.config["PLAYLISTS_DIR"])
-    message_queue = str(app.config["MESSAGE_QUEUE"])
+    settings = config.load(os.environ, test_config)
+    services.settings.set(app, settings)
+    app.config.from_mapping(test_config or {})
+    app.config.from_mapping(settings.as_config())
+    database = database_path(app)
+    playlists = Path(settings.playlists_dir)
+    message_queue = settings.message_queue
     hub = Hub(
-        programme=Programme(playlists, str(app.config["PORTAL_URL"])),
+        programme=Programme(playlists, settings.portal_url),
         overrides=OverrideStore(database),
         plays=PlayLog(database),
         watcher=Watcher(playlists),
         trust=Trust(EnrollmentStore(database)),
-        offline_after=float(app.config["OFFLINE_AFTER"]),
+        offline_after=settings.offline_after,
         emit_stored_overrides=not message_queue,
-        play_log_days=float(app.config["PLAY_LOG_DAYS"]),
+        play_log_days=settings.play_log_days,
         offload=socket.run_in_thread,
-        alerts=Alerts(float(app.config["ALERT_DELAY"])),
-        notify=_webhook(app.config),
+        alerts=Alerts(settings.alert_delay),
+        notify=_webhook(settings),
     )
     hub.start()
-    app.extensions["signage"] = hub
+    services.hub.set(app, hub)
     socket.init_app(app, message_queue=message_queue)
     background = Background(
         hub,
-        interval=float(app.config["WATCH_INTERVAL"]),
-        extra=_cap_source(app.config, hub),
-        enabled=bool(app.config["BACKGROUND"]),
-        console_sockets=app.extensions["signage.console.sockets"],
+        interval=settings.watch_interval,
+        extra=_cap_source(settings, hub),
+        enabled=settings.background,
+        console_sockets=services.console_sockets(app),
     )
-    app.extensions["signage.background"] = background
+    services.background.set(app, background)
     app.before_request(background.ensure_started)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
@@ -87,29 +94,29 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _webhook(settings: Mapping[str, Any]) -> Callable[[dict[str, Any]], None] | None:
+def _webhook(settings: SignageSettings) -> Callable[[dict[str, Any]], None] | None:
     """The function that queues an alert for the webhook, or None when none is configured."""
-    if not settings["ALERT_WEBHOOK_URL"]:
+    if not settings.alert_webhook_url:
         return None
     from signage.live.webhook import Webhook
 
     return Webhook(
-        str(settings["ALERT_WEBHOOK_URL"]),
-        timeout=float(settings["ALERT_WEBHOOK_TIMEOUT"]),
-        attempts=int(settings["ALERT_WEBHOOK_ATTEMPTS"]),
+        settings.alert_webhook_url,
+        timeout=settings.alert_webhook_timeout,
+        attempts=settings.alert_webhook_attempts,
     ).send
 
 
-def _cap_source(settings: Mapping[str, Any], hub: Hub) -> Callable[[float], None] | None:
+def _cap_source(settings: SignageSettings, hub: Hub) -> Callable[[float], None] | None:
     """The CAP polling callback for the background loop, or None when CAP is not configured."""
-    if not settings["CAP_FEED_URL"] and not settings["CAP_DROP_DIR"]:
+    if not settings.cap_feed_url and not settings.cap_drop_dir:
         return None
     from signage.emergency.capfeed import CapSource
 
     return CapSource(
         hub=hub,
-        feed_url=str(settings["CAP_FEED_URL"]),
-        drop_dir=Path(settings["CAP_DROP_DIR"]) if settings["CAP_DROP_DIR"] else None,
-        poll_interval=float(settings["CAP_POLL_INTERVAL"]),
-        default_minutes=float(settings["CAP_DEFAULT_MINUTES"]),
+        feed_url=settings.cap_feed_url,
+        drop_dir=Path(settings.cap_drop_dir) if settings.cap_drop_dir else None,
+        poll_interval=settings.cap_poll_interval,
+        default_minutes=settings.cap_default_minutes,
     )

@@ -16,15 +16,13 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup
 
 from signage import config as settings
-from signage import create_app
-from signage.console.extension import Console
+from signage import create_app, services
 from signage.emergency.model import Message, NotFound, OverrideError
 from signage.emergency.requests import check_target, clean_text, parse_messages, parse_until
-from signage.live.hub import Hub
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn" / "signage.conf.py"
@@ -35,11 +33,6 @@ def _app() -> Flask:
         return create_app()
     except settings.ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _hub() -> Hub:
-    hub: Hub = current_app.extensions["signage"]
-    return hub
 
 
 def _actor() -> str:
@@ -103,7 +96,7 @@ def check(directory: Path | None) -> None:
 
     if directory is None:
         try:
-            directory = Path(settings.load(os.environ)["PLAYLISTS_DIR"])
+            directory = Path(settings.load(os.environ).playlists_dir)
         except settings.ConfigError as exc:
             raise click.ClickException(str(exc)) from None
     sys.exit(run_check(directory, sys.stdout))
@@ -148,7 +141,7 @@ def broadcast(
         raise click.UsageError("choose the screens: --all, --group G or --screen S")
     if everyone and len(targets) > 1:
         raise click.UsageError("--all already covers every group and screen")
-    hub = _hub()
+    hub = services.hub()
     catalog = hub.programme.catalog
     raw: dict[str, object] = {lang: body for lang, body in texts}
     if text:
@@ -176,7 +169,7 @@ def broadcast(
             actor=_actor(),
             source="cli",
         )
-        if current_app.config["MESSAGE_QUEUE"]:
+        if services.settings().message_queue:
             # Through the message queue every node delivers it at once; without one the server
             # notices the new row in its next pass (WATCH_INTERVAL, 0.15 s by default).
             push_override(override)
@@ -193,12 +186,12 @@ def cancel(override_id: int, reason: str) -> None:
     from signage.web.socket import push_override_end
 
     try:
-        override = _hub().overrides.cancel(override_id, _actor(), reason)
+        override = services.hub().overrides.cancel(override_id, _actor(), reason)
     except NotFound as exc:
         raise click.ClickException(str(exc)) from None
     except OverrideError as exc:
         raise click.ClickException(str(exc)) from None
-    if current_app.config["MESSAGE_QUEUE"]:
+    if services.settings().message_queue:
         push_override_end(override)
     click.echo(f"override {override.id} cancelled ({override.target})")
 
@@ -207,7 +200,7 @@ def cancel(override_id: int, reason: str) -> None:
 @click.option("--audit", is_flag=True, help="Show the audit log instead.")
 def list_overrides(audit: bool) -> None:
     """List active overrides (or the audit log)."""
-    hub = _hub()
+    hub = services.hub()
     tz = hub.timezone
 
     def stamp(at: float) -> str:
@@ -238,20 +231,20 @@ def screens() -> None:
 def _stamp(at: float | None) -> str:
     if at is None:
         return "-"
-    return f"{datetime.fromtimestamp(at, _hub().timezone):%Y-%m-%d %H:%M:%S}"
+    return f"{datetime.fromtimestamp(at, services.hub().timezone):%Y-%m-%d %H:%M:%S}"
 
 
 @screens.command("list")
 def screens_list() -> None:
     """Every declared screen: id, enrolled or not (since when, approved by whom), pending codes."""
-    store = _hub().trust.store
+    store = services.hub().trust.store
     credentials = store.credentials()
     pending: dict[str, list[str]] = {}
     for pairing in store.pending():
         pending.setdefault(pairing.screen, []).append(
             pairing.code + (" (approved)" if pairing.approved else "")
         )
-    for screen_id in _hub().programme.screen_ids():
+    for screen_id in services.hub().programme.screen_ids():
         credential = credentials.get(screen_id)
         if credential is not None:
             state = f"enrolled\t{_stamp(credential.enrolled_at)}\t{credential.enrolled_by}"
@@ -265,7 +258,7 @@ def screens_list() -> None:
 @screens.command("pending")
 def screens_pending() -> None:
     """Pairing codes waiting for approval: code, screen, address, asked at, expires at."""
-    waiting = [p for p in _hub().trust.store.pending() if not p.approved]
+    waiting = [p for p in services.hub().trust.store.pending() if not p.approved]
     if not waiting:
         click.echo("no screen is waiting for approval")
     for p in waiting:
@@ -278,7 +271,7 @@ def _approve(code: str) -> None:
     from signage.live.enrollment import UnknownCode
 
     try:
-        approved = _hub().trust.store.approve(code, _actor())
+        approved = services.hub().trust.store.approve(code, _actor())
     except UnknownCode as exc:
         raise click.ClickException(str(exc)) from None
     _audit("screen.approve", approved.screen, f"code {approved.code}; {approved.address}")
@@ -304,7 +297,7 @@ def screens_approve_all_pending(yes: bool) -> None:
     for you to approve by the code on the screen. Check `screens list` afterwards and revoke
     anything you do not recognise.
     """
-    hub = _hub()
+    hub = services.hub()
     store = hub.trust.store
     enrolled = store.credentials()
     by_screen: dict[str, list[str]] = {}
@@ -332,7 +325,7 @@ def screens_approve_all_pending(yes: bool) -> None:
 @click.argument("screen_id")
 def screens_revoke(screen_id: str) -> None:
     """Revoke SCREEN_ID's credential: it stops being believed at once and shows a pairing code."""
-    was = _hub().trust.store.revoke(screen_id)
+    was = services.hub().trust.store.revoke(screen_id)
     _audit("screen.revoke", screen_id, "enrolled" if was else "not enrolled")
     if not was:
         raise click.ClickException(f"screen {screen_id!r} was not enrolled")
@@ -347,13 +340,6 @@ def operators() -> None:
     given with --group), admin (everything, including operators). Every change goes to the
     console's audit log as cli:<your user name>.
     """
-
-
-def _console() -> Console:
-    from signage.console.extension import KEY
-
-    found: Console = current_app.extensions[KEY]
-    return found
 
 
 def _read_password(password_file: Path | None) -> str:
@@ -377,7 +363,7 @@ def _read_password(password_file: Path | None) -> str:
 
 
 def _audit(action: str, target: str, detail: str = "") -> None:
-    _console().audit.record(_actor(), action, target, detail)
+    services.console().audit.record(_actor(), action, target, detail)
 
 
 def _describe(role: str, groups: tuple[str, ...]) -> str:
@@ -385,7 +371,7 @@ def _describe(role: str, groups: tuple[str, ...]) -> str:
 
 
 def _warn_unknown_groups(groups: tuple[str, ...]) -> None:
-    catalog = _hub().programme.catalog
+    catalog = services.hub().programme.catalog
     if catalog is None:
         return
     for group in groups:
@@ -415,7 +401,7 @@ def operators_add(
 
     password = _read_password(password_file)
     try:
-        added = _console().operators.add(name, role, groups, password)
+        added = services.console().operators.add(name, role, groups, password)
     except OperatorError as exc:
         raise click.ClickException(str(exc)) from None
     _warn_unknown_groups(added.groups)
@@ -426,9 +412,9 @@ def operators_add(
 @operators.command("list")
 def operators_list() -> None:
     """List the accounts: name, role, groups, and whether they are locked."""
-    services = _console()
-    locks = services.guard.locks(time.time())
-    accounts = services.operators.all()
+    parts = services.console()
+    locks = parts.guard.locks(time.time())
+    accounts = parts.operators.all()
     if not accounts:
         click.echo(
             "no operator yet; add one with: bluezone-signage operators add NAME --role admin"
@@ -445,12 +431,12 @@ def operators_remove(name: str) -> None:
     """Delete the account NAME (the last admin cannot be removed)."""
     from signage.accounts.operators import OperatorError
 
-    services = _console()
+    parts = services.console()
     try:
-        removed = services.operators.remove(name)
+        removed = parts.operators.remove(name)
     except OperatorError as exc:
         raise click.ClickException(str(exc)) from None
-    services.guard.unlock(removed.name)
+    parts.guard.unlock(removed.name)
     _audit("operator.remove", removed.name, _describe(removed.role, removed.groups))
     click.echo(f"removed {removed.name}")
 
@@ -459,7 +445,7 @@ def operators_remove(name: str) -> None:
 @click.argument("name")
 def operators_unlock(name: str) -> None:
     """Lift the lock on NAME after too many wrong passwords."""
-    if _console().guard.unlock(name):
+    if services.console().guard.unlock(name):
         _audit("operator.unlock", name.strip().lower())
         click.echo(f"unlocked {name.strip().lower()}")
     else:
@@ -470,11 +456,11 @@ def operators_unlock(name: str) -> None:
 @click.argument("name")
 def operators_signout(name: str) -> None:
     """End every console session of NAME, in every browser; the password stays the same."""
-    services = _console()
-    target = services.operators.get(name)
+    parts = services.console()
+    target = parts.operators.get(name)
     if target is None:
         raise click.ClickException(f"no operator is called {name!r}")
-    ended = services.sessions.end_all(target.name)
+    ended = parts.sessions.end_all(target.name)
     _audit("operator.signout", target.name, f"{ended} sessions")
     click.echo(f"signed {target.name} out everywhere ({ended} sessions ended)")
 
@@ -492,13 +478,13 @@ def operators_set_role(name: str, role: str, groups: tuple[str, ...], no_groups:
 
     if groups and no_groups:
         raise click.UsageError("--group and --no-groups exclude each other")
-    services = _console()
-    current = services.operators.get(name)
+    parts = services.console()
+    current = parts.operators.get(name)
     if current is None:
         raise click.ClickException(f"no operator is called {name!r}")
     chosen = () if no_groups else (groups or current.groups)
     try:
-        changed = services.operators.update(name, role, chosen)
+        changed = parts.operators.update(name, role, chosen)
     except OperatorError as exc:
         raise click.ClickException(str(exc)) from None
     _warn_unknown_groups(changed.groups)
@@ -513,12 +499,12 @@ def operators_passwd(name: str, password_file: Path | None) -> None:
     """Set a new password for NAME; its open console sessions end."""
     from signage.accounts.operators import OperatorError
 
-    services = _console()
-    if services.operators.get(name) is None:
+    parts = services.console()
+    if parts.operators.get(name) is None:
         raise click.ClickException(f"no operator is called {name!r}")
     password = _read_password(password_file)
     try:
-        changed = services.operators.set_password(name, password)
+        changed = parts.operators.set_password(name, password)
     except OperatorError as exc:
         raise click.ClickException(str(exc)) from None
     _audit("operator.password", changed.name)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bluezone.storage.database import Database
+from signage import services
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -31,5 +32,5 @@ def immediate(path: Path) -> AbstractContextManager[sqlite3.Connection]:
 
 
 def database_path(app: Flask) -> Path:
-    """The signage database file (the `DATABASE` setting, or the instance folder's)."""
-    return Path(app.config["DATABASE"] or Path(app.instance_path, "signage.sqlite3"))
+    """The signage database file (the `database` setting, or the instance folder's)."""
+    return Path(services.settings(app).database or Path(app.instance_path, "signage.sqlite3"))

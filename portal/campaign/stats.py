@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from .. import services
 from ..config import ConfigError, PortalConfig
-from ..sessions.access import Access
 
 bp = Blueprint("stats", __name__)
 
@@ -97,7 +97,7 @@ def stats() -> Response:
         response = _answer({"error": "a valid bearer token is required"}, 401)
         response.headers["WWW-Authenticate"] = 'Bearer realm="portal stats"'
         return response
-    service: Access = current_app.extensions["bluezone.access"]
+    service = services.access()
     try:
         first, end = hour_range(request.args.get("from"), request.args.get("to"), _now())
     except RangeError as exc:

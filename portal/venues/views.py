@@ -12,8 +12,9 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request
+from flask import Blueprint, Response, g, redirect, render_template, request
 
+from .. import services
 from ..controllers.base import BadParameter, Redirect
 from ..controllers.errors import ControllerRefused, ControllerUnavailable
 from ..sessions.token import TokenProblem
@@ -32,8 +33,7 @@ MAX_QUERY = 8192
 
 def desk() -> VisitDesk:
     """The venue flow of the running app."""
-    service: VisitDesk = current_app.extensions["bluezone.visits"]
-    return service
+    return services.visits()
 
 
 @bp.url_value_preprocessor
@@ -75,7 +75,7 @@ def _query() -> tuple[dict[str, str], str] | None:
 def _policy(origins: tuple[str, ...]) -> str:
     """The page's security policy, with the controller's login address allowed as a place
     the accept form may be redirected to (browsers check redirects after a form, too)."""
-    policy: str = current_app.extensions["bluezone.csp"]
+    policy = services.csp()
     if origins:
         policy = policy.replace("form-action 'self'", "form-action 'self' " + " ".join(origins))
     return policy

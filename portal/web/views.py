@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from bluezone.qr import inline_svg
 
+from .. import services
 from ..campaign.content import Campaign
 from ..gateway import GatewayError
 from ..sessions.access import Access, Granted
@@ -34,8 +35,7 @@ SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 def access() -> Access:
     """The access service of the running app."""
-    service: Access = current_app.extensions["bluezone.access"]
-    return service
+    return services.access()
 
 
 def request_value(name: str) -> str | None:

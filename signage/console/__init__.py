@@ -19,12 +19,13 @@ from flask_babel import Babel
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bluezone.secretkey import SecretKeyError, load_secret_key
+from signage import services
 from signage.accounts.audit import AuditLog
 from signage.accounts.lockout import LoginGuard
 from signage.accounts.operators import OperatorStore
 from signage.accounts.passwords import Scrypt
 from signage.accounts.sessions import SessionStore
-from signage.config import ConfigError
+from signage.config import ConfigError, SignageSettings
 from signage.database import database_path
 
 from . import (
@@ -43,11 +44,11 @@ from . import (
     roles,
     screens,
 )
-from .extension import KEY, Console
+from .extension import Console
 from .i18n import _
 from .playlists.blueprint import bound_body
 
-__all__ = ["babel", "init_app", "pages", "services"]
+__all__ = ["babel", "console_services", "init_app", "pages"]
 
 babel = Babel()
 
@@ -55,21 +56,21 @@ TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 COOKIE_NAME = "signage_session"
 
 
-def password_params(config: dict[str, Any] | Any) -> Scrypt:
+def password_params(settings: SignageSettings) -> Scrypt:
     """The scrypt parameters from the settings; `ConfigError` when the cost is not valid."""
     try:
-        return Scrypt(n=int(config["PASSWORD_SCRYPT_N"]))
+        return Scrypt(n=settings.password_scrypt_n)
     except ValueError as exc:
         raise ConfigError(f"PASSWORD_SCRYPT_N: {exc}") from None
 
 
-def services(config: dict[str, Any] | Any, database: Path, offload: Any = None) -> Console:
-    """The console's accounts, sign-in guard, sessions and audit log for `config`, in
+def console_services(settings: SignageSettings, database: Path, offload: Any = None) -> Console:
+    """The console's accounts, sign-in guard, sessions and audit log for `settings`, in
     `database`.
 
     Used by the app and by the `operators` commands, so both see the same accounts.
     """
-    params = password_params(config)
+    params = password_params(settings)
     store = (
         OperatorStore(database, params, offload)
         if offload is not None
@@ -77,12 +78,12 @@ def services(config: dict[str, Any] | Any, database: Path, offload: Any = None) 
     )
     guard = LoginGuard(
         database,
-        max_failures=int(config["LOGIN_MAX_FAILURES"]),
-        lockout_seconds=float(config["LOGIN_LOCKOUT_MINUTES"]) * 60,
-        address_limit=int(config["LOGIN_ADDRESS_LIMIT"]),
-        window_seconds=float(config["LOGIN_WINDOW_MINUTES"]) * 60,
+        max_failures=settings.login_max_failures,
+        lockout_seconds=settings.login_lockout_minutes * 60,
+        address_limit=settings.login_address_limit,
+        window_seconds=settings.login_window_minutes * 60,
     )
-    sessions = SessionStore(database, lifetime=float(config["SESSION_HOURS"]) * 3600)
+    sessions = SessionStore(database, lifetime=settings.session_hours * 3600)
     return Console(operators=store, guard=guard, audit=AuditLog(database), sessions=sessions)
 
 
@@ -118,24 +119,24 @@ def init_app(app: Flask) -> None:
     """Wire the console into the signage app (see the module docstring)."""
     from signage.web.socket import run_in_thread
 
-    config = app.config
-    key_file = Path(config["SECRET_KEY_FILE"] or Path(app.instance_path, "secret_key"))
+    settings = services.settings(app)
+    key_file = Path(settings.secret_key_file or Path(app.instance_path, "secret_key"))
     try:
-        app.secret_key = load_secret_key(str(config["SECRET_KEY"]), key_file, "SIGNAGE_SECRET_KEY")
+        app.secret_key = load_secret_key(settings.secret_key, key_file, "SIGNAGE_SECRET_KEY")
     except SecretKeyError as exc:
         raise ConfigError(str(exc)) from None
-    config.update(
+    app.config.update(
         SESSION_COOKIE_NAME=COOKIE_NAME,
-        SESSION_COOKIE_SECURE=bool(config["COOKIE_SECURE"]),
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=float(config["SESSION_HOURS"])),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
         BABEL_DEFAULT_LOCALE=language.DEFAULT,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
-    app.extensions[KEY] = services(config, database_path(app), offload=run_in_thread)
-    if int(config["PROXY_COUNT"]):
-        count = int(config["PROXY_COUNT"])
+    services.console.set(app, console_services(settings, database_path(app), offload=run_in_thread))
+    if settings.proxy_count:
+        count = settings.proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
     babel.init_app(app, locale_selector=language.select)
     app.before_request(auth.load_operator)

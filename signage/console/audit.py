@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import g, request
 
-from .extension import console
+from signage import services
 
 
 def record(action: str, target: str, detail: str = "", *, actor: str | None = None) -> None:
@@ -23,4 +23,6 @@ def record(action: str, target: str, detail: str = "", *, actor: str | None = No
     if actor is None:
         operator = g.get("operator")
         actor = operator.name if operator is not None else "-"
-    console().audit.record(actor, action, target, detail, address=request.remote_addr or "")
+    services.console().audit.record(
+        actor, action, target, detail, address=request.remote_addr or ""
+    )

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 
+from signage import services
 from signage.accounts.audit import Entry, Query
 
 from .auth import login_required
-from .extension import console
 
 bp = Blueprint("console_audit", __name__, url_prefix="/console")
 
@@ -19,7 +19,7 @@ PAGE_SIZE = 50
 
 
 def _day(text: str) -> datetime | None:
-    hub = current_app.extensions["signage"]
+    hub = services.hub()
     try:
         return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=hub.timezone)
     except ValueError:
@@ -43,9 +43,9 @@ def page() -> ResponseReturnValue:
         number = max(1, min(int(args.get("page", "1")), 10_000))
     except ValueError:
         number = 1
-    log = console().audit
+    log = services.console().audit
     found = log.entries(query, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
-    hub = current_app.extensions["signage"]
+    hub = services.hub()
 
     def when(entry: Entry) -> str:
         return f"{datetime.fromtimestamp(entry.at, hub.timezone):%Y-%m-%d %H:%M:%S}"
@@ -57,7 +57,7 @@ def page() -> ResponseReturnValue:
         query=query,
         day=args.get("day", "") if day else "",
         actions=log.actions(),
-        actors=sorted({o.name for o in console().operators.all()}),
+        actors=sorted({o.name for o in services.console().operators.all()}),
         page=number,
         more=len(found) > PAGE_SIZE,
     )

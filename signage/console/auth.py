@@ -22,7 +22,6 @@ from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
     g,
     redirect,
     render_template,
@@ -32,12 +31,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage import services
 from signage.accounts.lockout import Refusal
 from signage.accounts.operators import ROLES, Operator
+from signage.console.extension import Console
 
 from . import csrf
 from .audit import record
-from .extension import Console, console
 from .i18n import _, ngettext
 from .pages import refusal, wants_json
 
@@ -87,7 +87,7 @@ def operator_from_session() -> Operator | None:
     name, token = session.get("operator"), session.get("sid")
     if not isinstance(name, str) or not isinstance(token, str):
         return None
-    return _signed_in_by(console(), name, session.get("epoch"), token, time.time())
+    return _signed_in_by(services.console(), name, session.get("epoch"), token, time.time())
 
 
 def session_check() -> Callable[[float], bool] | None:
@@ -99,25 +99,25 @@ def session_check() -> Callable[[float], bool] | None:
     token = session.get("sid")
     if operator is None or not isinstance(token, str):
         return None
-    services = console()
+    parts = services.console()
     name, epoch = operator.name, operator.epoch
 
     def still_open(now: float) -> bool:
-        return _signed_in_by(services, name, epoch, token, now) is not None
+        return _signed_in_by(parts, name, epoch, token, now) is not None
 
     return still_open
 
 
 def _signed_in_by(
-    services: Console, name: str, epoch: object, token: str, now: float
+    parts: Console, name: str, epoch: object, token: str, now: float
 ) -> Operator | None:
     """The operator `name` when the account still exists with password epoch `epoch` and the
     session `token` is open as theirs at `now`; else None. Reads the stores, not the request,
     so it also runs outside one."""
-    operator = services.operators.get(name)
+    operator = parts.operators.get(name)
     if operator is None or operator.epoch != epoch:
         return None
-    if services.sessions.operator_of(token, now) != operator.name:
+    if parts.sessions.operator_of(token, now) != operator.name:
         return None
     return operator
 
@@ -139,7 +139,7 @@ def _end_session() -> None:
     chosen language."""
     token = session.get("sid")
     if isinstance(token, str):
-        console().sessions.end(token)
+        services.console().sessions.end(token)
     language = session.get("lang")
     session.clear()
     if isinstance(language, str):
@@ -214,7 +214,7 @@ def safe_next(target: str | None) -> str:
 def _clock(at: float | None) -> str:
     if at is None:
         return ""
-    hub = current_app.extensions["signage"]
+    hub = services.hub()
     return f"{datetime.fromtimestamp(at, hub.timezone):%H:%M}"
 
 
@@ -232,14 +232,14 @@ def login() -> ResponseReturnValue:
         return render_template("console/login.html", next=next_target, name="", error=None)
     name = request.form.get("name", "").strip()[:MAX_FIELD]
     password = request.form.get("password", "")[:MAX_FIELD]
-    services = console()
+    parts = services.console()
     now = time.time()
     # People sometimes type their password into the name field: a name that is no account
     # goes to the audit log (which every operator reads) as "?".
-    logged = name.lower() if services.operators.get(name) else "?"
+    logged = name.lower() if parts.operators.get(name) else "?"
     # Counted as a failure before the (slow) password check, so that sign-ins sent all at
     # once cannot all get past the limits; given back below when the password is right.
-    attempt = services.guard.attempt(name or "-", _address(), now)
+    attempt = parts.guard.attempt(name or "-", _address(), now)
     error: str
     status = 200
     if isinstance(attempt, Refusal):
@@ -262,7 +262,7 @@ def login() -> ResponseReturnValue:
         return render_template(
             "console/login.html", next=next_target, name=name, error=error, locked=True
         ), status
-    operator = services.operators.authenticate(name, password) if name and password else None
+    operator = parts.operators.authenticate(name, password) if name and password else None
     if operator is None:
         failure = attempt.failure
         record("login.failed", logged, f"failure {failure.failures}", actor="-")
@@ -275,7 +275,7 @@ def login() -> ResponseReturnValue:
             )
         else:
             error = _("Wrong name or password.")
-            if services.guard.max_failures:
+            if parts.guard.max_failures:
                 error += " " + ngettext(
                     "%(num)d more failure will lock the account.",
                     "%(num)d more failures will lock the account.",
@@ -288,13 +288,13 @@ def login() -> ResponseReturnValue:
             error=error,
             locked=failure.locked,
         ), 200
-    services.guard.succeeded(attempt)
+    parts.guard.succeeded(attempt)
     # Whoever this browser was signed in as before is signed out first.
     _end_session()
     session.permanent = True
     session["operator"] = operator.name
     session["epoch"] = operator.epoch
-    session["sid"] = services.sessions.start(operator.name, now)
+    session["sid"] = parts.sessions.start(operator.name, now)
     csrf.rotate()
     g.operator = operator
     record("login", operator.name, f"role {operator.role}")

@@ -17,7 +17,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -26,6 +25,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage import services
 from signage.emergency.draft import DraftError, read_draft, requests
 from signage.emergency.model import NotFound, Override, OverrideError
 from signage.emergency.overriderights import may_send_to_all, may_target
@@ -40,11 +40,6 @@ from .i18n import _
 bp = Blueprint("console_emergency", __name__, url_prefix="/console/emergency")
 
 BASE_LANGUAGES = ("vi", "en")
-
-
-def _hub() -> Hub:
-    hub: Hub = current_app.extensions["signage"]
-    return hub
 
 
 def languages(hub: Hub) -> list[str]:
@@ -99,7 +94,7 @@ def _draft_error(error: DraftError) -> str:
 
 
 def _page(errors: dict[str, str], status: int, form: dict[str, Any] | None = None) -> Response:
-    hub = _hub()
+    hub = services.hub()
     now = time.time()
     operator = current_operator()
     declared = _declared_groups(hub)
@@ -146,7 +141,7 @@ def page() -> ResponseReturnValue:
 def send() -> ResponseReturnValue:
     """Send the composed message to the chosen targets; refuse targets the operator may not
     reach (403, saying which), and show what is missing or wrong next to its field (400)."""
-    hub = _hub()
+    hub = services.hub()
     operator = current_operator()
     form = {key: request.form.getlist(key) for key in request.form}
     shown = {key: values[0] if len(values) == 1 else values for key, values in form.items()}
@@ -204,7 +199,7 @@ def send() -> ResponseReturnValue:
 @role_required("editor")
 def cancel(override_id: int) -> ResponseReturnValue:
     """Cancel an active message; its screens go back to their playlist at once."""
-    hub = _hub()
+    hub = services.hub()
     operator = current_operator()
     try:
         override = hub.overrides.get(override_id)
@@ -239,4 +234,4 @@ def cancel(override_id: int) -> ResponseReturnValue:
 def preview() -> ResponseReturnValue:
     """A screen-sized page that shows a draft exactly as screens show an override; the
     emergency page frames it and sends the draft with postMessage."""
-    return render_template("console/emergency_preview.html", languages=languages(_hub()))
+    return render_template("console/emergency_preview.html", languages=languages(services.hub()))

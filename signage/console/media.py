@@ -7,10 +7,8 @@ Each upload and deletion goes to the audit log. The checks themselves are in `si
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -28,8 +26,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, format_decimal
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from signage import services
 from signage.catalog.loader import MEDIA_DIR
 from signage.catalog.playlist import DEFAULT_TIMEZONE
+from signage.config import SignageSettings
 from signage.database import database_path
 from signage.media import library, thumbnails
 from signage.media.library import Limits
@@ -46,26 +46,26 @@ MEGABYTE = 1024 * 1024
 THUMBNAILS = "media-thumbnails"
 
 
-def limits(settings: Mapping[str, Any]) -> Limits:
-    """The upload limits of the `MEDIA_*_MAX_MB` settings."""
+def limits(settings: SignageSettings) -> Limits:
+    """The upload limits of the `media_*_max_mb` settings."""
     return Limits(
-        image=int(float(settings["MEDIA_IMAGE_MAX_MB"]) * MEGABYTE),
-        video=int(float(settings["MEDIA_VIDEO_MAX_MB"]) * MEGABYTE),
+        image=int(settings.media_image_max_mb * MEGABYTE),
+        video=int(settings.media_video_max_mb * MEGABYTE),
     )
 
 
 def init_app(app: Flask) -> None:
     """Cap request bodies at the largest upload (Flask answers 413 beyond it) and register."""
-    app.config["MAX_CONTENT_LENGTH"] = limits(app.config).request
+    app.config["MAX_CONTENT_LENGTH"] = limits(services.settings(app)).request
     app.register_blueprint(bp)
 
 
 def _playlists() -> Path:
-    return Path(current_app.config["PLAYLISTS_DIR"])
+    return Path(services.settings().playlists_dir)
 
 
 def _timezone() -> ZoneInfo:
-    catalog = current_app.extensions["signage"].programme.catalog
+    catalog = services.hub().programme.catalog
     zone: ZoneInfo = catalog.timezone if catalog is not None else ZoneInfo(DEFAULT_TIMEZONE)
     return zone
 
@@ -84,7 +84,7 @@ def _megabytes(size: int) -> str:
 def explain(error: MediaError, file: str) -> str:
     """The refusal in the operator's language."""
     reason, details = error.reason, error.details
-    current = limits(current_app.config)
+    current = limits(services.settings())
     if reason == "svg":
         return _(
             "“%(file)s” is an SVG drawing. SVG files can carry scripts, so the library does not "
@@ -140,7 +140,7 @@ def explain(error: MediaError, file: str) -> str:
 @login_required
 def index() -> ResponseReturnValue:
     """Every file with its thumbnail, size, date and the playlists using it."""
-    current = limits(current_app.config)
+    current = limits(services.settings())
     found = library.browse(_playlists())
     files = found.files
     zone = _timezone()
@@ -170,7 +170,7 @@ def upload() -> ResponseReturnValue:
     for upload in uploads:
         original = upload.filename or ""
         try:
-            name = library.store(upload.stream, original, media_dir, limits(current_app.config))
+            name = library.store(upload.stream, original, media_dir, limits(services.settings()))
         except MediaError as error:
             flash(explain(error, original), "error")
             continue
@@ -240,7 +240,7 @@ def thumbnail(name: str) -> ResponseReturnValue:
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
     """A body over the largest upload: a page saying the limits, never a bare 413."""
-    current = limits(current_app.config)
+    current = limits(services.settings())
     return (
         render_template(
             "console/error.html",

@@ -9,9 +9,10 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from signage import services
 from signage.accounts.operators import (
     ROLES,
     InvalidGroup,
@@ -28,7 +29,6 @@ from signage.accounts.passwords import MAX_PASSWORD, MIN_PASSWORD
 
 from .audit import record
 from .auth import current_operator, role_required
-from .extension import console
 from .i18n import _
 from .roles import label
 
@@ -61,7 +61,7 @@ def _reason(exc: OperatorError) -> tuple[str, str]:
 
 def _groups() -> dict[str, str]:
     """The declared groups, id to display name."""
-    catalog = current_app.extensions["signage"].programme.catalog
+    catalog = services.hub().programme.catalog
     if catalog is None:
         return {}
     return {gid: group.name for gid, group in sorted(catalog.groups.items())}
@@ -73,20 +73,20 @@ def _describe(operator: Operator) -> str:
 
 
 def _page(form: dict[str, object] | None = None, errors: dict[str, str] | None = None) -> str:
-    services = console()
-    hub = current_app.extensions["signage"]
-    locks = services.guard.locks(time.time())
+    parts = services.console()
+    hub = services.hub()
+    locks = parts.guard.locks(time.time())
 
     def since(name: str) -> str:
         lock = locks[name]
         return f"{datetime.fromtimestamp(lock.since, hub.timezone):%Y-%m-%d %H:%M}"
 
-    accounts = services.operators.all()
+    accounts = parts.operators.all()
     now = time.time()
     return render_template(
         "console/operators.html",
         accounts=accounts,
-        open_sessions={o.name: services.sessions.count(o.name, now) for o in accounts},
+        open_sessions={o.name: parts.sessions.count(o.name, now) for o in accounts},
         admins=sum(1 for o in accounts if o.role == "admin"),
         locks=locks,
         since=since,
@@ -99,7 +99,7 @@ def _page(form: dict[str, object] | None = None, errors: dict[str, str] | None =
 
 
 def _target(name: str) -> Operator:
-    found = console().operators.get(name)
+    found = services.console().operators.get(name)
     if found is None:
         abort(404)
     return found
@@ -129,7 +129,7 @@ def add() -> ResponseReturnValue:
         errors = {"password": _("The two passwords are not the same.")}
         return _page(form, errors), 400
     try:
-        added = console().operators.add(name, role, groups, password)
+        added = services.console().operators.add(name, role, groups, password)
     except OperatorError as exc:
         field, message = _reason(exc)
         return _page(form, {field or "name": message}), 400
@@ -144,7 +144,7 @@ def update(name: str) -> ResponseReturnValue:
     """Set the role and groups of one account."""
     target = _target(name)
     try:
-        changed = console().operators.update(
+        changed = services.console().operators.update(
             target.name, request.form.get("role", ""), request.form.getlist("groups")
         )
     except OperatorError as exc:
@@ -165,7 +165,7 @@ def password(name: str) -> ResponseReturnValue:
         flash(_("The two passwords are not the same."), "error")
         return _back()
     try:
-        console().operators.set_password(target.name, new)
+        services.console().operators.set_password(target.name, new)
     except OperatorError as exc:
         flash(_reason(exc)[1], "error")
         return _back()
@@ -179,7 +179,7 @@ def password(name: str) -> ResponseReturnValue:
 def unlock(name: str) -> ResponseReturnValue:
     """Lift the lock after too many wrong passwords."""
     target = _target(name)
-    if console().guard.unlock(target.name):
+    if services.console().guard.unlock(target.name):
         record("operator.unlock", target.name)
         flash(_("%(name)s can sign in again.", name=target.name), "success")
     return _back()
@@ -191,7 +191,7 @@ def sign_out_everywhere(name: str) -> ResponseReturnValue:
     """End every session of one account, in every browser (for a lost or shared computer);
     the person can sign in again with their password."""
     target = _target(name)
-    ended = console().sessions.end_all(target.name)
+    ended = services.console().sessions.end_all(target.name)
     record("operator.signout", target.name, f"{ended} sessions")
     flash(_("%(name)s is signed out everywhere.", name=target.name), "success")
     if target.name == current_operator().name:
@@ -205,13 +205,13 @@ def remove(name: str) -> ResponseReturnValue:
     """Delete one account (never the last administrator)."""
     target = _target(name)
     try:
-        removed = console().operators.remove(target.name)
+        removed = services.console().operators.remove(target.name)
     except UnknownOperator:
         abort(404)
     except OperatorError as exc:
         flash(_reason(exc)[1], "error")
         return _back()
-    console().guard.unlock(removed.name)
+    services.console().guard.unlock(removed.name)
     record("operator.remove", removed.name, _describe(removed))
     flash(_("Operator %(name)s removed.", name=removed.name), "success")
     if removed.name == current_operator().name:

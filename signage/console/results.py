@@ -17,8 +17,8 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from portal.web.language import NATIVE_NAMES
+from signage import services
 from signage.catalog.playlist import DEFAULT_TIMEZONE
-from signage.live.hub import Hub
 from signage.results import portalstats
 from signage.results import tables as results
 from signage.results.chart import Series, bar_chart
@@ -141,11 +141,6 @@ class Figures:
     portal_problem: str
 
 
-def _hub() -> Hub:
-    hub: Hub = current_app.extensions["signage"]
-    return hub
-
-
 def _portal_problem(error: PortalStatsError) -> str:
     current_app.logger.warning("campaign results: %s", error)
     messages = {
@@ -167,7 +162,7 @@ def _portal_problem(error: PortalStatsError) -> str:
 
 
 def _figures() -> Figures:
-    hub = _hub()
+    hub = services.hub()
     catalog = hub.programme.catalog
     zone = catalog.timezone if catalog is not None else ZoneInfo(DEFAULT_TIMEZONE)
     chosen = results.period(
@@ -179,15 +174,15 @@ def _figures() -> Figures:
     venue = request.args.get("venue") or None
     screen = request.args.get("screen") or None
     start, end = chosen.bounds()
-    config = current_app.config
+    settings = services.settings()
     counts: list[Count] = []
     problem = ""
     try:
         token = portalstats.token_from(
-            str(config["PORTAL_STATS_TOKEN"]), str(config["PORTAL_STATS_TOKEN_FILE"])
+            settings.portal_stats_token, settings.portal_stats_token_file
         )
         counts = portalstats.fetch(
-            str(config["PORTAL_STATS_URL"] or config["PORTAL_URL"]),
+            settings.portal_stats_url or settings.portal_url,
             token,
             start,
             end,
@@ -267,7 +262,7 @@ def index() -> ResponseReturnValue:
         figures = _figures()
     except ResultsError as error:
         return _problem_page(error)
-    catalog = _hub().programme.catalog
+    catalog = services.hub().programme.catalog
     days = figures.tables[0]
     totals = {code: sum(days.column(code)) for code in days.columns}
     return render_template(

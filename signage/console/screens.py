@@ -22,7 +22,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
     flash,
     g,
     redirect,
@@ -32,10 +31,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage import services
 from signage.catalog.validate import ORIENTATIONS
 from signage.editing.screensfile import NewScreen, ScreensFileError, register, set_groups
 from signage.live.enrollment import UnknownCode
-from signage.live.hub import Hub
 
 from .audit import record
 from .auth import login_required, role_required, session_check
@@ -49,12 +48,7 @@ SCREEN_LANGUAGES = ("vi", "en", "ko", "zh-Hans", "zh-Hant", "ja", "ru")
 
 def init_app(app: Flask) -> None:
     """Let the `/console` Socket.IO namespace recognise signed-in sessions."""
-    app.extensions["signage.console.session"] = session_check
-
-
-def _hub() -> Hub:
-    hub: Hub = current_app.extensions["signage"]
-    return hub
+    services.console_session.set(app, session_check)
 
 
 def _field_error(error: ScreensFileError) -> str:
@@ -77,7 +71,7 @@ def _field_error(error: ScreensFileError) -> str:
 
 
 def _venue_context() -> dict[str, Any]:
-    hub = _hub()
+    hub = services.hub()
     catalog = hub.programme.catalog
     groups = dict(catalog.groups) if catalog is not None else {}
     return {
@@ -91,7 +85,7 @@ def _venue_context() -> dict[str, Any]:
 @login_required
 def board() -> ResponseReturnValue:
     """The live board: declared screens, ids waiting to be registered, recent alerts."""
-    hub = _hub()
+    hub = services.hub()
     now = time.time()
     data = hub.board(now)
     rows = data["screens"]
@@ -124,7 +118,7 @@ def _form_screen() -> NewScreen:
 @role_required("admin")
 def register_screen() -> ResponseReturnValue:
     """Declare a screen in screens.yaml from its "not registered" id (admins)."""
-    directory = Path(current_app.config["PLAYLISTS_DIR"])
+    directory = Path(services.settings().playlists_dir)
     if request.method == "GET":
         screen = NewScreen(id=request.args.get("id", "")[:100], name="", groups=())
         return _register_page(screen, {}, 200)
@@ -138,7 +132,7 @@ def register_screen() -> ResponseReturnValue:
         screen.id,
         f"{screen.name}; {', '.join(screen.groups)}; {screen.orientation}",
     )
-    _hub().presence.forget_stranger(screen.id)
+    services.hub().presence.forget_stranger(screen.id)
     flash(
         _(
             "Screen %(id)s is registered. It starts its programme within a few seconds.",
@@ -165,7 +159,7 @@ def _register_page(screen: NewScreen, errors: dict[str, str], status: int) -> Re
 @role_required("admin")
 def groups(screen_id: str) -> ResponseReturnValue:
     """Change the groups of a declared screen (admins); the first group's playlist plays."""
-    hub = _hub()
+    hub = services.hub()
     screen = hub.programme.screen(screen_id)
     if screen is None:
         flash(_("This screen is not in screens.yaml any more."), "error")
@@ -178,7 +172,7 @@ def groups(screen_id: str) -> ResponseReturnValue:
         # The main group is shown first whether or not its box was ticked as well.
         chosen = [main, *(g for g in chosen if g != main)]
     try:
-        set_groups(Path(current_app.config["PLAYLISTS_DIR"]), screen_id, chosen)
+        set_groups(Path(services.settings().playlists_dir), screen_id, chosen)
     except ScreensFileError as error:
         return _groups_page(screen, chosen, {error.field or "file": _field_error(error)}, 400)
     record("screen.groups", screen_id, ", ".join(chosen))
@@ -203,7 +197,7 @@ def approve_pairing() -> ResponseReturnValue:
     """Approve the pairing code a screen shows (admins): that screen collects its credential
     within seconds and is believed from then on."""
     code = request.form.get("code", "")[:40]
-    hub = _hub()
+    hub = services.hub()
     try:
         approved = hub.trust.store.approve(code, g.operator.name)
     except UnknownCode:
@@ -233,7 +227,7 @@ def approve_pairing() -> ResponseReturnValue:
 def revoke(screen_id: str) -> ResponseReturnValue:
     """Revoke a screen's credential (admins): its open connections stop being believed at once
     and it shows a pairing code again."""
-    hub = _hub()
+    hub = services.hub()
     screen_id = screen_id[:100]
     was = hub.trust.store.revoke(screen_id)
     record("screen.revoke", screen_id, "enrolled" if was else "not enrolled")

@@ -12,12 +12,12 @@ import time
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from signage import services
 from signage.emergency.model import NotFound, OverrideError
 from signage.emergency.requests import MAX_ID, parse_request, valid_id
-from signage.live.hub import Hub
 from signage.web import jsonbody
 from signage.web.socket import announce
 
@@ -31,11 +31,6 @@ MAX_BODY = 256 * 1024
 @bp.before_request
 def _bound_body() -> None:
     request.max_content_length = MAX_BODY
-
-
-def _hub() -> Hub:
-    hub: Hub = current_app.extensions["signage"]
-    return hub
 
 
 def _error(status: int, message: str, field: str = "") -> tuple[Response, int]:
@@ -52,7 +47,7 @@ def http_error(exc: HTTPException) -> tuple[Response, int]:
 
 def _authorised() -> tuple[Response, int] | None:
     """None when the request carries the configured bearer token, else the error response."""
-    token: str = current_app.config["API_TOKEN"]
+    token = services.settings().api_token
     if not token:
         return _error(403, "the override API is disabled: set SIGNAGE_API_TOKEN to enable it")
     header = request.headers.get("Authorization", "")
@@ -67,10 +62,10 @@ def _authorised() -> tuple[Response, int] | None:
 @bp.get("/screens")
 def screens() -> Response:
     """Every declared screen with its live state, and the outcome of the latest playlist load."""
-    hub = _hub()
+    hub = services.hub()
     now = time.time()
     catalog = hub.programme.catalog
-    offline_after = float(current_app.config["OFFLINE_AFTER"])
+    offline_after = services.settings().offline_after
     listed: list[dict[str, Any]] = []
     for screen_id in hub.programme.screen_ids():
         screen = catalog.screens[screen_id] if catalog is not None else None
@@ -97,7 +92,7 @@ def list_overrides() -> Response | tuple[Response, int]:
     denied = _authorised()
     if denied:
         return denied
-    store = _hub().overrides
+    store = services.hub().overrides
     return jsonify(
         active=[o.to_json() for o in store.active(time.time())],
         recent=[o.to_json() for o in store.recent(50)],
@@ -110,7 +105,7 @@ def create_override() -> tuple[Response, int]:
     denied = _authorised()
     if denied:
         return denied
-    hub = _hub()
+    hub = services.hub()
     if not request.is_json:
         return _error(400, "the request body must be JSON with Content-Type: application/json")
     try:
@@ -143,7 +138,7 @@ def cancel_override(override_id: int) -> tuple[Response, int]:
         return denied
     if not valid_id(override_id):
         return _error(400, f"the id must be a whole number from 1 to {MAX_ID}", "id")
-    hub = _hub()
+    hub = services.hub()
     try:
         override = hub.overrides.cancel(override_id, actor=f"api:{request.remote_addr}")
     except NotFound as exc:
@@ -160,4 +155,4 @@ def audit() -> Response | tuple[Response, int]:
     denied = _authorised()
     if denied:
         return denied
-    return jsonify(entries=[e.to_json() for e in _hub().overrides.audit_log()])
+    return jsonify(entries=[e.to_json() for e in services.hub().overrides.audit_log()])

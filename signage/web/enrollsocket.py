@@ -12,16 +12,12 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_socketio import SocketIO, emit
 
+from signage import services
 from signage.live.enrollment import MAX_TOKEN, TooMany, TooSoon
 from signage.live.hub import Hub
-
-
-def _hub() -> Hub:
-    hub: Hub = current_app.extensions["signage"]
-    return hub
 
 
 def _sid() -> str:
@@ -47,7 +43,7 @@ def on_pair(data: object = None) -> dict[str, Any]:
     too many codes are pending. Each screen keeps at most a few pending codes (a new one
     replaces the oldest); codes expire after 15 minutes.
     """
-    hub = _hub()
+    hub = services.hub()
     sid = _sid()
     connection = hub.trust.connection(sid)
     if connection is None:
@@ -80,7 +76,7 @@ def on_pair_status(data: object = None) -> dict[str, Any]:
     replaced (ask for a new one with `pair`). `{"error": text, "retry_after": s}` when polled
     more than once a second on this socket, `{"error": text}` for a malformed request.
     """
-    hub = _hub()
+    hub = services.hub()
     sid = _sid()
     connection = hub.trust.connection(sid)
     if connection is None:
@@ -99,10 +95,9 @@ def on_pair_status(data: object = None) -> dict[str, Any]:
         return {"state": "unknown"}
     user_agent = request.headers.get("User-Agent", "")
     # Imported here: the console package imports the Socket.IO edge, which imports this module.
-    from signage.console.extension import console
 
     # Which browser took the credential, and from where, next to the approval in the audit log.
-    console().audit.record(
+    services.console().audit.record(
         status.collected.approved_by,
         "screen.enroll",
         connection.screen,

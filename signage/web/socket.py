@@ -18,10 +18,11 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_socketio import SocketIO, emit, join_room
 from socketio.exceptions import ConnectionRefusedError as Refused
 
+from signage import services
 from signage.emergency.model import Override
 from signage.live.hub import Changes, Hub
 from signage.live.playlog import PlayError, parse_batch
@@ -89,11 +90,6 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _hub() -> Hub:
-    hub: Hub = current_app.extensions["signage"]
-    return hub
-
-
 def _sid() -> str:
     sid: str = request.sid  # type: ignore[attr-defined]
     return sid
@@ -121,14 +117,14 @@ def on_connect(auth: object = None) -> None:
     heartbeats, acknowledgements and proof of play are refused until it pairs.
     """
     screen_id = auth.get("screen") if isinstance(auth, dict) else None
-    hub = _hub()
+    hub = services.hub()
     if not isinstance(screen_id, str) or hub.programme.screen(screen_id) is None:
         if isinstance(screen_id, str) and screen_id:
             hub.presence.note_stranger(
                 screen_id[:100], time.time(), request.remote_addr, request.headers.get("User-Agent")
             )
         raise Refused("screen not registered", {"screen": str(screen_id)[:100]})
-    current_app.extensions["signage.background"].ensure_started()
+    services.background().ensure_started()
     now = time.time()
     sid = _sid()
     token = auth.get("token") if isinstance(auth, dict) else None
@@ -156,7 +152,7 @@ def on_connect(auth: object = None) -> None:
 
 def on_disconnect(reason: object = None) -> None:
     """The socket closed; the screen is offline once no other socket of it remains."""
-    hub = _hub()
+    hub = services.hub()
     hub.trust.forget(_sid())
     hub.pairing_throttle.forget(_sid())
     hub.presence.disconnect(_sid())
@@ -196,7 +192,7 @@ def on_heartbeat(data: object = None) -> dict[str, Any]:
         width=width,
         height=height,
     )
-    hub = _hub()
+    hub = services.hub()
     if hub.believed(_sid()) is None:
         return {"error": NOT_ENROLLED}
     if hub.presence.heartbeat(_sid(), time.time(), report) is None:
@@ -213,7 +209,7 @@ def on_played(data: object = None) -> dict[str, Any]:
     drops it rather than retrying forever. A socket that proved no credential gets
     `{"error": NOT_ENROLLED}` and nothing is stored.
     """
-    hub = _hub()
+    hub = services.hub()
     screen_id = hub.believed(_sid())
     if screen_id is None:
         return {"error": NOT_ENROLLED}
@@ -233,7 +229,7 @@ def on_ack(data: object = None) -> dict[str, Any]:
     the override is not active for it. The first acknowledgement of each screen goes to the
     console as `ack`.
     """
-    hub = _hub()
+    hub = services.hub()
     screen_id = hub.believed(_sid())
     if screen_id is None:
         return {"error": NOT_ENROLLED}
@@ -258,21 +254,19 @@ def on_console_connect(auth: object = None) -> None:
     socket joins the room `operators` and receives `board` (see `push_board`). It is closed
     within `SWEEP_EVERY` seconds of its session ending (see `close_ended_console_sockets`).
     """
-    open_session: Callable[[], SessionCheck | None] | None = current_app.extensions.get(
-        "signage.console.session"
-    )
+    open_session = services.console_session.find()
     check = open_session() if open_session is not None else None
     if check is None:
         raise Refused("sign in to the console")
-    current_app.extensions["signage.console.sockets"].add(_sid(), check)
-    current_app.extensions["signage.background"].ensure_started()
+    services.console_sockets().add(_sid(), check)
+    services.background().ensure_started()
     join_room(OPERATORS, namespace=CONSOLE)
-    emit("board", _hub().board(time.time()), namespace=CONSOLE)
+    emit("board", services.hub().board(time.time()), namespace=CONSOLE)
 
 
 def on_console_disconnect(reason: object = None) -> None:
     """A console socket closed: nothing more to check for it."""
-    current_app.extensions["signage.console.sockets"].remove(_sid())
+    services.console_sockets().remove(_sid())
 
 
 def close_ended_console_sockets(sockets: ConsoleSockets, now: float) -> None:
@@ -343,7 +337,7 @@ def init_app(app: Flask, *, message_queue: str | None) -> None:
     enrollsocket.register(socketio)
     socketio.on_event("connect", on_console_connect, namespace=CONSOLE)
     socketio.on_event("disconnect", on_console_disconnect, namespace=CONSOLE)
-    app.extensions["signage.console.sockets"] = ConsoleSockets()
+    services.console_sockets.set(app, ConsoleSockets())
 
 
 def push_state(states: Iterable[tuple[str, dict[str, Any]]]) -> None:

@@ -22,17 +22,13 @@ from flask import (
 )
 
 from bluezone.qr import QrError, svg_document
+from signage import services
 from signage.catalog.loader import MEDIA_DIR
 from signage.live.hub import Hub
 
 bp = Blueprint("player", __name__)
 
 SCREEN_ID_LIMIT = 100
-
-
-def _hub() -> Hub:
-    hub: Hub = current_app.extensions["signage"]
-    return hub
 
 
 def _note_stranger(hub: Hub, screen_id: str) -> None:
@@ -45,7 +41,7 @@ def _note_stranger(hub: Hub, screen_id: str) -> None:
 @bp.get("/")
 def index() -> Response:
     """A plain list of the declared screens, linking to their players."""
-    hub = _hub()
+    hub = services.hub()
     return Response(
         render_template("index.html", screens=hub.programme.screen_ids()), mimetype="text/html"
     )
@@ -54,7 +50,7 @@ def index() -> Response:
 @bp.get("/screen/<screen_id>")
 def screen(screen_id: str) -> tuple[str, int]:
     """The player page, or the "not registered yet" page naming the id."""
-    hub = _hub()
+    hub = services.hub()
     if hub.programme.screen(screen_id) is None:
         _note_stranger(hub, screen_id)
         return render_template("unregistered.html", screen_id=screen_id[:SCREEN_ID_LIMIT]), 404
@@ -62,7 +58,7 @@ def screen(screen_id: str) -> tuple[str, int]:
         render_template(
             "player.html",
             screen=hub.programme.screen(screen_id),
-            heartbeat=int(current_app.config["HEARTBEAT_INTERVAL"]),
+            heartbeat=services.settings().heartbeat_interval,
             state_url=url_for("player.state", screen_id=screen_id),
             worker_url=url_for("player.service_worker"),
             preview=None,
@@ -77,7 +73,7 @@ def state(screen_id: str) -> tuple[Response, int]:
 
     The player fetches it at start so that the service worker keeps a copy for offline reloads.
     """
-    hub = _hub()
+    hub = services.hub()
     now = time.time()
     payload = hub.state_for(screen_id, now)
     if payload is None:
@@ -109,7 +105,7 @@ def media(name: str) -> Response:
     Files are served with a sandboxing Content-Security-Policy: the console shares this origin,
     and a file put into `media/` by hand (an SVG, an HTML page) must not run script in it
     when opened directly. Images and videos shown by the player are unaffected."""
-    directory = Path(current_app.config["PLAYLISTS_DIR"], MEDIA_DIR)
+    directory = Path(services.settings().playlists_dir, MEDIA_DIR)
     if not directory.is_dir():
         abort(404, description=f"no media directory {directory}")
     response = send_from_directory(directory.resolve(), name, max_age=300)

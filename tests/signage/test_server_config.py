@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from pathlib import Path
+from typing import Any, get_type_hints
 
 import pytest
 
@@ -15,7 +17,7 @@ GUNICORN = ROOT / "deploy" / "gunicorn" / "signage.conf.py"
 
 
 def test_defaults_without_file_or_environment() -> None:
-    assert config.load({}) == config.DEFAULTS
+    assert config.load({}) == config.SignageSettings()
 
 
 def test_precedence_file_then_environment_then_overrides(tmp_path: Path) -> None:
@@ -27,10 +29,10 @@ def test_precedence_file_then_environment_then_overrides(tmp_path: Path) -> None
         "SIGNAGE_BACKGROUND": "no",
     }
     loaded = config.load(env, {"PORTAL_URL": "http://p"})
-    assert loaded["PLAYLISTS_DIR"] == "/srv/playlists"
-    assert loaded["WATCH_INTERVAL"] == 1.0
-    assert loaded["BACKGROUND"] is False
-    assert loaded["PORTAL_URL"] == "http://p"
+    assert loaded.playlists_dir == "/srv/playlists"
+    assert loaded.watch_interval == 1.0
+    assert loaded.background is False
+    assert loaded.portal_url == "http://p"
 
 
 @pytest.mark.parametrize(
@@ -38,6 +40,12 @@ def test_precedence_file_then_environment_then_overrides(tmp_path: Path) -> None
     [
         ("colour: red\n", "unknown setting 'colour'"),
         ("watch_interval: fast\n", "WATCH_INTERVAL must be a number"),
+        ("background: true\nwatch_interval: fast\n", "signage.yaml:2: WATCH_INTERVAL must be"),
+        ("\n\ncolour: red\n", "signage.yaml:3: unknown setting 'colour'"),
+        ("heartbeat_interval: 1.5\n", "HEARTBEAT_INTERVAL must be an integer, not 1.5"),
+        ("offline_after: yes\n", "OFFLINE_AFTER must be an integer, not True"),
+        ("playlists_dir: [a]\n", "PLAYLISTS_DIR must be a string"),
+        ("background: no\nbackground: yes\n", "signage.yaml:2: BACKGROUND is given twice"),
         ("heartbeat_interval: -1\n", "must not be negative"),
         ("background: maybe\n", "BACKGROUND must be true or false"),
         ("- a\n- b\n", "must be a mapping"),
@@ -61,10 +69,70 @@ def test_bad_environment_value_names_the_variable() -> None:
         config.load({"SIGNAGE_OFFLINE_AFTER": "soon"})
 
 
+def test_a_whole_number_written_as_a_float_is_accepted(tmp_path: Path) -> None:
+    settings = tmp_path / "signage.yaml"
+    settings.write_text("heartbeat_interval: 20.0\nmedia_image_max_mb: 0.5\n", encoding="utf-8")
+    loaded = config.load({"SIGNAGE_CONFIG": str(settings)})
+    assert (loaded.heartbeat_interval, loaded.media_image_max_mb) == (20, 0.5)
+    assert isinstance(loaded.heartbeat_interval, int)
+
+
+def test_test_configuration_is_checked_and_other_keys_are_left_for_flask() -> None:
+    loaded = config.load({}, {"OFFLINE_AFTER": 7, "DATABASE": Path("x.db"), "TESTING": True})
+    assert (loaded.offline_after, loaded.database) == (7, "x.db")
+    with pytest.raises(config.ConfigError, match="test configuration: OFFLINE_AFTER"):
+        config.load({}, {"OFFLINE_AFTER": "soon"})
+
+
+def test_secrets_stay_out_of_the_repr() -> None:
+    loaded = config.load(
+        {"SIGNAGE_SECRET_KEY": "s" * 40, "SIGNAGE_API_TOKEN": "api-secret"},
+        {"PORTAL_STATS_TOKEN": "stats-secret"},
+    )
+    assert loaded.api_token == "api-secret"
+    for secret in ("s" * 40, "api-secret", "stats-secret"):
+        assert secret not in repr(loaded)
+
+
+def test_signage_variables_that_are_not_settings_are_left_alone() -> None:
+    # The gunicorn config reads SIGNAGE_MAX_SCREENS and SIGNAGE_LOG_LEVEL itself.
+    assert config.load({"SIGNAGE_MAX_SCREENS": "9", "SIGNAGE_LOG_LEVEL": "x"}) == (
+        config.SignageSettings()
+    )
+
+
+def test_every_field_has_a_documentation_and_a_default_of_its_type() -> None:
+    types: dict[str, Any] = get_type_hints(config.SignageSettings)
+    for field in fields(config.SignageSettings):
+        assert field.metadata["doc"].strip(), field.name
+        assert type(field.default) is types[field.name], field.name
+
+
+def test_the_app_reads_the_settings_it_was_built_with(tmp_path: Path) -> None:
+    from signage import create_app, services
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "PLAYLISTS_DIR": str(tmp_path / "playlists"),
+            "DATABASE": tmp_path / "signage.sqlite3",
+            "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+            "BACKGROUND": "off",
+            "OFFLINE_AFTER": 30,
+        }
+    )
+    settings = services.settings(app)
+    assert (settings.background, settings.offline_after) == (False, 30)
+    assert settings.database == str(tmp_path / "signage.sqlite3")
+    # Flask and tests still find them under their UPPERCASE names.
+    assert app.config["DATABASE"] == settings.database
+    assert app.config["TESTING"] is True
+
+
 def test_every_setting_is_documented_in_the_readme() -> None:
     text = README.read_text(encoding="utf-8").split("\n## Signage\n", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"^\| `(\w+)` \|", text, flags=re.MULTILINE))
-    expected = {s.key.lower() for s in config.SETTINGS}
+    expected = {f.name for f in fields(config.SignageSettings)}
     gunicorn = set(re.findall(r"SIGNAGE_(\w+)", GUNICORN.read_text(encoding="utf-8")))
     expected |= {name.lower() for name in gunicorn}
     assert expected <= documented, f"undocumented: {sorted(expected - documented)}"

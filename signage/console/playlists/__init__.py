@@ -17,21 +17,26 @@ from pathlib import Path
 
 from flask import Flask
 
+from signage import services
 from signage.editing.history import History
 from signage.editing.publish import Publisher
-from signage.live.hub import Hub
 
 # The pages add their routes to `bp` when imported.
 from . import editor, history, listing, preview, yamltext  # noqa: F401
-from .blueprint import KEY, PlaylistIdConverter, bp
+from .blueprint import PlaylistIdConverter, bp
 
 
 def init_app(app: Flask, database: Path) -> None:
     """Give the app its playlist publisher (history in `database`) and register the pages."""
-    hub: Hub = app.extensions["signage"]
+    hub = services.hub(app)
     # Before the blueprint: its rules are bound to the converter when they are registered.
     app.url_map.converters["playlist"] = PlaylistIdConverter
-    app.extensions[KEY] = Publisher(
-        Path(app.config["PLAYLISTS_DIR"]), History(database), lambda: hub.programme.catalog
+    services.publisher.set(
+        app,
+        Publisher(
+            Path(services.settings(app).playlists_dir),
+            History(database),
+            lambda: hub.programme.catalog,
+        ),
     )
     app.register_blueprint(bp)

@@ -8,23 +8,22 @@ import re
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from werkzeug.routing import BaseConverter, ValidationError
 
+from signage import services
 from signage.catalog.directory import SCREENS_ID, playlist_paths
 from signage.catalog.loader import is_playlist_id
 from signage.catalog.playlist import Catalog
 from signage.catalog.problem import Problem
-from signage.editing.publish import MAX_TEXT, Publisher
+from signage.editing.publish import MAX_TEXT
 from signage.editing.usage import may_edit, usage
-from signage.live.hub import Hub
 
 from ..auth import current_operator
 from ..problems import Shown, shown
 
 bp = Blueprint("console_playlists", __name__, url_prefix="/console/playlists")
 
-KEY = "signage.playlists"
 
 # A playlist's text is read whole before it is checked against `MAX_TEXT`: a character takes
 # at most 4 bytes in UTF-8 and each byte 3 once form-encoded, so a text just over the limit
@@ -57,21 +56,14 @@ class PlaylistIdConverter(BaseConverter):
         return value
 
 
-def publisher() -> Publisher:
-    """The app's playlist publisher (see `init_app`)."""
-    found: Publisher = current_app.extensions[KEY]
-    return found
-
-
 def catalog_in_use() -> Catalog | None:
     """The catalog the screens show now (None before any valid load)."""
-    hub: Hub = current_app.extensions["signage"]
-    return hub.programme.catalog
+    return services.hub().programme.catalog
 
 
 def playlist_ids() -> list[str]:
     """The ids of the playlist files in the directory, sorted."""
-    directory = publisher().directory
+    directory = services.publisher().directory
     return [playlist_id for playlist_id in playlist_paths(directory) if is_playlist_id(playlist_id)]
 
 
@@ -85,7 +77,7 @@ def existing(playlist_id: str) -> Path | None:
     """The playlist's file when the id is a playlist id and the file exists, else None."""
     if not is_playlist_id(playlist_id):
         return None
-    path = publisher().path(playlist_id)
+    path = services.publisher().path(playlist_id)
     return path if path.is_file() else None
 
 

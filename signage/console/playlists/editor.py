@@ -13,6 +13,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage import services
 from signage.editing.preview import languages_of
 from signage.editing.publish import (
     Refused,
@@ -44,7 +45,6 @@ from .blueprint import (
     localised,
     may_change,
     playlist_ids,
-    publisher,
 )
 from .yamltext import after_publish
 
@@ -63,8 +63,8 @@ def _editor_context(playlist_id: str, form: PlaylistForm) -> dict[str, Any]:
         "item_languages": {i: item_languages(it, languages) for i, it in enumerate(form.items)},
         "kinds": KINDS,
         "weekdays": WEEKDAY_NAMES,
-        "images": library.names(publisher().directory, "image"),
-        "videos": library.names(publisher().directory, "video"),
+        "images": library.names(services.publisher().directory, "image"),
+        "videos": library.names(services.publisher().directory, "video"),
         "playlists": [p for p in playlist_ids() if p != playlist_id],
         "editable": may_change(playlist_id),
         "timezone": catalog.timezone.key if catalog is not None else "Asia/Ho_Chi_Minh",
@@ -78,7 +78,7 @@ def edit(playlist_id: str) -> ResponseReturnValue:
     """The form editor (read-only for who may not edit), opened on the file as it is now."""
     if existing(playlist_id) is None:
         return refusal(404, "notfound")
-    text, base = publisher().open(playlist_id)
+    text, base = services.publisher().open(playlist_id)
     assert text is not None
     try:
         form = form_items(text)
@@ -127,16 +127,16 @@ def edit_post(playlist_id: str) -> ResponseReturnValue:
             errors={},
             **_editor_context(playlist_id, form),
         )
-    opened = publisher().history.text_for(base) if base else None
+    opened = services.publisher().history.text_for(base) if base else None
     text = apply_form(opened if opened is not None else "", form)
-    outcome = publisher().publish(playlist_id, text, base or None, current_operator().name)
+    outcome = services.publisher().publish(playlist_id, text, base or None, current_operator().name)
     if isinstance(outcome, Refused):
         context = _editor_context(playlist_id, form)
         fields = field_names(form, context["languages"])
         where = positions(text)
         errors: dict[str, list[str]] = {}
         for problem in outcome.problems:
-            if problem.file == publisher().path(playlist_id).name:
+            if problem.file == services.publisher().path(playlist_id).name:
                 name = field_for(problem.line, problem.column, where, fields) or ""
                 errors.setdefault(name, []).append(localise(problem))
             else:

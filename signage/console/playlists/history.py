@@ -8,6 +8,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage import services
 from signage.editing.history import sha256
 from signage.editing.publish import (
     read_text,
@@ -15,7 +16,7 @@ from signage.editing.publish import (
 
 from ..auth import current_operator, login_required, role_required
 from ..pages import refusal
-from .blueprint import bp, may_change, publisher, when
+from .blueprint import bp, may_change, when
 from .yamltext import after_publish
 
 # -- history -------------------------------------------------------------------------------
@@ -25,8 +26,8 @@ from .yamltext import after_publish
 @login_required
 def history(playlist_id: str) -> ResponseReturnValue:
     """Every published version, newest first."""
-    versions = publisher().history.versions(playlist_id)
-    current = read_text(publisher().path(playlist_id))
+    versions = services.publisher().history.versions(playlist_id)
+    current = read_text(services.publisher().path(playlist_id))
     return render_template(
         "console/playlists/history.html",
         playlist_id=playlist_id,
@@ -41,10 +42,10 @@ def history(playlist_id: str) -> ResponseReturnValue:
 @login_required
 def version(playlist_id: str, number: int) -> ResponseReturnValue:
     """One version: its full text and the diff to the one before."""
-    found = publisher().history.version(playlist_id, number)
+    found = services.publisher().history.version(playlist_id, number)
     if found is None:
         return refusal(404, "notfound")
-    current = read_text(publisher().path(playlist_id))
+    current = read_text(services.publisher().path(playlist_id))
     return render_template(
         "console/playlists/version.html",
         playlist_id=playlist_id,
@@ -59,12 +60,12 @@ def version(playlist_id: str, number: int) -> ResponseReturnValue:
 @role_required("editor")
 def restore(playlist_id: str, number: int) -> ResponseReturnValue:
     """Publish an earlier version again, as a new version."""
-    found = publisher().history.version(playlist_id, number)
+    found = services.publisher().history.version(playlist_id, number)
     if found is None or not found.text:
         return refusal(404, "notfound")
     if not may_change(playlist_id):
         return refusal(403, "forbidden")
-    outcome = publisher().publish(
+    outcome = services.publisher().publish(
         playlist_id,
         found.text,
         request.form.get("base") or None,

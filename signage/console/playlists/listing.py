@@ -13,6 +13,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage import services
 from signage.catalog.directory import SCREENS_ID
 from signage.catalog.loader import load_catalog
 from signage.catalog.playlist import Catalog
@@ -37,7 +38,7 @@ from ..auth import current_operator, login_required, role_required
 from ..i18n import _
 from ..pages import refusal
 from ..problems import localise
-from .blueprint import bp, catalog_in_use, existing, may_change, playlist_ids, publisher, when
+from .blueprint import bp, catalog_in_use, existing, may_change, playlist_ids, when
 
 
 @bp.get("/")
@@ -45,9 +46,9 @@ from .blueprint import bp, catalog_in_use, existing, may_change, playlist_ids, p
 def index() -> ResponseReturnValue:
     """Every playlist with who uses it and who published it last."""
     catalog = catalog_in_use()
-    latest = publisher().history.latest_all()
+    latest = services.publisher().history.latest_all()
     # Read afresh: a hand edit with a mistake shows here even before the server notices it.
-    broken = Counter(p.file for p in load_catalog(publisher().directory, catalog).problems)
+    broken = Counter(p.file for p in load_catalog(services.publisher().directory, catalog).problems)
     rows = []
     for playlist_id in playlist_ids():
         used = usage(catalog, playlist_id)
@@ -63,7 +64,7 @@ def index() -> ResponseReturnValue:
                 "version": version,
                 "when": when(version.at) if version is not None else "",
                 "editable": may_change(playlist_id),
-                "problems": broken[publisher().path(playlist_id).name],
+                "problems": broken[services.publisher().path(playlist_id).name],
             }
         )
     existing = {row["id"] for row in rows}
@@ -101,7 +102,7 @@ def create() -> ResponseReturnValue:
                 "'screens' is the name of the file that declares the screens and their groups; "
                 "choose another id."
             )
-        elif publisher().path(playlist_id).exists():
+        elif services.publisher().path(playlist_id).exists():
             errors["id"] = _("There is already a playlist with this id; choose another one.")
         if not name:
             errors["name"] = _("Give the playlist a name people recognise.")
@@ -111,9 +112,9 @@ def create() -> ResponseReturnValue:
             starter = ItemForm("text", None, {"text-vi-title": name, "duration": "10"})
             text = apply_form("", PlaylistForm(name, (starter,)))
             if source:
-                original = read_text(publisher().path(source)) or ""
+                original = read_text(services.publisher().path(source)) or ""
                 text = _renamed(original, name)
-            outcome = publisher().publish(
+            outcome = services.publisher().publish(
                 playlist_id, text, None, current_operator().name, "create"
             )
             if isinstance(outcome, Published):
@@ -167,7 +168,7 @@ def delete(playlist_id: str) -> ResponseReturnValue:
             "error",
         )
         return redirect(url_for(".index"), 303)
-    outcome = publisher().delete(
+    outcome = services.publisher().delete(
         playlist_id, request.form.get("base") or None, current_operator().name
     )
     if isinstance(outcome, Published):

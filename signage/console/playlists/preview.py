@@ -6,7 +6,6 @@ import time
 from datetime import datetime
 
 from flask import (
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -15,6 +14,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage import services
 from signage.catalog.playlist import Orientation
 from signage.editing.preview import Preview, languages_of, preview
 from signage.editing.publish import (
@@ -29,7 +29,7 @@ from signage.editing.yamledit import (
 from ..auth import login_required
 from ..i18n import _
 from ..pages import refusal
-from .blueprint import bp, catalog_in_use, existing, localised, publisher
+from .blueprint import bp, catalog_in_use, existing, localised
 
 # -- preview -------------------------------------------------------------------------------
 
@@ -73,11 +73,11 @@ def preview_draft(playlist_id: str) -> ResponseReturnValue:
     if "text" in request.form:
         text = request.form["text"].replace("\r\n", "\n")
     else:
-        opened = publisher().history.text_for(request.form.get("base", "")) or ""
+        opened = services.publisher().history.text_for(request.form.get("base", "")) or ""
         text = apply_form(opened, read_form(request.form.to_dict(flat=False)))
     if len(text) > MAX_TEXT:
         return refusal(413, "too_large")
-    draft = publisher().history.remember(text)
+    draft = services.publisher().history.remember(text)
     at = request.form.get("at", "")
     if request.accept_mimetypes.best == "application/json":
         return jsonify(draft=draft)
@@ -88,17 +88,17 @@ def _preview(playlist_id: str, at: datetime, orientation: Orientation) -> Previe
     """The preview of the playlist (of the draft named by `?draft=`, if any) at `at`."""
     draft = None
     if request.args.get("draft"):
-        draft = publisher().history.text_for(request.args["draft"])
+        draft = services.publisher().history.text_for(request.args["draft"])
     catalog = catalog_in_use()
     return preview(
-        publisher().directory,
+        services.publisher().directory,
         playlist_id,
         draft,
         catalog,
         at,
         orientation,
         languages_of(catalog, usage(catalog, playlist_id).screens),
-        str(current_app.config["PORTAL_URL"]),
+        services.settings().portal_url,
     )
 
 

@@ -13,6 +13,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from signage import services
 from signage.catalog.problem import Problem
 from signage.editing.publish import (
     MAX_TEXT,
@@ -28,7 +29,7 @@ from ..auth import current_operator, login_required, role_required
 from ..i18n import _
 from ..pages import refusal
 from ..problems import Shown
-from .blueprint import bp, existing, localised, may_change, publisher
+from .blueprint import bp, existing, localised, may_change
 
 
 def after_publish(playlist_id: str, outcome: Outcome, action: str) -> ResponseReturnValue:
@@ -82,7 +83,7 @@ def raw_page(
     # A paste over the limit is refused; the page shows only as much as a file may hold, so
     # the answer stays as small as a real playlist can make it.
     text = (text or request.form.get("text", ""))[:MAX_TEXT]
-    name = publisher().path(playlist_id).name
+    name = services.publisher().path(playlist_id).name
     own = [localised(p) for p in problems if p.file == name]
     other = [localised(p) for p in problems if p.file != name]
     return render_template(
@@ -103,7 +104,7 @@ def raw(playlist_id: str) -> ResponseReturnValue:
     """The YAML editor, opened on the file as it is now."""
     if existing(playlist_id) is None:
         return refusal(404, "notfound")
-    text, base = publisher().open(playlist_id)
+    text, base = services.publisher().open(playlist_id)
     return render_template(
         "console/playlists/raw.html",
         playlist_id=playlist_id,
@@ -128,7 +129,7 @@ def raw_post(playlist_id: str) -> ResponseReturnValue:
         return refusal(403, "forbidden")
     text = request.form.get("text", "").replace("\r\n", "\n")
     base = request.form.get("base") or None
-    outcome = publisher().publish(playlist_id, text, base, current_operator().name)
+    outcome = services.publisher().publish(playlist_id, text, base, current_operator().name)
     if isinstance(outcome, Refused):
         return raw_page(playlist_id, text, outcome.problems, 422)
     return after_publish(playlist_id, outcome, "publish")

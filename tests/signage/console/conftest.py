@@ -32,9 +32,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from signage import create_app
+from signage import create_app, services
 from signage.accounts.operators import OperatorStore
-from signage.console.extension import KEY, Console
+from signage.console.extension import Console
 from tests.signage.serverkit import make_playlists
 
 PASSWORD = "correct horse battery staple"
@@ -100,8 +100,7 @@ def login() -> Login:
 
 def console_of(app: Flask) -> Console:
     """The console services (operators, guard, audit) of `app`."""
-    found: Console = app.extensions[KEY]
-    return found
+    return services.console(app)
 
 
 def csrf_token(client: FlaskClient) -> str:
