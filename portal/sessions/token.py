@@ -60,7 +60,9 @@ class AcceptTokens:
         if not token:
             return TokenProblem.MISSING
         parts = token.split(".")
-        if len(token) > 200 or len(parts) != 3:
+        # Tokens are hex and URL-safe base64: anything else is forged, and must be refused
+        # before hmac.compare_digest, which raises on non-ASCII text.
+        if len(token) > 200 or len(parts) != 3 or not token.isascii():
             return TokenProblem.FORGED
         issued_hex, binding, signature = parts
         if not hmac.compare_digest(signature, self._signature(f"{issued_hex}.{binding}")):

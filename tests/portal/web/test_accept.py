@@ -115,6 +115,9 @@ def test_get_on_accept_grants_nothing(app: Flask, client: FlaskClient) -> None:
         (None, "ip:1.1.1.1", TokenProblem.MISSING),
         ("", "ip:1.1.1.1", TokenProblem.MISSING),
         ("not.a.token", "ip:1.1.1.1", TokenProblem.FORGED),
+        # Not ASCII: the comparison of signatures must not be asked to compare it.
+        ("..\x80", "ip:1.1.1.1", TokenProblem.FORGED),
+        ("1.é.ü", "ip:1.1.1.1", TokenProblem.FORGED),
         ("GOOD", "ip:2.2.2.2", TokenProblem.OTHER_CLIENT),
         ("GOOD", "ip:1.1.1.1", None),
     ],
