@@ -233,7 +233,7 @@ class Portal:
             **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
             "PORTAL_PORTAL_URL": self.url,
             "PORTAL_DATABASE": str(self.database),
-            "PORTAL_SECRET_KEY": "browser-results-secret-key",
+            "PORTAL_SECRET_KEY": "browser-results-secret-key-0123456789",
             "PORTAL_MAC_LOOKUP": "false",
             "PORTAL_EVENT_FLUSH_SECONDS": "0",
             "PORTAL_VENUE_ID": "tuyhoa-bus",
