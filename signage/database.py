@@ -5,24 +5,23 @@ this file each bring their schema up to date with `bluezone.storage.migrations.m
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database
 
 if TYPE_CHECKING:
     from flask import Flask
 
 
-def connect(path: Path) -> AbstractContextManager[sqlite3.Connection]:
+def connect(path: Path) -> AbstractContextManager[Connection]:
     """A connection to ``path`` whose block is one transaction (committed on success, rolled
-    back on error), closed afterwards. Rows are :class:`sqlite3.Row`."""
+    back on error), closed afterwards. Rows are `bluezone.storage.database.Row`."""
     return Database(path).transaction()
 
 
-def immediate(path: Path) -> AbstractContextManager[sqlite3.Connection]:
+def immediate(path: Path) -> AbstractContextManager[Connection]:
     """Like `connect`, but the transaction starts with ``BEGIN IMMEDIATE``: it takes the
     file's write lock before its first read, so what it reads cannot change before it writes.
     Two such blocks never interleave, whether in threads or in processes sharing the file;

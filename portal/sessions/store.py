@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database
 from bluezone.storage.migrations import Migration, migrate
 
 from .revision import Revision
@@ -31,7 +30,7 @@ from .revision import Revision
 COMPONENT = "portal"
 
 
-def _add_mac(db: sqlite3.Connection) -> None:
+def _add_mac(db: Connection) -> None:
     # A database of a release before gateways could restore grants lacks the column; one of
     # the release before migrations has it already (that release added it when it opened).
     columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
@@ -113,7 +112,7 @@ class Store:
         self._database = Database(Path(path), wal=True)
         migrate(self._database, COMPONENT, MIGRATIONS)
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self) -> Connection:
         db = getattr(self._local, "db", None)
         if db is None or getattr(self._local, "pid", None) != os.getpid():
             db = self._database.open()
@@ -121,7 +120,7 @@ class Store:
         return db
 
     @contextmanager
-    def _write(self, sessions: bool = True) -> Iterator[sqlite3.Connection]:
+    def _write(self, sessions: bool = True) -> Iterator[Connection]:
         """One write transaction; ``sessions`` says whether it may change the sessions table,
         in which case the revision is bumped once the change is committed."""
         db = self._connect()

@@ -90,10 +90,10 @@ class AuditLog:
         with connect(self.path) as db:
             cursor = db.execute(
                 "INSERT INTO console_audit (at, actor, action, target, detail, address)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (when, *values),
             )
-            new_id = int(cursor.lastrowid or 0)
+            new_id = int(cursor.fetchone()[0])
         return Entry(new_id, when, *values)
 
     def entries(self, query: Query = Query(), limit: int = 100, offset: int = 0) -> list[Entry]:

@@ -143,9 +143,12 @@ class LoginGuard:
                 if len(rows) >= self.address_limit:
                     oldest = float(rows[len(rows) - self.address_limit]["at"])
                     return Refusal("address", oldest + self.window_seconds)
-            slot = db.execute(
-                "INSERT INTO login_addresses (address, at) VALUES (?, ?)", (address, now)
-            ).lastrowid
+            slot = int(
+                db.execute(
+                    "INSERT INTO login_addresses (address, at) VALUES (?, ?) RETURNING rowid",
+                    (address, now),
+                ).fetchone()[0]
+            )
             db.execute(
                 "DELETE FROM login_names WHERE locked IS NULL AND last <= ?",
                 (now - FORGET_AFTER,),

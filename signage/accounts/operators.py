@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database, Row
 from bluezone.storage.migrations import Migration, migrate
 from signage.accounts import sessions
 from signage.accounts.passwords import (
@@ -155,7 +154,7 @@ def _check_role(role: str) -> str:
     return role
 
 
-def _row(row: sqlite3.Row) -> Operator:
+def _row(row: Row) -> Operator:
     groups = tuple(str(g) for g in json.loads(row["groups"]))
     return Operator(str(row["name"]), str(row["role"]), groups, int(row["epoch"]))
 
@@ -295,12 +294,12 @@ class OperatorStore:
             raise WeakPassword(str(exc)) from None
 
     @staticmethod
-    def _admins(db: sqlite3.Connection) -> int:
+    def _admins(db: Connection) -> int:
         count: int = db.execute("SELECT COUNT(*) FROM operators WHERE role = 'admin'").fetchone()[0]
         return count
 
     @staticmethod
-    def _require(db: sqlite3.Connection, name: str) -> Operator:
+    def _require(db: Connection, name: str) -> Operator:
         row = db.execute(
             "SELECT name, role, groups, epoch FROM operators WHERE name = ?",
             (name.strip().lower(),),

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 from pathlib import Path
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database
 from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect
 
@@ -52,7 +51,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def end_all_in(db: sqlite3.Connection, operator: str) -> int:
+def end_all_in(db: Connection, operator: str) -> int:
     """End every session of `operator` inside the caller's transaction on `db`; how many."""
     return db.execute("DELETE FROM console_sessions WHERE operator = ?", (operator,)).rowcount
 

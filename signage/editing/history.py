@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import sqlite3
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database, Row
 from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect
 
@@ -95,7 +94,7 @@ class History:
         path.parent.mkdir(parents=True, exist_ok=True)
         migrate(Database(path), COMPONENT, MIGRATIONS)
 
-    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+    def _connect(self) -> AbstractContextManager[Connection]:
         return connect(self.path)
 
     def record(
@@ -197,7 +196,7 @@ class History:
         return str(row["text"]) if row else None
 
 
-def _version(row: sqlite3.Row) -> Version:
+def _version(row: Row) -> Version:
     return Version(
         row["playlist"],
         row["number"],
