@@ -102,6 +102,28 @@ class Connection:
                 with self.raw.cursor() as cursor:
                     cursor.executemany(self.sql(query), params)
 
+    def tables(self) -> set[str]:
+        """The names of the tables in the database (PostgreSQL: in the current schema)."""
+        if self.engine == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        else:
+            query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        return {str(row[0]) for row in self.execute(query)}
+
+    def columns(self, table: str) -> set[str]:
+        """The names of the columns of ``table`` (none when there is no such table): for
+        migrations whose change depends on what an older release left."""
+        if self.engine == "sqlite":
+            # PRAGMA takes no parameters; the name is quoted as an identifier.
+            quoted = '"' + table.replace('"', '""') + '"'
+            return {str(row[1]) for row in self.execute(f"PRAGMA table_info({quoted})")}
+        rows = self.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
+        )
+        return {str(row[0]) for row in rows}
+
     def close(self) -> None:
         """Close the connection (of `Database.open`)."""
         self.raw.close()
