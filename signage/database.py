@@ -15,18 +15,18 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def connect(path: Path) -> AbstractContextManager[Connection]:
+def connect(path: Database | Path) -> AbstractContextManager[Connection]:
     """A connection to ``path`` whose block is one transaction (committed on success, rolled
     back on error), closed afterwards. Rows are `bluezone.storage.database.Row`."""
-    return Database(path).transaction()
+    return Database.of(path).transaction()
 
 
-def immediate(path: Path) -> AbstractContextManager[Connection]:
+def immediate(path: Database | Path) -> AbstractContextManager[Connection]:
     """Like `connect`, but the transaction starts with ``BEGIN IMMEDIATE``: it takes the
     file's write lock before its first read, so what it reads cannot change before it writes.
     Two such blocks never interleave, whether in threads or in processes sharing the file;
     one waits up to 10 s for the other."""
-    return Database(path).immediate()
+    return Database.of(path).immediate()
 
 
 def database_path(app: Flask) -> Path:

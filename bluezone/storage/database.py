@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -130,11 +131,16 @@ class Connection:
 
 
 def sql(engine: Engine, query: str) -> str:
-    """``query``, written with ``?`` placeholders, as ``engine`` wants it. The one place where
-    placeholders are translated. (No store SQL holds a ``?`` inside a string literal.)"""
+    """``query``, written with ``?`` placeholders and SQLite's function names, as ``engine``
+    wants it. The one place where placeholders are translated (no store SQL holds a ``?``
+    inside a string literal), and where the one function the stores use under two names is
+    renamed: ``instr(text, part)`` is PostgreSQL's ``strpos`` (same arguments, same result)."""
     if engine == "sqlite":
         return query
-    return query.replace("%", "%%").replace("?", "%s")
+    return _INSTR.sub("strpos(", query.replace("%", "%%").replace("?", "%s"))
+
+
+_INSTR = re.compile(r"\binstr\(", re.IGNORECASE)
 
 
 @contextmanager
@@ -187,6 +193,13 @@ class Database:
         if text.startswith(("postgresql://", "postgres://")):
             return cls(text, url=text)
         return cls(Path(text), wal)
+
+    @classmethod
+    def of(cls, where: Database | Path | str, wal: bool = False) -> Database:
+        """``where`` if it is a `Database`, else the one its URL or path names (`from_url`,
+        with ``wal``): so that a store opens whatever database it is given, file path or
+        not."""
+        return where if isinstance(where, Database) else cls.from_url(where, wal)
 
     def __repr__(self) -> str:
         return f"Database({self.url or str(self.path)!r})"

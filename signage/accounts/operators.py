@@ -170,15 +170,16 @@ class OperatorStore:
     the server passes one that uses a worker thread so that screens are not held up.
     """
 
-    def __init__(self, path: Path, params: Scrypt, offload: Offload = _direct) -> None:
+    def __init__(self, path: Database | Path, params: Scrypt, offload: Offload = _direct) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
         self.params = params
         self._offload = offload
         # Compared against when the name is unknown, so that both cases cost the same time.
         self._dummy = hash_password("not a password of anyone", params)
         # Removing an operator ends their console sessions, in the same transaction.
-        migrate(Database(path), sessions.COMPONENT, sessions.MIGRATIONS)
-        migrate(Database(path), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path), sessions.COMPONENT, sessions.MIGRATIONS)
+        migrate(Database.of(path), COMPONENT, MIGRATIONS)
 
     def get(self, name: str) -> Operator | None:
         """The operator called `name` (any case), or None."""

@@ -60,10 +60,11 @@ class SessionStore:
     """The open console sessions in the SQLite file at `path`; a session not used for
     `lifetime` seconds is over."""
 
-    def __init__(self, path: Path, lifetime: float) -> None:
+    def __init__(self, path: Database | Path, lifetime: float) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
         self.lifetime = lifetime
-        migrate(Database(path), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path), COMPONENT, MIGRATIONS)
 
     def start(self, operator: str, now: float) -> str:
         """Open a session for `operator` (a stored account name); the token to put in the

@@ -62,10 +62,10 @@ MIGRATIONS = (
 class OverrideStore:
     """SQLite-backed store of overrides, audit log and proof of play (one file, WAL mode)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Database | Path) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        migrate(Database(path, wal=True), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path, wal=True), COMPONENT, MIGRATIONS)
 
     def _connect(self) -> AbstractContextManager[Connection]:
         return connect(self.path)

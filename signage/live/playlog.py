@@ -138,10 +138,10 @@ def _number(value: object, index: int, name: str, lowest: float) -> float:
 class PlayLog:
     """The `plays` table of the signage SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Database | Path) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        migrate(Database(path), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path), COMPONENT, MIGRATIONS)
 
     def _connect(self) -> AbstractContextManager[Connection]:
         return connect(self.path)
