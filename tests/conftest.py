@@ -140,3 +140,13 @@ def database(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
     finally:
         close_pools()
         cluster.drop_database(url)
+
+
+def dump(database: Database) -> str:
+    """Every row of every table of ``database`` as text, on either engine: for tests that
+    assert what is (not) stored."""
+    lines = []
+    with database.transaction() as db:
+        for table in sorted(db.tables()):
+            lines += [repr(tuple(row)) for row in db.execute(f'SELECT * FROM "{table}"')]
+    return "\n".join(lines)

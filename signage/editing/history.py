@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bluezone.storage.database import Connection, Database, Row
 from bluezone.storage.migrations import Migration, migrate
-from signage.database import connect
+from signage.database import connect, immediate
 
 COMPONENT = "history"
 #: The schema, version by version (`bluezone.storage.migrations`); 1 is the release before
@@ -112,8 +112,8 @@ class History:
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
         when = time.time() if at is None else at
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
+        # Locked before the read, so that two publishers never take the same number.
+        with immediate(self.path) as db:
             row = db.execute(
                 "SELECT number, text FROM playlist_versions WHERE playlist = ? "
                 "ORDER BY number DESC LIMIT 1",
