@@ -103,6 +103,25 @@ class Connection:
                 with self.raw.cursor() as cursor:
                     cursor.executemany(self.sql(query), params)
 
+    def begin(self, immediate: bool = False) -> None:
+        """Begin a transaction on a connection of `Database.open` (autocommit until then);
+        ``immediate``: take the write lock first, as `Database.immediate` does. End it with
+        `commit` or `rollback`."""
+        if self.engine == "sqlite":
+            self.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            return
+        self.execute("BEGIN")
+        if immediate:
+            self.execute("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
+
+    def commit(self) -> None:
+        """Commit the transaction `begin` began."""
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Roll back the transaction `begin` began."""
+        self.execute("ROLLBACK")
+
     def tables(self) -> set[str]:
         """The names of the tables in the database (PostgreSQL: in the current schema)."""
         if self.engine == "sqlite":

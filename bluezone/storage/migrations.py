@@ -72,7 +72,9 @@ class Migration:
 #: SQLite's column types as PostgreSQL spells the same thing: SQLite's INTEGER holds 64 bits
 #: (ids, Unix times in milliseconds) and its REAL is a double; PostgreSQL's INTEGER and REAL
 #: hold 32. An id that numbers itself is an identity column (SQLite's AUTOINCREMENT never
-#: reuses a number; neither does an identity's sequence).
+#: reuses a number; neither does an identity's sequence). Text compares and sorts by its bytes
+#: in SQLite; in PostgreSQL by the database's locale unless the column says ``COLLATE "C"``,
+#: which it does here, so that ORDER BY and ``<`` on text give the same answers on both.
 _TYPES = (
     (
         re.compile(r"\bINTEGER PRIMARY KEY AUTOINCREMENT\b"),
@@ -81,6 +83,7 @@ _TYPES = (
     (re.compile(r"\bINTEGER\b"), "BIGINT"),
     (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
     (re.compile(r"\bBLOB\b"), "BYTEA"),
+    (re.compile(r"\bTEXT\b"), 'TEXT COLLATE "C"'),
 )
 
 

@@ -46,17 +46,18 @@ MIGRATIONS = (
             "CREATE INDEX IF NOT EXISTS login_addresses_address ON login_addresses (address, at)",
         ),
         # PostgreSQL has no implicit rowid; the store names a failure's place in its
-        # address's count by it, so the column is made under that name.
+        # address's count by it, so the column is made under that name. (Otherwise as
+        # `postgresql_ddl` would translate version 1.)
         postgresql=(
             "CREATE TABLE IF NOT EXISTS login_names ("
-            " name TEXT PRIMARY KEY,"
+            ' name TEXT COLLATE "C" PRIMARY KEY,'
             " failures BIGINT NOT NULL,"
             " last DOUBLE PRECISION NOT NULL,"
             " locked DOUBLE PRECISION"
             ")",
             "CREATE TABLE IF NOT EXISTS login_addresses ("
             " rowid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-            " address TEXT NOT NULL,"
+            ' address TEXT COLLATE "C" NOT NULL,'
             " at DOUBLE PRECISION NOT NULL"
             ")",
             "CREATE INDEX IF NOT EXISTS login_addresses_address ON login_addresses (address, at)",
