@@ -5,30 +5,29 @@ this file each bring their schema up to date with `bluezone.storage.migrations.m
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database
 from signage import services
 
 if TYPE_CHECKING:
     from flask import Flask
 
 
-def connect(path: Path) -> AbstractContextManager[sqlite3.Connection]:
+def connect(path: Database | Path) -> AbstractContextManager[Connection]:
     """A connection to ``path`` whose block is one transaction (committed on success, rolled
-    back on error), closed afterwards. Rows are :class:`sqlite3.Row`."""
-    return Database(path).transaction()
+    back on error), closed afterwards. Rows are `bluezone.storage.database.Row`."""
+    return Database.of(path).transaction()
 
 
-def immediate(path: Path) -> AbstractContextManager[sqlite3.Connection]:
+def immediate(path: Database | Path) -> AbstractContextManager[Connection]:
     """Like `connect`, but the transaction starts with ``BEGIN IMMEDIATE``: it takes the
     file's write lock before its first read, so what it reads cannot change before it writes.
     Two such blocks never interleave, whether in threads or in processes sharing the file;
     one waits up to 10 s for the other."""
-    return Database(path).immediate()
+    return Database.of(path).immediate()
 
 
 def database_path(app: Flask) -> Path:

@@ -12,10 +12,13 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+
+from bluezone.storage.database import Database, close_pools
+from tests.postgresql import Cluster, bindir, runner
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI", "").lower() == "true"
@@ -94,3 +97,56 @@ def chromium_args() -> Sequence[str]:
         "--disable-sync",
         "--disable-dev-shm-usage",
     )
+
+
+@pytest.fixture(scope="session")
+def postgresql_cluster() -> Iterator[Cluster]:
+    """A private PostgreSQL cluster for the whole run (see `tests.postgresql`)."""
+    binaries = bindir()
+    initdb = require_tool(str(binaries / "initdb"))
+    pg_ctl = require_tool(str(binaries / "pg_ctl"))
+    prefix = runner()
+    if prefix:
+        require_tool(prefix[0])
+    cluster = Cluster(initdb, pg_ctl, prefix)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+#: The engines every store test runs on.
+ENGINES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine of this run of the test."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def database(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A new, empty database of ``engine``: a file in ``tmp_path``, or a database of its own
+    on the private cluster (dropped afterwards, with this process's pools closed)."""
+    if engine == "sqlite":
+        yield Database(tmp_path / "db" / "store.sqlite3")
+        return
+    cluster: Cluster = request.getfixturevalue("postgresql_cluster")
+    url = cluster.new_database()
+    try:
+        yield Database.from_url(url)
+    finally:
+        close_pools()
+        cluster.drop_database(url)
+
+
+def dump(database: Database) -> str:
+    """Every row of every table of ``database`` as text, on either engine: for tests that
+    assert what is (not) stored."""
+    lines = []
+    with database.transaction() as db:
+        for table in sorted(db.tables()):
+            lines += [repr(tuple(row)) for row in db.execute(f'SELECT * FROM "{table}"')]
+    return "\n".join(lines)

@@ -1,43 +1,294 @@
-"""Opening a database and running transactions on it.
+"""Opening a database and running transactions on it, on SQLite or PostgreSQL.
 
-A `Database` names one database (today a SQLite file) and is the one place that knows its
-engine: how to connect, how to begin a transaction, how to take the write lock. The stores and
-the migrations go through it, so another engine (PostgreSQL) is another implementation of the
-same three context managers rather than edits in every store. Store SQL is written with ``?``
-placeholders and ``INSERT ... ON CONFLICT ... DO UPDATE``/``DO NOTHING``, which SQLite and
-PostgreSQL both accept once ``?`` is translated (`Database.sql`, identity for SQLite).
+A `Database` names one database (a SQLite file, or a PostgreSQL server's database given by a
+``postgresql://`` URL: `Database.from_url`) and is the one place that knows its engine: how to
+connect, how to begin a transaction, how to take the write lock. The stores and the migrations
+go through it and see only `Connection`, `Cursor`, `Row` and the errors below, never
+``sqlite3`` or ``psycopg``.
+
+Store SQL is written once, with ``?`` placeholders, and `Connection.execute` translates them
+for the engine (``%s`` for psycopg; a literal ``%`` is doubled). What else differs between the
+engines is kept out of the stores: ``INSERT ... ON CONFLICT ... DO UPDATE``/``DO NOTHING`` and
+``RETURNING`` are accepted by both; DDL that cannot be shared (ids that number themselves) is
+given per engine in the migration (`bluezone.storage.migrations.Migration`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import re
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
 
 #: Seconds a connection waits for another writer's lock before giving up.
 TIMEOUT = 10.0
 
+#: The key of the PostgreSQL advisory lock that `Database.immediate` takes: one per database,
+#: as SQLite's write lock is one per file, so that immediate blocks of any component (and
+#: migrations of several nodes starting at once) never interleave.
+LOCK_KEY = int.from_bytes(hashlib.sha256(b"bluezone.storage").digest()[:8], "big", signed=True)
 
-@dataclass(frozen=True)
-class Database:
-    """A SQLite database file. ``wal``: use write-ahead logging, so that readers never wait
-    for a writer (set on every connection: the mode is kept in the file, but a connection that
-    opens it first must not turn it back)."""
+Engine = Literal["sqlite", "postgresql"]
+Params = Sequence[Any] | Mapping[str, Any]
 
-    path: Path
-    wal: bool = False
 
-    @staticmethod
-    def sql(query: str) -> str:
+class DatabaseError(Exception):
+    """An error of the database engine, whichever it is (the original is the ``__cause__``)."""
+
+
+class IntegrityError(DatabaseError):
+    """A constraint was violated: a duplicate key, a missing reference, a NULL."""
+
+
+class UndefinedTable(DatabaseError):
+    """A statement named a table that does not exist."""
+
+
+class Row(Protocol):
+    """A result row: indexed by position or by column name, as :class:`sqlite3.Row`."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+
+class Cursor(Protocol):
+    """What a statement returns: its rows, and how many rows it changed."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection:
+    """A connection of either engine, as the stores use it: ``execute`` and ``executemany``
+    with ``?`` placeholders; engine errors come out as `IntegrityError`, `UndefinedTable` or
+    `DatabaseError`."""
+
+    def __init__(self, raw: Any, engine: Engine) -> None:
+        self.raw = raw
+        self.engine: Engine = engine
+
+    def sql(self, query: str) -> str:
         """``query`` (written with ``?`` placeholders) as this engine wants it."""
-        return query
+        return sql(self.engine, query)
 
-    def open(self) -> sqlite3.Connection:
+    def execute(self, query: str, params: Params = ()) -> Cursor:
+        """Run one statement; its cursor."""
+        with _translated(self.engine):
+            cursor: Cursor = self.raw.execute(self.sql(query), params)
+            return cursor
+
+    def executemany(self, query: str, params: Sequence[Params]) -> None:
+        """Run one statement for each of ``params``."""
+        with _translated(self.engine):
+            if self.engine == "sqlite":
+                self.raw.executemany(query, params)
+            else:
+                with self.raw.cursor() as cursor:
+                    cursor.executemany(self.sql(query), params)
+
+    def begin(self, immediate: bool = False) -> None:
+        """Begin a transaction on a connection of `Database.open` (autocommit until then);
+        ``immediate``: take the write lock first, as `Database.immediate` does. End it with
+        `commit` or `rollback`."""
+        if self.engine == "sqlite":
+            self.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            return
+        self.execute("BEGIN")
+        if immediate:
+            self.execute("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
+
+    def commit(self) -> None:
+        """Commit the transaction `begin` began."""
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """Roll back the transaction `begin` began."""
+        self.execute("ROLLBACK")
+
+    def tables(self) -> set[str]:
+        """The names of the tables in the database (PostgreSQL: in the current schema)."""
+        if self.engine == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'table'"
+        else:
+            query = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        return {str(row[0]) for row in self.execute(query)}
+
+    def columns(self, table: str) -> set[str]:
+        """The names of the columns of ``table`` (none when there is no such table): for
+        migrations whose change depends on what an older release left."""
+        if self.engine == "sqlite":
+            # PRAGMA takes no parameters; the name is quoted as an identifier.
+            quoted = '"' + table.replace('"', '""') + '"'
+            return {str(row[1]) for row in self.execute(f"PRAGMA table_info({quoted})")}
+        rows = self.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ?",
+            (table,),
+        )
+        return {str(row[0]) for row in rows}
+
+    def close(self) -> None:
+        """Close the connection (of `Database.open`)."""
+        self.raw.close()
+
+
+def sql(engine: Engine, query: str) -> str:
+    """``query``, written with ``?`` placeholders and SQLite's function names, as ``engine``
+    wants it. The one place where placeholders are translated (no store SQL holds a ``?``
+    inside a string literal), and where the one function the stores use under two names is
+    renamed: ``instr(text, part)`` is PostgreSQL's ``strpos`` (same arguments, same result)."""
+    if engine == "sqlite":
+        return query
+    return _INSTR.sub("strpos(", query.replace("%", "%%").replace("?", "%s"))
+
+
+_INSTR = re.compile(r"\binstr\(", re.IGNORECASE)
+
+
+@contextmanager
+def _translated(engine: Engine) -> Iterator[None]:
+    """Raise the engine's errors as this layer's."""
+    if engine == "sqlite":
+        try:
+            yield
+        except sqlite3.IntegrityError as exc:
+            raise IntegrityError(str(exc)) from exc
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                raise UndefinedTable(str(exc)) from exc
+            raise DatabaseError(str(exc)) from exc
+        except sqlite3.Error as exc:
+            raise DatabaseError(str(exc)) from exc
+        return
+    import psycopg
+
+    try:
+        yield
+    except psycopg.errors.IntegrityError as exc:
+        raise IntegrityError(str(exc)) from exc
+    except psycopg.errors.UndefinedTable as exc:
+        raise UndefinedTable(str(exc)) from exc
+    except psycopg.Error as exc:
+        raise DatabaseError(str(exc)) from exc
+
+
+class Database:
+    """One database: a SQLite file (``Database(path, wal=...)``) or a PostgreSQL database
+    (``Database.from_url("postgresql://...")``). Cheap to make: PostgreSQL connections come
+    from one pool per URL and process, opened at first use (so after a fork, in the worker).
+
+    ``wal`` (SQLite): use write-ahead logging, so that readers never wait for a writer (set on
+    every connection: the mode is kept in the file, but a connection that opens it first must
+    not turn it back)."""
+
+    def __init__(self, path: Path | str, wal: bool = False, *, url: str | None = None) -> None:
+        self.path = Path(path)
+        self.wal = wal
+        self.url = url
+        self.engine: Engine = "postgresql" if url is not None else "sqlite"
+
+    @classmethod
+    def from_url(cls, url_or_path: str | Path, wal: bool = False) -> Database:
+        """The database ``url_or_path`` names: a ``postgresql://`` (or ``postgres://``) URL, or
+        else the path of a SQLite file (``wal`` applies to it)."""
+        text = str(url_or_path)
+        if text.startswith(("postgresql://", "postgres://")):
+            return cls(text, url=text)
+        return cls(Path(text), wal)
+
+    @classmethod
+    def of(cls, where: Database | Path | str, wal: bool = False) -> Database:
+        """``where`` if it is a `Database`, else the one its URL or path names (`from_url`,
+        with ``wal``): so that a store opens whatever database it is given, file path or
+        not."""
+        return where if isinstance(where, Database) else cls.from_url(where, wal)
+
+    def __repr__(self) -> str:
+        return f"Database({self.url or str(self.path)!r})"
+
+    def __str__(self) -> str:
+        return _redacted(self.url) if self.url else str(self.path)
+
+    def sql(self, query: str) -> str:
+        """``query`` (written with ``?`` placeholders) as this engine wants it."""
+        return sql(self.engine, query)
+
+    def open(self) -> Connection:
         """A connection in autocommit mode (no implicit transactions), for who keeps one open
-        and says ``BEGIN`` itself. Creates the file's folder if missing. The caller closes it."""
+        and says ``BEGIN`` itself. The caller closes it. SQLite: creates the file's folder if
+        missing. PostgreSQL: a connection of its own, outside the pool."""
+        if self.url is not None:
+            import psycopg
+
+            with _translated(self.engine):
+                raw = psycopg.connect(self.url, autocommit=True, row_factory=_pg_rows)
+            return Connection(raw, self.engine)
+        return Connection(self._open_sqlite(), self.engine)
+
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A connection whose block is one transaction (committed on success, rolled back on
+        error), closed (or given back to the pool) afterwards. SQLite: the transaction begins
+        at the first write, as Python's sqlite3 does by default; use `immediate` to lock
+        before reading. PostgreSQL: READ COMMITTED, from the first statement."""
+        return self._transaction(lock=False)
+
+    def immediate(self) -> AbstractContextManager[Connection]:
+        """Like `transaction`, but the write lock is taken before the first statement, so what
+        the block reads cannot change before it writes. Two such blocks never interleave,
+        whether in threads, in processes or (PostgreSQL) on several machines sharing the
+        database; one waits for the other (SQLite: up to `TIMEOUT` seconds, ``BEGIN
+        IMMEDIATE``; PostgreSQL: ``pg_advisory_xact_lock(LOCK_KEY)``, released at the end of
+        the transaction)."""
+        return self._transaction(lock=True)
+
+    @contextmanager
+    def _transaction(self, lock: bool) -> Iterator[Connection]:
+        if self.url is not None:
+            with _pool(self.url).connection() as raw:
+                # The pool commits when the block ends normally and rolls back otherwise.
+                db = Connection(raw, self.engine)
+                if lock:
+                    db.execute("SELECT pg_advisory_xact_lock(?)", (LOCK_KEY,))
+                yield db
+            return
+        sqlite = self._open_sqlite()
+        sqlite.row_factory = sqlite3.Row
+        db = Connection(sqlite, self.engine)
+        try:
+            if not lock:
+                sqlite.isolation_level = "DEFERRED"  # implicit BEGIN before the first write
+                with _translated(self.engine), sqlite:
+                    yield db
+                return
+            sqlite.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                sqlite.execute("ROLLBACK")
+                raise
+            with _translated(self.engine):
+                sqlite.execute("COMMIT")
+        finally:
+            sqlite.close()
+
+    def _open_sqlite(self) -> sqlite3.Connection:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(self.path, timeout=TIMEOUT, isolation_level=None)
@@ -48,40 +299,76 @@ class Database:
             db.execute("PRAGMA synchronous=NORMAL")
         return db
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A short-lived connection whose block is one transaction (committed on success,
-        rolled back on error), closed afterwards. Rows are :class:`sqlite3.Row`. The
-        transaction begins at the first write, as Python's sqlite3 does by default; say
-        ``BEGIN IMMEDIATE`` first, or use `immediate`, to lock before reading."""
-        db = self.open()
-        db.isolation_level = "DEFERRED"  # implicit BEGIN before the first write, as before
-        db.row_factory = sqlite3.Row
-        try:
-            with db:
-                yield db
-        finally:
-            db.close()
 
-    @contextmanager
-    def immediate(self) -> Iterator[sqlite3.Connection]:
-        """Like `transaction`, but the write lock is taken before the first statement, so what
-        the block reads cannot change before it writes. Two such blocks never interleave,
-        whether in threads or in processes sharing the database; one waits up to `TIMEOUT`
-        seconds for the other. (SQLite: ``BEGIN IMMEDIATE``; a server engine would take a
-        transaction-scoped advisory lock, ``pg_advisory_xact_lock``, in its place.)"""
-        db = self.open()
-        db.row_factory = sqlite3.Row
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        finally:
-            db.close()
+class _PgRow(tuple[Any, ...]):
+    """A psycopg row that is also indexed by column name, as :class:`sqlite3.Row`."""
+
+    _names: tuple[str, ...]
+
+    def __new__(cls, names: tuple[str, ...], values: Sequence[Any]) -> _PgRow:
+        row = super().__new__(cls, values)
+        row._names = names
+        return row
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._names.index(key))
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._names)
+
+
+def _pg_rows(cursor: Any) -> Callable[[Sequence[Any]], _PgRow]:
+    names = tuple(column.name for column in cursor.description or ())
+
+    def make(values: Sequence[Any]) -> _PgRow:
+        return _PgRow(names, values)
+
+    return make
+
+
+_pools: dict[tuple[str, int], ConnectionPool[psycopg.Connection[Any]]] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(url: str) -> ConnectionPool[psycopg.Connection[Any]]:
+    """The pool of ``url`` in this process, opened at first use: one per process, because a
+    forked worker must not share its parent's sockets."""
+    key = (url, os.getpid())
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            from psycopg_pool import ConnectionPool
+
+            pool = ConnectionPool(
+                url,
+                min_size=1,
+                max_size=8,
+                kwargs={"row_factory": _pg_rows},
+                timeout=TIMEOUT,
+                open=True,
+                name="bluezone",
+            )
+            _pools[key] = pool
+        return pool
+
+
+def close_pools() -> None:
+    """Close this process's PostgreSQL pools (they reopen at next use)."""
+    with _pools_lock:
+        mine = [key for key in _pools if key[1] == os.getpid()]
+        for key in mine:
+            _pools.pop(key).close()
+
+
+def _redacted(url: str) -> str:
+    """``url`` without a password, for messages."""
+    head, sep, tail = url.partition("@")
+    if not sep or ":" not in head.split("//", 1)[-1]:
+        return url
+    scheme, _, user = head.partition("//")
+    return f"{scheme}//{user.split(':', 1)[0]}:***@{tail}"
 
 
 def _use_wal(db: sqlite3.Connection) -> None:

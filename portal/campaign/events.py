@@ -10,11 +10,12 @@ from __future__ import annotations
 import atexit
 import functools
 import logging
-import sqlite3
 import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime
+
+from bluezone.storage.database import DatabaseError
 
 from ..sessions.store import EventKey, Store
 
@@ -59,7 +60,7 @@ class EventLog:
             return
         try:
             self._store.add_events(pending.items())
-        except sqlite3.Error:
+        except DatabaseError:
             # Keep the counts for the next flush rather than lose them; the store will be
             # back when the lock or disk problem is.
             log.warning("could not save campaign counts; keeping them for later", exc_info=True)

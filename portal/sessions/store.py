@@ -14,16 +14,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database
 from bluezone.storage.migrations import Migration, migrate
 
 from .revision import Revision
@@ -31,11 +29,10 @@ from .revision import Revision
 COMPONENT = "portal"
 
 
-def _add_mac(db: sqlite3.Connection) -> None:
+def _add_mac(db: Connection) -> None:
     # A database of a release before gateways could restore grants lacks the column; one of
     # the release before migrations has it already (that release added it when it opened).
-    columns = {row[1] for row in db.execute("PRAGMA table_info(sessions)")}
-    if "mac" not in columns:
+    if "mac" not in db.columns("sessions"):
         db.execute("ALTER TABLE sessions ADD COLUMN mac TEXT")
 
 
@@ -104,16 +101,30 @@ class EventKey:
 class Store:
     """The portal's database. Thread- and fork-safe: each thread of each process connects."""
 
-    def __init__(self, path: str, salt: bytes) -> None:
+    def __init__(self, path: str | Database, salt: bytes) -> None:
+        self._database = Database.of(path, wal=True)
+        #: The database: the path of its SQLite file, or its `Database`.
         self.path = path
         self._salt = salt
         self._local = threading.local()
-        #: Bumped by every change to the sessions table, in any process (see revision.py).
-        self.revision = Revision(path)
-        self._database = Database(Path(path), wal=True)
+        #: Bumped by every change to the sessions table, in any process (see revision.py),
+        #: when the database is a file. A PostgreSQL database shared by several machines needs
+        #: a counter they all see (a row bumped in the same transaction, or NOTIFY): until the
+        #: portal runs on several nodes, this counter is the process's own.
+        self.revision = Revision(path if isinstance(path, str) else ":memory:")
         migrate(self._database, COMPONENT, MIGRATIONS)
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A connection to read with. SQLite: this thread's own, kept open (the probe path is
+        hot), in autocommit mode. PostgreSQL: one from the pool, for one transaction."""
+        if self._database.engine == "sqlite":
+            yield self._connect()
+            return
+        with self._database.transaction() as db:
+            yield db
+
+    def _connect(self) -> Connection:
         db = getattr(self._local, "db", None)
         if db is None or getattr(self._local, "pid", None) != os.getpid():
             db = self._database.open()
@@ -121,17 +132,21 @@ class Store:
         return db
 
     @contextmanager
-    def _write(self, sessions: bool = True) -> Iterator[sqlite3.Connection]:
+    def _write(self, sessions: bool = True) -> Iterator[Connection]:
         """One write transaction; ``sessions`` says whether it may change the sessions table,
         in which case the revision is bumped once the change is committed."""
-        db = self._connect()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        if self._database.engine == "sqlite":
+            db = self._connect()
+            db.begin(immediate=True)
+            try:
+                yield db
+            except BaseException:
+                db.rollback()
+                raise
+            db.commit()
+        else:
+            with self._database.immediate() as db:
+                yield db
         if sessions:
             # After the commit: whoever reads the new count must find the new rows.
             self.revision.bump()
@@ -174,28 +189,22 @@ class Store:
 
     def session(self, client_key: str, now: float | None = None) -> Session | None:
         """The unexpired session of ``client_key``, if any."""
-        row = (
-            self._connect()
-            .execute(
+        with self._read() as db:
+            row = db.execute(
                 "SELECT client_hash, venue, granted_at, expires_at, mac FROM sessions "
                 "WHERE client_hash = ? AND expires_at > ?",
                 (self.client_hash(client_key), int(now if now is not None else time.time())),
-            )
-            .fetchone()
-        )
+            ).fetchone()
         return Session(*row) if row else None
 
     def active_sessions(self, now: float | None = None) -> list[Session]:
         """Every unexpired session, soonest to expire first."""
-        rows = (
-            self._connect()
-            .execute(
+        with self._read() as db:
+            rows = db.execute(
                 "SELECT client_hash, venue, granted_at, expires_at, mac FROM sessions "
                 "WHERE expires_at > ? ORDER BY expires_at",
                 (int(now if now is not None else time.time()),),
-            )
-            .fetchall()
-        )
+            ).fetchall()
         return [Session(*row) for row in rows]
 
     def add_events(self, counts: Iterable[tuple[EventKey, int]]) -> None:
@@ -207,20 +216,17 @@ class Store:
             db.executemany(
                 "INSERT INTO event_counts VALUES (?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (hour, kind, venue, lang, os, src) "
-                "DO UPDATE SET count = count + excluded.count",
+                "DO UPDATE SET count = event_counts.count + excluded.count",
                 rows,
             )
 
     def event_counts(self) -> list[tuple[EventKey, int]]:
         """All stored counters, oldest hour first."""
-        rows = (
-            self._connect()
-            .execute(
+        with self._read() as db:
+            rows = db.execute(
                 "SELECT hour, kind, venue, lang, os, src, count "
-                "FROM event_counts ORDER BY hour, kind"
-            )
-            .fetchall()
-        )
+                "FROM event_counts ORDER BY hour, kind",
+            ).fetchall()
         return [(EventKey(*row[:6]), int(row[6])) for row in rows]
 
     def event_counts_between(
@@ -235,7 +241,8 @@ class Store:
         args: tuple[str, ...] = (first_hour, end_hour)
         if venue is not None:
             query, args = query + " AND venue = ?", (*args, venue)
-        rows = self._connect().execute(query + " ORDER BY hour, kind, src", args).fetchall()
+        with self._read() as db:
+            rows = db.execute(query + " ORDER BY hour, kind, src", args).fetchall()
         return [(EventKey(*row[:6]), int(row[6])) for row in rows]
 
     def queue_grant(
@@ -277,11 +284,11 @@ class Store:
 
     def grant_waiting(self, gateway: str, key: str) -> bool:
         """Whether the queued grant ``key`` has not been collected yet."""
-        row = (
-            self._connect()
-            .execute("SELECT 1 FROM queued_grants WHERE gateway = ? AND key = ?", (gateway, key))
-            .fetchone()
-        )
+        with self._read() as db:
+            row = db.execute(
+                "SELECT 1 FROM queued_grants WHERE gateway = ? AND key = ?",
+                (gateway, key),
+            ).fetchone()
         return row is not None
 
     def purge(self, retention_days: int, now: float | None = None) -> tuple[int, int]:

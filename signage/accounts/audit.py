@@ -71,9 +71,10 @@ class Query:
 class AuditLog:
     """Append-only audit entries in the SQLite file at `path`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Database | Path) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
-        migrate(Database(path), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path), COMPONENT, MIGRATIONS)
 
     def record(
         self,
@@ -90,10 +91,10 @@ class AuditLog:
         with connect(self.path) as db:
             cursor = db.execute(
                 "INSERT INTO console_audit (at, actor, action, target, detail, address)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (when, *values),
             )
-            new_id = int(cursor.lastrowid or 0)
+            new_id = int(cursor.fetchone()[0])
         return Entry(new_id, when, *values)
 
     def entries(self, query: Query = Query(), limit: int = 100, offset: int = 0) -> list[Entry]:

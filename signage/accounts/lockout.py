@@ -45,6 +45,23 @@ MIGRATIONS = (
             "CREATE TABLE IF NOT EXISTS login_addresses (address TEXT NOT NULL, at REAL NOT NULL)",
             "CREATE INDEX IF NOT EXISTS login_addresses_address ON login_addresses (address, at)",
         ),
+        # PostgreSQL has no implicit rowid; the store names a failure's place in its
+        # address's count by it, so the column is made under that name. (Otherwise as
+        # `postgresql_ddl` would translate version 1.)
+        postgresql=(
+            "CREATE TABLE IF NOT EXISTS login_names ("
+            ' name TEXT COLLATE "C" PRIMARY KEY,'
+            " failures BIGINT NOT NULL,"
+            " last DOUBLE PRECISION NOT NULL,"
+            " locked DOUBLE PRECISION"
+            ")",
+            "CREATE TABLE IF NOT EXISTS login_addresses ("
+            " rowid BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+            ' address TEXT COLLATE "C" NOT NULL,'
+            " at DOUBLE PRECISION NOT NULL"
+            ")",
+            "CREATE INDEX IF NOT EXISTS login_addresses_address ON login_addresses (address, at)",
+        ),
     ),
 )
 FORGET_AFTER = 30 * 24 * 3600.0
@@ -100,19 +117,20 @@ class LoginGuard:
 
     def __init__(
         self,
-        path: Path,
+        path: Database | Path,
         *,
         max_failures: int,
         lockout_seconds: float,
         address_limit: int,
         window_seconds: float,
     ) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
         self.max_failures = max_failures
         self.lockout_seconds = lockout_seconds
         self.address_limit = address_limit
         self.window_seconds = window_seconds
-        migrate(Database(path), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path), COMPONENT, MIGRATIONS)
 
     def _until(self, locked: float) -> float | None:
         return locked + self.lockout_seconds if self.lockout_seconds else None
@@ -143,16 +161,21 @@ class LoginGuard:
                 if len(rows) >= self.address_limit:
                     oldest = float(rows[len(rows) - self.address_limit]["at"])
                     return Refusal("address", oldest + self.window_seconds)
-            slot = db.execute(
-                "INSERT INTO login_addresses (address, at) VALUES (?, ?)", (address, now)
-            ).lastrowid
+            slot = int(
+                db.execute(
+                    "INSERT INTO login_addresses (address, at) VALUES (?, ?) RETURNING rowid",
+                    (address, now),
+                ).fetchone()[0]
+            )
             db.execute(
                 "DELETE FROM login_names WHERE locked IS NULL AND last <= ?",
                 (now - FORGET_AFTER,),
             )
             db.execute(
                 "INSERT INTO login_names (name, failures, last) VALUES (?, 1, ?)"
-                " ON CONFLICT (name) DO UPDATE SET failures = failures + 1, last = excluded.last",
+                " ON CONFLICT (name) DO UPDATE"
+                # The table's name: PostgreSQL finds a bare `failures` ambiguous here.
+                " SET failures = login_names.failures + 1, last = excluded.last",
                 (name, now),
             )
             failures = int(

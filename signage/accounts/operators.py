@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database, Row
 from bluezone.storage.migrations import Migration, migrate
 from signage.accounts import sessions
 from signage.accounts.passwords import (
@@ -155,7 +154,7 @@ def _check_role(role: str) -> str:
     return role
 
 
-def _row(row: sqlite3.Row) -> Operator:
+def _row(row: Row) -> Operator:
     groups = tuple(str(g) for g in json.loads(row["groups"]))
     return Operator(str(row["name"]), str(row["role"]), groups, int(row["epoch"]))
 
@@ -171,15 +170,16 @@ class OperatorStore:
     the server passes one that uses a worker thread so that screens are not held up.
     """
 
-    def __init__(self, path: Path, params: Scrypt, offload: Offload = _direct) -> None:
+    def __init__(self, path: Database | Path, params: Scrypt, offload: Offload = _direct) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
         self.params = params
         self._offload = offload
         # Compared against when the name is unknown, so that both cases cost the same time.
         self._dummy = hash_password("not a password of anyone", params)
         # Removing an operator ends their console sessions, in the same transaction.
-        migrate(Database(path), sessions.COMPONENT, sessions.MIGRATIONS)
-        migrate(Database(path), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path), sessions.COMPONENT, sessions.MIGRATIONS)
+        migrate(Database.of(path), COMPONENT, MIGRATIONS)
 
     def get(self, name: str) -> Operator | None:
         """The operator called `name` (any case), or None."""
@@ -295,12 +295,12 @@ class OperatorStore:
             raise WeakPassword(str(exc)) from None
 
     @staticmethod
-    def _admins(db: sqlite3.Connection) -> int:
+    def _admins(db: Connection) -> int:
         count: int = db.execute("SELECT COUNT(*) FROM operators WHERE role = 'admin'").fetchone()[0]
         return count
 
     @staticmethod
-    def _require(db: sqlite3.Connection, name: str) -> Operator:
+    def _require(db: Connection, name: str) -> Operator:
         row = db.execute(
             "SELECT name, role, groups, epoch FROM operators WHERE name = ?",
             (name.strip().lower(),),

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 from pathlib import Path
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database
 from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect
 
@@ -52,7 +51,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def end_all_in(db: sqlite3.Connection, operator: str) -> int:
+def end_all_in(db: Connection, operator: str) -> int:
     """End every session of `operator` inside the caller's transaction on `db`; how many."""
     return db.execute("DELETE FROM console_sessions WHERE operator = ?", (operator,)).rowcount
 
@@ -61,10 +60,11 @@ class SessionStore:
     """The open console sessions in the SQLite file at `path`; a session not used for
     `lifetime` seconds is over."""
 
-    def __init__(self, path: Path, lifetime: float) -> None:
+    def __init__(self, path: Database | Path, lifetime: float) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
         self.lifetime = lifetime
-        migrate(Database(path), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path), COMPONENT, MIGRATIONS)
 
     def start(self, operator: str, now: float) -> str:
         """Open a session for `operator` (a stored account name); the token to put in the

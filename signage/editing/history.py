@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import sqlite3
 import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database, Row
 from bluezone.storage.migrations import Migration, migrate
-from signage.database import connect
+from signage.database import connect, immediate
 
 COMPONENT = "history"
 #: The schema, version by version (`bluezone.storage.migrations`); 1 is the release before
@@ -90,12 +89,12 @@ class Version:
 class History:
     """The `playlist_versions` and `playlist_opened` tables of the signage SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Database | Path) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        migrate(Database(path), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path), COMPONENT, MIGRATIONS)
 
-    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+    def _connect(self) -> AbstractContextManager[Connection]:
         return connect(self.path)
 
     def record(
@@ -113,8 +112,8 @@ class History:
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}")
         when = time.time() if at is None else at
-        with self._connect() as db:
-            db.execute("BEGIN IMMEDIATE")
+        # Locked before the read, so that two publishers never take the same number.
+        with immediate(self.path) as db:
             row = db.execute(
                 "SELECT number, text FROM playlist_versions WHERE playlist = ? "
                 "ORDER BY number DESC LIMIT 1",
@@ -197,7 +196,7 @@ class History:
         return str(row["text"]) if row else None
 
 
-def _version(row: sqlite3.Row) -> Version:
+def _version(row: Row) -> Version:
     return Version(
         row["playlist"],
         row["number"],

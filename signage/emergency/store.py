@@ -9,14 +9,13 @@ by polling `revision()`. This module does not import Flask.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database, Row
 from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect
 from signage.emergency.model import AuditEntry, Message, NotFound, Override, OverrideError
@@ -63,21 +62,21 @@ MIGRATIONS = (
 class OverrideStore:
     """SQLite-backed store of overrides, audit log and proof of play (one file, WAL mode)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Database | Path) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        migrate(Database(path, wal=True), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path, wal=True), COMPONENT, MIGRATIONS)
 
-    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+    def _connect(self) -> AbstractContextManager[Connection]:
         return connect(self.path)
 
     @staticmethod
-    def _bump(db: sqlite3.Connection) -> None:
+    def _bump(db: Connection) -> None:
         db.execute("UPDATE meta SET value = value + 1 WHERE key = 'revision'")
 
     @staticmethod
     def _audit(
-        db: sqlite3.Connection, override_id: int, action: str, actor: str, detail: Mapping[str, Any]
+        db: Connection, override_id: int, action: str, actor: str, detail: Mapping[str, Any]
     ) -> None:
         db.execute(
             "INSERT INTO audit (at, override_id, action, actor, detail) VALUES (?, ?, ?, ?, ?)",
@@ -85,7 +84,7 @@ class OverrideStore:
         )
 
     @staticmethod
-    def _row(row: sqlite3.Row) -> Override:
+    def _row(row: Row) -> Override:
         messages = {
             lang: Message(m.get("headline", ""), m.get("body", ""))
             for lang, m in json.loads(row["messages"]).items()
@@ -129,10 +128,10 @@ class OverrideStore:
         with self._connect() as db:
             cursor = db.execute(
                 "INSERT INTO overrides (created, starts, until, target, messages, priority,"
-                " source, cap_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " source, cap_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (now, begin, until, target, encoded, priority, source, cap_key),
             )
-            override_id = int(cursor.lastrowid or 0)
+            override_id = int(cursor.fetchone()[0])
             detail = {"target": target, "until": until, "source": source, "cap": cap_key}
             self._audit(db, override_id, "create", actor, detail)
             self._bump(db)

@@ -210,7 +210,7 @@ class EnrollmentStore:
 
     def __init__(
         self,
-        path: Path,
+        path: Database | Path,
         *,
         clock: Callable[[], float] = time.time,
         token: Callable[[], str] = lambda: secrets.token_urlsafe(TOKEN_BYTES),
@@ -222,6 +222,7 @@ class EnrollmentStore:
         overall: int = 500,
         interval: float = 5.0,
     ) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
         self.clock = clock
         self._token = token
@@ -230,8 +231,7 @@ class EnrollmentStore:
         self.per_screen = per_screen
         self.overall = overall
         self.interval = interval
-        path.parent.mkdir(parents=True, exist_ok=True)
-        migrate(Database(path), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path), COMPONENT, MIGRATIONS)
 
     @contextmanager
     def _db(self) -> Iterator[Any]:

@@ -7,7 +7,6 @@ same SQLite file as the overrides, in its own table, for `PLAY_LOG_DAYS`. No Fla
 from __future__ import annotations
 
 import math
-import sqlite3
 import time
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
@@ -15,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bluezone.storage.database import Database
+from bluezone.storage.database import Connection, Database
 from bluezone.storage.migrations import Migration, migrate
 from signage.database import connect
 
@@ -139,12 +138,12 @@ def _number(value: object, index: int, name: str, lowest: float) -> float:
 class PlayLog:
     """The `plays` table of the signage SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Database | Path) -> None:
+        #: The database: a `Database`, or the path of a SQLite file.
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        migrate(Database(path), COMPONENT, MIGRATIONS)
+        migrate(Database.of(path), COMPONENT, MIGRATIONS)
 
-    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+    def _connect(self) -> AbstractContextManager[Connection]:
         return connect(self.path)
 
     def record(self, screen_id: str, plays: Iterable[Play]) -> int:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from bluezone.storage.database import Database
-from bluezone.storage.migrations import applied_versions
+from bluezone.storage.migrations import applied_versions, migrate
 from portal.sessions import store as portal_store
 from portal.sessions.store import EventKey, Store
 from signage.accounts import audit, lockout, operators, sessions
@@ -90,7 +91,7 @@ def test_the_portal_database_is_adopted_with_its_rows(copies: Path) -> None:
     assert recorded(path) == [("portal", 1), ("portal", 2)]
 
 
-def open_signage(path: Path) -> None:
+def open_signage(path: Database | Path) -> None:
     """Every signage store on `path`, as the server opens them."""
     OperatorStore(path, SCRYPT)
     SessionStore(path, lifetime=30 * DAY)
@@ -211,3 +212,21 @@ def test_a_new_database_has_the_schema_of_the_previous_release(tmp_path: Path) -
     open_signage(tmp_path / "signage.sqlite3")
     for name in ("portal.sqlite3", "signage.sqlite3"):
         assert columns(tmp_path / name) == columns(FIXTURES / name)
+
+
+#: Every store's schema, by the module that declares it.
+STORES: tuple[ModuleType, ...] = (
+    *(portal_store, audit, lockout, operators, sessions),
+    *(history, emergency_store, enrollment, playlog),
+)
+
+
+def test_every_store_brings_a_new_database_of_either_engine_to_its_latest_version(
+    database: Database,
+) -> None:
+    Store(database, salt=SALT)
+    open_signage(database)
+    for module in STORES:
+        latest = list(range(1, len(module.MIGRATIONS) + 1))
+        assert applied_versions(database, module.COMPONENT) == latest, module.COMPONENT
+        assert migrate(database, module.COMPONENT, module.MIGRATIONS) == [], module.COMPONENT

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import sqlite3
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from bluezone.storage.database import Database
 from portal import create_app
 from portal.sessions.access import Access
 from portal.sessions.revision import Revision
@@ -19,17 +19,18 @@ from portal.sessions.store import EventKey, Store
 from ..conftest import PORTAL_HOST, accept, make_config
 
 
-def test_client_identifiers_are_stored_only_as_salted_hashes(tmp_path: Path) -> None:
-    store = Store(str(tmp_path / "db.sqlite3"), salt=b"salt-one")
+def test_client_identifiers_are_stored_only_as_salted_hashes(database: Database) -> None:
+    store = Store(database, salt=b"salt-one")
     store.grant("mac:aa:bb:cc:dd:ee:ff", "airport", 600)
-    raw = sqlite3.connect(tmp_path / "db.sqlite3").execute("SELECT * FROM sessions").fetchall()
+    with database.transaction() as db:
+        raw = [tuple(row) for row in db.execute("SELECT * FROM sessions").fetchall()]
     assert "aa:bb" not in repr(raw)
-    other_salt = Store(str(tmp_path / "db.sqlite3"), salt=b"salt-two")
+    other_salt = Store(database, salt=b"salt-two")
     assert other_salt.session("mac:aa:bb:cc:dd:ee:ff") is None
 
 
-def test_sessions_expire_and_are_purged(tmp_path: Path) -> None:
-    store = Store(str(tmp_path / "db.sqlite3"), salt=b"s")
+def test_sessions_expire_and_are_purged(database: Database) -> None:
+    store = Store(database, salt=b"s")
     now = time.time()
     store.grant("ip:10.0.0.1", "v", 60, now=now - 120)
     store.grant("ip:10.0.0.2", "v", 600, now=now)
@@ -43,8 +44,8 @@ def test_sessions_expire_and_are_purged(tmp_path: Path) -> None:
     assert [s.venue for s in store.active_sessions()] == ["v"]
 
 
-def test_revoke(tmp_path: Path) -> None:
-    store = Store(str(tmp_path / "db.sqlite3"), salt=b"s")
+def test_revoke(database: Database) -> None:
+    store = Store(database, salt=b"s")
     store.grant("ip:10.0.0.1", "v", 600)
     assert store.revoke("ip:10.0.0.1") is True
     assert store.revoke("ip:10.0.0.1") is False

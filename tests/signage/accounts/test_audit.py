@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from bluezone.storage.database import Database
 from signage.accounts.audit import MAX_FIELD, AuditLog, Query
 
 
 @pytest.fixture
-def log(tmp_path: Path) -> AuditLog:
-    log = AuditLog(tmp_path / "signage.sqlite3")
+def log(database: Database) -> AuditLog:
+    log = AuditLog(database)
     log.record("lan", "login", "lan", "role editor", "10.0.0.5", at=100.0)
     log.record("-", "login.failed", "minh", "failure 1", "10.0.0.6", at=200.0)
     log.record("boss", "operator.add", "minh", "role viewer", at=300.0)
@@ -41,8 +40,8 @@ def test_paging_and_actions(log: AuditLog) -> None:
     assert log.actions() == ["login", "login.failed", "operator.add", "operator.remove"]
 
 
-def test_long_fields_are_cut(tmp_path: Path) -> None:
-    log = AuditLog(tmp_path / "signage.sqlite3")
+def test_long_fields_are_cut(database: Database) -> None:
+    log = AuditLog(database)
     entry = log.record("lan", "playlist.publish", "lobby", "x" * 5000)
     assert len(entry.detail) == MAX_FIELD
     assert log.entries()[0] == entry

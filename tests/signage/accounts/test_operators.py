@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
+from bluezone.storage.database import Database
 from signage.accounts.operators import (
     LastAdmin,
     Operator,
@@ -21,8 +21,8 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> OperatorStore:
-    return OperatorStore(tmp_path / "signage.sqlite3", Scrypt(n=1024))
+def store(database: Database) -> OperatorStore:
+    return OperatorStore(database, Scrypt(n=1024))
 
 
 ROLE_TABLE = [
@@ -145,8 +145,7 @@ def test_password_change_bumps_the_epoch(store: OperatorStore) -> None:
     assert store.authenticate("lan", "another long password") == changed
 
 
-def test_hash_is_renewed_at_sign_in_when_the_cost_changes(tmp_path: Path) -> None:
-    database = tmp_path / "signage.sqlite3"
+def test_hash_is_renewed_at_sign_in_when_the_cost_changes(database: Database) -> None:
     OperatorStore(database, Scrypt(n=1024)).add("lan", "viewer", [], PASSWORD)
     stronger = OperatorStore(database, Scrypt(n=2048))
     assert str(stronger.stored_hash("lan")).startswith("scrypt$1024$")
@@ -158,14 +157,14 @@ def test_hash_is_renewed_at_sign_in_when_the_cost_changes(tmp_path: Path) -> Non
     assert stronger.stored_hash("lan") == renewed
 
 
-def test_password_is_checked_through_offload(tmp_path: Path) -> None:
+def test_password_is_checked_through_offload(database: Database) -> None:
     calls: list[str] = []
 
     def offload(check: Callable[[], bool]) -> bool:
         calls.append("offloaded")
         return check()
 
-    store = OperatorStore(tmp_path / "signage.sqlite3", Scrypt(n=1024), offload)
+    store = OperatorStore(database, Scrypt(n=1024), offload)
     store.add("lan", "viewer", [], PASSWORD)
     assert store.authenticate("lan", PASSWORD) is not None
     assert store.authenticate("ghost", PASSWORD) is None

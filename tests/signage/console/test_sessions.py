@@ -5,12 +5,12 @@ removing an account or setting its password does it too."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
+from bluezone.storage.database import Database
 from signage.accounts.sessions import TOUCH_EVERY, SessionStore
 from signage.cli import main
 from signage.web.socket import CONSOLE, SWEEP_EVERY, ConsoleSockets, socketio
@@ -172,8 +172,8 @@ def test_a_socket_of_an_operator_signed_out_everywhere_is_refused(
 # -- the store ---------------------------------------------------------------------------
 
 
-def test_a_session_unused_for_its_lifetime_is_over(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "signage.sqlite3", lifetime=3600)
+def test_a_session_unused_for_its_lifetime_is_over(database: Database) -> None:
+    store = SessionStore(database, lifetime=3600)
     token = store.start("lan", 1000.0)
     assert store.operator_of(token, 1000.0 + 3599) == "lan"
     # Each use renews it (at most every TOUCH_EVERY seconds).
@@ -182,26 +182,24 @@ def test_a_session_unused_for_its_lifetime_is_over(tmp_path: Path) -> None:
     assert store.operator_of("not a token", 1000.0) is None
 
 
-def test_uses_close_together_do_not_write(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "signage.sqlite3", lifetime=3600)
+def test_uses_close_together_do_not_write(database: Database) -> None:
+    store = SessionStore(database, lifetime=3600)
     token = store.start("lan", 1000.0)
     store.operator_of(token, 1000.0 + TOUCH_EVERY - 1)
     # Not renewed by the use above: still counted from the start.
     assert store.operator_of(token, 1000.0 + 3600) is None
 
 
-def test_only_a_digest_of_the_token_is_stored(tmp_path: Path) -> None:
-    import sqlite3
-
-    store = SessionStore(tmp_path / "signage.sqlite3", lifetime=3600)
+def test_only_a_digest_of_the_token_is_stored(database: Database) -> None:
+    store = SessionStore(database, lifetime=3600)
     token = store.start("lan", 1000.0)
-    with sqlite3.connect(tmp_path / "signage.sqlite3") as db:
+    with database.transaction() as db:
         (stored,) = db.execute("SELECT id FROM console_sessions").fetchone()
     assert token not in stored and len(stored) == 64
 
 
-def test_end_and_end_all(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path / "signage.sqlite3", lifetime=3600)
+def test_end_and_end_all(database: Database) -> None:
+    store = SessionStore(database, lifetime=3600)
     first, second = store.start("lan", 1.0), store.start("lan", 2.0)
     other = store.start("minh", 3.0)
     assert store.end(first) is True and store.end(first) is False

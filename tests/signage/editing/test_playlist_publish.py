@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bluezone.storage.database import Database
 from signage.editing.history import History, sha256
 from signage.editing.merge import has_markers, three_way
 from signage.editing.publish import (
@@ -20,8 +21,8 @@ from tests.signage.serverkit import make_playlists, playlist_yaml
 
 
 @pytest.fixture
-def publisher(tmp_path: Path) -> Publisher:
-    return Publisher(make_playlists(tmp_path / "playlists"), History(tmp_path / "db.sqlite3"))
+def publisher(tmp_path: Path, database: Database) -> Publisher:
+    return Publisher(make_playlists(tmp_path / "playlists"), History(database))
 
 
 def test_publish_history_and_restore(publisher: Publisher) -> None:

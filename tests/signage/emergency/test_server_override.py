@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bluezone.storage.database import Database
 from signage.emergency.model import Message, NotFound, OverrideError
 from signage.emergency.requests import parse_until
 from signage.emergency.store import OverrideStore
@@ -48,8 +48,8 @@ def test_until_errors(text: str, message: str) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> OverrideStore:
-    return OverrideStore(tmp_path / "signage.sqlite3")
+def store(database: Database) -> OverrideStore:
+    return OverrideStore(database)
 
 
 def create(

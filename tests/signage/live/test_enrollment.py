@@ -6,12 +6,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-import sqlite3
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from bluezone.storage.database import Database
 from signage.live import enrollment
 from signage.live.enrollment import (
     ALPHABET,
@@ -26,6 +25,7 @@ from signage.live.enrollment import (
     digest,
     matches,
 )
+from tests.conftest import dump as stored
 
 
 class Clock:
@@ -45,8 +45,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path, clock: Clock) -> EnrollmentStore:
-    return EnrollmentStore(tmp_path / "signage.sqlite3", clock=clock)
+def store(database: Database, clock: Clock) -> EnrollmentStore:
+    return EnrollmentStore(database, clock=clock)
 
 
 def paired(store: EnrollmentStore, clock: Clock, screen: str) -> str:
@@ -99,14 +99,14 @@ def test_only_the_holder_of_the_secret_collects(store: EnrollmentStore) -> None:
     assert store.poll("lobby-1", pairing.secret).state == "enrolled"
 
 
-def test_only_hashes_are_stored(tmp_path: Path, store: EnrollmentStore, clock: Clock) -> None:
+def test_only_hashes_are_stored(database: Database, store: EnrollmentStore, clock: Clock) -> None:
     pairing = store.request("lobby-1")
     store.approve(pairing.code, "admin")
     state = store.poll("lobby-1", pairing.secret)
     assert state.collected is not None
     token = state.collected.token
     pending = store.request("lobby-2")
-    dump = "\n".join(sqlite3.connect(tmp_path / "signage.sqlite3").iterdump())
+    dump = stored(database)
     assert token not in dump and pending.secret not in dump
     assert hashlib.sha256(token.encode()).hexdigest() in dump
 
@@ -229,8 +229,8 @@ def test_a_flood_for_one_screen_keeps_a_few_codes_newest_first(
     assert kept == codes[-store.per_screen :]
 
 
-def test_pending_codes_are_bounded_overall(tmp_path: Path, clock: Clock) -> None:
-    store = EnrollmentStore(tmp_path / "db.sqlite3", clock=clock, overall=5)
+def test_pending_codes_are_bounded_overall(database: Database, clock: Clock) -> None:
+    store = EnrollmentStore(database, clock=clock, overall=5)
     for index in range(5):
         store.request(f"screen-{index}")
     with pytest.raises(TooMany):
@@ -241,9 +241,9 @@ def test_pending_codes_are_bounded_overall(tmp_path: Path, clock: Clock) -> None
     store.request("screen-9")
 
 
-def test_a_code_is_never_given_twice(tmp_path: Path, clock: Clock) -> None:
+def test_a_code_is_never_given_twice(database: Database, clock: Clock) -> None:
     codes = itertools.chain(["AAAAAA", "AAAAAA", "CCCCCC"], itertools.repeat("DDDDDD"))
-    store = EnrollmentStore(tmp_path / "db.sqlite3", clock=clock, code=lambda: next(codes))
+    store = EnrollmentStore(database, clock=clock, code=lambda: next(codes))
     assert store.request("lobby-1").code == "AAAAAA"
     assert store.request("lobby-2").code == "CCCCCC"
 

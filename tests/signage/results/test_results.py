@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from defusedxml import ElementTree
 
+from bluezone.storage.database import Database
 from signage.catalog.loader import load_catalog
 from signage.live.playlog import Play, PlayHour, PlayLog
 from signage.results.chart import PALETTE, Series, bar_chart
@@ -174,8 +175,8 @@ def test_play_tables_name_items_from_the_catalog(tmp_path: Path) -> None:
     assert screens.rows[1].texts[1] == catalog.screens["lobby-1"].name
 
 
-def test_play_log_counts_per_hour(tmp_path: Path) -> None:
-    log = PlayLog(tmp_path / "signage.sqlite3")
+def test_play_log_counts_per_hour(database: Database) -> None:
+    log = PlayLog(database)
     base = at("2026-11-02T03").timestamp()
     log.record("lobby-1", [Play("a", "v1", base + 10, 8), Play("a", "v1", base + 30, 8)])
     log.record("lobby-1", [Play("a", "v1", base + 3700, 8), Play("b", "v1", base + 40, 5)])
