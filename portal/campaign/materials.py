@@ -123,7 +123,9 @@ def render(
             campaign=campaign,
             venue=venue,
             link=link,
-            link_text=link.split("://", 1)[-1],
+            # Printed without the scheme (phones add it), broken only before the query so that
+            # nobody types a hyphen the line break made.
+            link_lines=link.split("://", 1)[-1].replace("?", "\n?", 1).split("\n"),
             qr_svg=qr.svg_element(link, qr.DOCUMENT_BORDER, 'class="qr"'),
             sides=[_side(campaign, lang) for lang in langs],
             official=campaign.official_url.split("://", 1)[-1].removeprefix("www.").rstrip("/"),

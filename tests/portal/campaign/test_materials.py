@@ -229,3 +229,24 @@ def test_the_cli_names_what_is_allowed(args: list[str], message: str, tmp_path: 
     )
     assert result.exit_code != 0
     assert message in result.output
+
+
+@pytest.mark.parametrize("second", ["en", "ko", "zh_Hans", "zh_Hant", "ja", "ru"])
+@pytest.mark.parametrize("material", list(MATERIALS))
+def test_every_language_pair_fits_its_sheet(material: str, second: str, tmp_path: Path) -> None:
+    """The longest texts (Vietnamese with Russian, say) fit: the sheet keeps its page count
+    and every word lies inside the safe area, at least 4 mm within the trim edge (the page
+    clips what overflows a fixed layout, so the words' positions are what tell)."""
+    pdf = sheet(material, ("vi", second))
+    sizes = page_sizes(pdf, tmp_path)
+    assert len(sizes) == MATERIALS[material][2]
+    words = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<',
+        tool("pdftotext", pdf, tmp_path, "-bbox"),
+    )
+    assert len(words) > 8
+    width, height = sizes[0]
+    inset = (3 + 4) * MM
+    for x0, y0, x1, y1, word in words:
+        assert inset <= float(x0) and float(x1) <= width - inset, word
+        assert inset <= float(y0) and float(y1) <= height - inset, word
