@@ -17,6 +17,9 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import create_app, services
 from .campaign.content import CampaignError, load_campaign
+from .campaign.materials import MATERIALS, MaterialError, normalise_language, png_pages
+from .campaign.materials import Venue as MaterialVenue
+from .campaign.materials import render as render_material
 from .campaign.stats import read_token
 from .config import ConfigError, load_config
 from .gateway import GatewayError
@@ -222,3 +225,50 @@ def gateway_revoke(mac: str, as_json: bool) -> None:
     mac = _gateway_call(lambda: normalise_mac(mac))
     had = _gateway_call(lambda: services.access().revoke_device(mac))
     _emit(as_json, {"mac": mac, "revoked": True, "had_session": had}, f"{mac} revoked")
+
+
+@main.command(with_appcontext=False)
+@click.option(
+    "--material",
+    type=click.Choice([*MATERIALS, "all"]),
+    default="all",
+    show_default=True,
+    help="Which sheet to make.",
+)
+@click.option("--venue", "venue_id", required=True, help="Venue id from the portal config.")
+@click.option("--lang", "langs", default="vi", show_default=True, help="One or two, e.g. vi,en.")
+@click.option("--out", type=click.Path(file_okay=False), required=True, help="Output folder.")
+@click.option("--png", is_flag=True, help="Also write a 150 dpi PNG preview of each page.")
+@click.option(
+    "--config", "config_file", type=click.Path(dir_okay=False), help="Portal YAML config."
+)
+def materials(
+    material: str, venue_id: str, langs: str, out: str, png: bool, config_file: str | None
+) -> None:
+    """Print-ready PDFs (A4 poster, A5 leaflet, A5 tent table card, 100 mm sticker) whose QR
+    code counts scans per material and venue."""
+    try:
+        config = load_config(config_file or os.environ.get("PORTAL_CONFIG"))
+        venue = next((v for v in config.venues if v.id == venue_id), None)
+        if venue is None:
+            known = sorted(v.id for v in config.venues) or ["(none configured)"]
+            raise click.ClickException(f"unknown venue {venue_id!r}; venues: {', '.join(known)}")
+        campaign_file = venue.campaign_file or config.campaign_file
+        campaign = load_campaign(Path(campaign_file) if campaign_file else None)
+        names = list(MATERIALS) if material == "all" else [material]
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        languages = langs.split(",")
+        for name in names:
+            pdf = render_material(
+                campaign, MaterialVenue(venue.id, venue.name), name, languages, config.portal_url
+            )
+            stem = f"{name}-{venue.id}-{'-'.join(normalise_language(x) for x in languages)}"
+            (folder / f"{stem}.pdf").write_bytes(pdf)
+            click.echo(folder / f"{stem}.pdf")
+            if png:
+                for number, page in enumerate(png_pages(pdf), start=1):
+                    (folder / f"{stem}-{number}.png").write_bytes(page)
+                    click.echo(folder / f"{stem}-{number}.png")
+    except (ConfigError, CampaignError, MaterialError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from None

@@ -30,7 +30,7 @@ from .useragent import os_family, store_for
 
 bp = Blueprint("pages", __name__)
 
-SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SOURCE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")  # ":" joins material and venue
 
 
 def access() -> Access:

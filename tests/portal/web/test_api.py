@@ -85,6 +85,8 @@ def test_go_link_sends_each_device_to_its_store(
     ("query", "kind", "src"),
     [
         ("src=tuyhoa-airport-1", "qr_scan", "tuyhoa-airport-1"),
+        # Printed materials name the sheet and the venue.
+        ("src=poster:ben-xe", "qr_scan", "poster:ben-xe"),
         ("src=online", "store_click", "online"),
         ("src=venue&store=google_play", "store_click", "venue"),
         ("src=%3Cscript%3E", "qr_scan", "unknown"),
