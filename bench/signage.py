@@ -488,7 +488,7 @@ def _bin(name: str) -> str:
 
 def _reader_limit() -> int:
     """The most values the playlist reader accepts in one YAML document (MAX_NODES)."""
-    source = (ROOT / "signage" / "yamlsource.py").read_text()
+    source = (ROOT / "signage" / "catalog" / "yamlsource.py").read_text()
     found = re.search(r"^MAX_NODES(?:: \w+)? = ([\d_]+)", source, re.M)
     return int(found.group(1)) if found else 50_000
 
