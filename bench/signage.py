@@ -1018,7 +1018,7 @@ def _gunicorn_setting(name: str) -> object:
 
 
 def _async_mode() -> str:
-    source = (ROOT / "signage" / "socket.py").read_text()
+    source = (ROOT / "signage" / "web" / "socket.py").read_text()
     found = re.search(r'ASYNC_MODE(?:: \w+)? = "(\w+)"|async_mode="(\w+)"', source)
     if found:
         return found.group(1) or found.group(2)
