@@ -2,8 +2,8 @@
 
 `signage.create_app` and the `init_app` functions it calls set each part once
 (`hub.set(app, ...)`); request handlers, socket handlers and commands read it with the typed
-accessor (`hub()`), inside an app context. This is the only module that touches
-`app.extensions`, so each part has one name and one type (a test keeps it that way).
+accessor (`hub()`), inside an app context. Each part has one name and one type
+(`bluezone.parts.Part`, the only code that touches `app.extensions`).
 
 At run time this module imports nothing of signage: the types are for the checker only, so
 any module may use the accessors without an import cycle.
@@ -11,9 +11,9 @@ any module may use the accessors without an import cycle.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
-from flask import Flask, current_app
+from bluezone.parts import Part
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -24,33 +24,6 @@ if TYPE_CHECKING:
     from signage.live.background import Background
     from signage.live.hub import Hub
     from signage.web.socket import ConsoleSockets, SessionCheck
-
-T = TypeVar("T")
-
-
-class Part(Generic[T]):
-    """One part of the app, stored under `key` in `app.extensions`.
-
-    Calling it returns the part of `app` (default: the current app); a part that was never
-    set raises `KeyError`, which is a wiring mistake, not a condition to handle.
-    """
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-    def set(self, app: Flask, value: T) -> None:
-        """Give `app` its part (called while the app is built)."""
-        app.extensions[self.key] = value
-
-    def __call__(self, app: Flask | None = None) -> T:
-        found: T = (app or current_app).extensions[self.key]
-        return found
-
-    def find(self, app: Flask | None = None) -> T | None:
-        """The part, or None when this app has none (for parts that are optional)."""
-        found: T | None = (app or current_app).extensions.get(self.key)
-        return found
-
 
 # The keys are the ones the app has always used: tests that build an app read them directly.
 settings: Part[SignageSettings] = Part("signage.settings")
