@@ -28,12 +28,14 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import jinja2
 from babel.support import NullTranslations, Translations
 from fontTools.merge import Merger
 from fontTools.ttLib import TTFont
+from PIL import ImageFile
 
 from bluezone import qr
 
@@ -102,6 +104,22 @@ def counted_link(portal_url: str, campaign: Campaign, material: str, venue: Venu
     return f"{portal_url.rstrip('/')}/go/{campaign.id}?src={material}:{venue.id}"
 
 
+def _weasyprint() -> ModuleType:
+    """WeasyPrint, imported when the first sheet is made (Pango loads only then).
+
+    Importing it turns on Pillow's process-wide ``LOAD_TRUNCATED_IMAGES``, after which Pillow
+    silently accepts damaged pictures. The sheets hold no picture that could be damaged, and
+    anything else in the process that checks pictures relies on Pillow's default, so the
+    setting is put back as it was.
+    """
+    truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+    module: ModuleType = weasyprint
+    return module
+
+
 def render(
     campaign: Campaign,
     venue: Venue,
@@ -111,8 +129,7 @@ def render(
 ) -> bytes:
     """The print-ready PDF of ``material`` for ``venue`` in ``languages`` (one or two; the
     first leads). Raises :class:`MaterialError` for an unknown material or language."""
-    import weasyprint  # imported here: Pango loads only when a sheet is made
-
+    weasyprint = _weasyprint()
     langs = check_request(campaign, material, languages)
     link = counted_link(portal_url, campaign, material, venue)
     width, height, _ = MATERIALS[material]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import functools
 import re
 import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ from portal.campaign.materials import (
     render,
 )
 from portal.cli import main
-from tests.conftest import require_tool
+from tests.conftest import ROOT, require_tool
 
 PORTAL_URL = "https://wifi.phuyen.example"
 VENUE = Venue("ben-xe", "Bến xe Tuy Hòa")
@@ -250,3 +252,24 @@ def test_every_language_pair_fits_its_sheet(material: str, second: str, tmp_path
     for x0, y0, x1, y1, word in words:
         assert inset <= float(x0) and float(x1) <= width - inset, word
         assert inset <= float(y0) and float(y1) <= height - inset, word
+
+
+def test_making_a_sheet_leaves_pillow_refusing_damaged_pictures() -> None:
+    # WeasyPrint turns Pillow's process-wide LOAD_TRUNCATED_IMAGES on when it is imported,
+    # after which the signage media library would take a cut PNG for a picture. A fresh
+    # process, so that the first import is the one the sheet makes.
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from PIL import ImageFile
+        from portal.campaign.content import load_campaign
+        from portal.campaign.materials import Venue, render
+        render(load_campaign(), Venue("x", "X"), "sticker", ("vi",), "https://w.example")
+        print(ImageFile.LOAD_TRUNCATED_IMAGES)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "False"
