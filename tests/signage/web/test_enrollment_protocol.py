@@ -13,36 +13,13 @@ import pytest
 from flask import Flask
 from flask_socketio import SocketIOTestClient
 
-from signage import create_app
+from signage import services
 from signage.emergency.model import Message
 from signage.live.background import Background
-from signage.live.hub import Hub
 from signage.web.socket import NOT_ENROLLED, socketio
-from tests.signage.serverkit import guest_auth, make_playlists, playlist_yaml, write_atomically
+from tests.signage.serverkit import guest_auth, playlist_yaml, write_atomically
 
 Open = Callable[..., SocketIOTestClient]
-
-
-@pytest.fixture
-def playlists(tmp_path: Path) -> Path:
-    return make_playlists(tmp_path / "playlists")
-
-
-@pytest.fixture
-def app(tmp_path: Path, playlists: Path) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "PLAYLISTS_DIR": str(playlists),
-            "DATABASE": str(tmp_path / "signage.sqlite3"),
-            "BACKGROUND": False,
-        }
-    )
-
-
-def hub_of(app: Flask) -> Hub:
-    found: Hub = app.extensions["signage"]
-    return found
 
 
 @pytest.fixture
@@ -78,18 +55,18 @@ def received(socket: SocketIOTestClient, name: str) -> list[Any]:
 
 
 def enroll(app: Flask, screen_id: str) -> str:
-    return hub_of(app).trust.store.enroll(screen_id, "admin").token
+    return services.hub(app).trust.store.enroll(screen_id, "admin").token
 
 
 def row(app: Flask, screen_id: str) -> dict[str, Any]:
     found: dict[str, Any] = next(
-        r for r in hub_of(app).board(time.time())["screens"] if r["id"] == screen_id
+        r for r in services.hub(app).board(time.time())["screens"] if r["id"] == screen_id
     )
     return found
 
 
 def send_override(app: Flask, target: str) -> int:
-    hub = hub_of(app)
+    hub = services.hub(app)
     override = hub.overrides.create(
         target=target,
         messages={"vi": Message("Sơ tán", "")},
@@ -129,11 +106,11 @@ def test_acknowledgements_count_only_from_enrolled_screens(app: Flask, open_scre
     override = send_override(app, "group:lobby")
     assert call(forged, "ack", {"override": override}) == {"error": NOT_ENROLLED}
     assert call(real, "ack", {"override": override}) == {"ok": True}
-    assert hub_of(app).board(time.time())["acks"][str(override)].keys() == {"lobby-2"}
+    assert services.hub(app).board(time.time())["acks"][str(override)].keys() == {"lobby-2"}
     # Revoked: what it acknowledged is forgotten with its credential.
-    hub_of(app).trust.store.revoke("lobby-2")
+    services.hub(app).trust.store.revoke("lobby-2")
     tick(app)
-    assert hub_of(app).board(time.time())["acks"][str(override)] == {}
+    assert services.hub(app).board(time.time())["acks"][str(override)] == {}
     assert received(real, "enrollment") == [{"enrolled": False, "refused": True}]
 
 
@@ -155,10 +132,10 @@ def test_changed_enrollment_goes_to_the_console(app: Flask, open_screen: Open) -
     tick(app)
     guest = open_screen("gate-1")
     call(guest, "pair")
-    changes = hub_of(app).tick(time.time())
+    changes = services.hub(app).tick(time.time())
     assert [r["id"] for r in changes.screens] == ["gate-1"]
     assert changes.screens[0]["pairing"]
-    assert hub_of(app).tick(time.time()).screens == []
+    assert services.hub(app).tick(time.time()).screens == []
 
 
 def test_pairing_over_the_socket(app: Flask, open_screen: Open) -> None:
@@ -166,7 +143,7 @@ def test_pairing_over_the_socket(app: Flask, open_screen: Open) -> None:
     guest.get_received()
     pairing = call(guest, "pair")
     assert set(pairing) == {"code", "secret", "expires"}
-    hub_of(app).trust.store.approve(pairing["code"], "admin")
+    services.hub(app).trust.store.approve(pairing["code"], "admin")
     done = wait_for_answer(app, guest, pairing["secret"])
     assert done["state"] == "enrolled"
     assert received(guest, "enrollment") == [{"enrolled": True, "refused": False}]

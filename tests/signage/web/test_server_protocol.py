@@ -22,33 +22,14 @@ from signage.live.playlog import PlayError, parse_batch
 from signage.web.api import MAX_BODY
 from signage.web.socket import socketio
 from tests.signage.serverkit import (
-    make_playlists,
     playlist_yaml,
     screen_auth,
     write_atomically,
 )
+from tests.signage.web.conftest import TOKEN
 
-TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 Connect = Callable[[str], SocketIOTestClient]
-
-
-@pytest.fixture
-def playlists(tmp_path: Path) -> Path:
-    return make_playlists(tmp_path / "playlists")
-
-
-@pytest.fixture
-def app(tmp_path: Path, playlists: Path) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "PLAYLISTS_DIR": str(playlists),
-            "DATABASE": str(tmp_path / "signage.sqlite3"),
-            "API_TOKEN": TOKEN,
-            "BACKGROUND": False,
-        }
-    )
 
 
 @pytest.fixture
