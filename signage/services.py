@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from signage.editing.publish import Publisher
     from signage.live.background import Background
     from signage.live.hub import Hub
+    from signage.results.printlog import PrintLog
+    from signage.results.printshop import PrintShop
     from signage.web.socket import ConsoleSockets, SessionCheck
 
 # The keys are the ones the app has always used: tests that build an app read them directly.
@@ -40,3 +42,7 @@ console_session: Part[Callable[[], SessionCheck | None]] = Part("signage.console
 """Checks the request's console session, for the `/console` Socket.IO namespace."""
 publisher: Part[Publisher] = Part("signage.playlists")
 """Writes playlist files for the console, with history and conflict checks."""
+print_shop: Part[PrintShop] = Part("signage.print_shop")
+"""Checks, draws and caches the printed materials of the console's Printed materials page."""
+print_log: Part[PrintLog] = Part("signage.print_log")
+"""The record of every printed material made from the console, counted by the funnel."""
