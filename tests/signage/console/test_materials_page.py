@@ -177,7 +177,7 @@ def test_simultaneous_requests_draw_a_sheet_once(app: Flask) -> None:
         drawn.append(1)
         return original(chosen)
 
-    shop._render = counting  # type: ignore[method-assign]
+    shop._render = counting  # type: ignore[method-assign,assignment]
     results: list[bytes] = []
     threads = [threading.Thread(target=lambda: results.append(shop.pdf(sheet))) for _ in range(4)]
     for thread in threads:
