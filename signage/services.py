@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from signage.editing.publish import Publisher
     from signage.live.background import Background
     from signage.live.hub import Hub
+    from signage.live.thumbnail import Thumbnails
     from signage.results.printlog import PrintLog
     from signage.results.printshop import PrintShop
     from signage.web.socket import ConsoleSockets, SessionCheck
@@ -46,3 +47,5 @@ print_shop: Part[PrintShop] = Part("signage.print_shop")
 """Checks, draws and caches the printed materials of the console's Printed materials page."""
 print_log: Part[PrintLog] = Part("signage.print_log")
 """The record of every printed material made from the console, counted by the funnel."""
+slide_thumbnails: Part[Thumbnails] = Part("signage.slide_thumbnails")
+"""The live board's small pictures of the slide each screen shows, cached by content."""
