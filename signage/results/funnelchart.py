@@ -40,7 +40,7 @@ def funnel_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar
     largest = max((bar.value for bar in bars), default=0) or 1
     room = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart funnel" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="funnel-chart" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" font-family="sans-serif" '
         f'font-size="{FONT}">',

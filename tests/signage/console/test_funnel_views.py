@@ -119,7 +119,7 @@ def test_the_funnel_section_counts_every_step(viewer: FlaskClient) -> None:
         ["poster:tuyhoa-airport", "Printed material", "tuyhoa-airport", "", "25.0", "12", "3"],
         ["gate-1", "Screen", "tuyhoa-bus", "Cửa ra 1", "5.0", "40", "2"],
     ]
-    assert 'class="chart funnel"' in html
+    assert 'class="funnel-chart"' in html
     assert 'aria-label="QR scans of screens: 2 (5.0% of QR slides shown)"' in html
 
 
