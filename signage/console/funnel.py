@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import format_decimal
 from markupsafe import Markup
 
 from signage import services
@@ -22,7 +23,6 @@ from signage.results.funnel import (
     Inputs,
     conversion,
     funnel_table,
-    percent,
     sources_table,
 )
 from signage.results.funnelchart import Bar, funnel_chart
@@ -41,6 +41,8 @@ COLOURS = {
     "store_click": 2,
 }
 NAMES = ("funnel", "funnel_sources")
+#: The text cells that hold a conversion.
+RATES = {*(code for code, _, _ in CONVERSIONS), "scans_per_shown"}
 
 
 def names() -> dict[str, str]:
@@ -75,8 +77,14 @@ def titles() -> dict[str, str]:
     }
 
 
-def tables(counts: Sequence[Count], period: Period, venue: str | None) -> list[Table]:
-    """The funnel and its sources for `period`, readable; `venue` None for the province."""
+def tables(
+    counts: Sequence[Count], period: Period, venue: str | None, page: bool = False
+) -> list[Table]:
+    """The funnel and its sources for `period`, readable; `venue` None for the province.
+
+    For the `page`, conversions are written in the operator's number format (a Vietnamese
+    reader takes "22.4" for two hundred and twenty-four); the CSV keeps "22.4", which every
+    spreadsheet reads as a number whatever its language."""
     hub = services.hub()
     catalog = hub.programme.catalog
     start, end = period.bounds()
@@ -91,12 +99,19 @@ def tables(counts: Sequence[Count], period: Period, venue: str | None) -> list[T
     )
     screen_names = {s.id: s.name for s in catalog.screens.values()} if catalog else {}
     return [
-        _readable(funnel_table(data, period)),
-        _readable(sources_table(data, period, screen_names)),
+        _readable(funnel_table(data, period), page),
+        _readable(sources_table(data, period, screen_names), page),
     ]
 
 
-def _shown(heading: str, value: str) -> str:
+def _number(value: float | None) -> str:
+    """A conversion in the operator's number format, one decimal."""
+    return "" if value is None else format_decimal(value, "#,##0.0")
+
+
+def _shown(heading: str, value: str, page: bool) -> str:
+    if page and heading in RATES and value:
+        return _number(float(value))
     if heading == "venue" and value == ALL:
         return _("All venues")
     if heading == "day" and value == ALL:
@@ -106,9 +121,12 @@ def _shown(heading: str, value: str) -> str:
     return value
 
 
-def _readable(table: Table) -> Table:
+def _readable(table: Table, page: bool) -> Table:
     rows = tuple(
-        Row(tuple(_shown(h, t) for h, t in zip(table.headings, row.texts, strict=True)), row.values)
+        Row(
+            tuple(_shown(h, t, page) for h, t in zip(table.headings, row.texts, strict=True)),
+            row.values,
+        )
         for row in table.rows
     )
     return Table(table.name, table.headings, table.columns, rows)
@@ -130,13 +148,13 @@ def _notes(values: dict[str, int]) -> dict[str, str]:
     for _code, step, before in CONVERSIONS:
         share = conversion(values.get(step, 0), values.get(before, 0))
         if share is not None:
-            notes[step] = _("%(percent)s%% of %(step)s", percent=percent(share), step=label[before])
+            notes[step] = _("%(percent)s%% of %(step)s", percent=_number(share), step=label[before])
     return notes
 
 
 def section(counts: Sequence[Count], period: Period, venue: str | None) -> Section:
     """The funnel's chart and tables for the results page."""
-    funnel, sources = tables(counts, period, venue)
+    funnel, sources = tables(counts, period, venue, page=True)
     top = funnel.rows[0]
     values = dict(zip(funnel.columns, top.values, strict=True))
     label = names()
