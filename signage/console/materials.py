@@ -2,10 +2,11 @@
 
 `/console/materials` offers the materials, the venues of the `material_venues` setting and
 the languages of the campaign file (`campaign_file`); with a choice made it shows a PNG
-preview of each page (`/console/materials/preview/<page>.png`) and a form that downloads the
-PDF (`POST /console/materials/pdf`). Each download is recorded in the print log (material,
-venue, languages, copies, when, who) for the campaign funnel. The sheets are drawn and cached
-by `signage.results.printshop`; this module only reads the request and answers.
+preview of each page (`/console/materials/preview/<page>.png`) and, to editors and admins, a
+form that downloads the PDF (`POST /console/materials/pdf`). Each download is recorded in the
+print log (material, venue, languages, copies, when, who) for the campaign funnel. The sheets
+are drawn and cached by `signage.results.printshop`; this module only reads the request and
+answers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from signage.database import database_path
 from signage.results.printlog import MAX_COPIES, PrintLog
 from signage.results.printshop import PrintError, PrintShop, Sheet, parse_venues
 
-from .auth import current_operator, login_required
+from .auth import current_operator, login_required, role_required
 from .i18n import _
 
 bp = Blueprint("console_materials", __name__, url_prefix="/console/materials")
@@ -130,9 +131,10 @@ def preview(number: int) -> ResponseReturnValue:
 
 
 @bp.post("/pdf")
-@login_required
+@role_required("editor")
 def pdf() -> ResponseReturnValue:
-    """The PDF of the chosen sheet, recorded with the number of copies to be printed."""
+    """The PDF of the chosen sheet, recorded with the number of copies to be printed (editors
+    and admins: making materials counts in the funnel, and viewers change nothing)."""
     try:
         sheet = _sheet(request.form)
     except PrintError as error:

@@ -427,7 +427,7 @@ def test_printed_materials_and_the_funnel_in_a_real_browser(
 ) -> None:
     playlists = make_playlists(tmp_path / "playlists")
     (playlists / "lobby.yaml").write_text(LOBBY_WITH_QR, encoding="utf-8")
-    add_operator(tmp_path, "hoa", "viewer")
+    add_operator(tmp_path, "hoa", "editor")
     funnel_history(portal, playlists, tmp_path, datetime.now(UTC))
     # Today a phone scans a poster, through the real portal over HTTP.
     portal.scan(ANDROID, "poster:tuyhoa-bus")

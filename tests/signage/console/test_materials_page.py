@@ -129,7 +129,7 @@ def test_the_leaflet_preview_shows_two_png_pages(client: FlaskClient, login: Log
 def test_unknown_choices_are_refused_with_a_clear_message(
     app: Flask, client: FlaskClient, login: Login, query: str, message: str
 ) -> None:
-    login(client, "viewer")
+    login(client, "editor")
     english(client)
     page = client.get(f"/console/materials?{query}")
     assert page.status_code == 400 and message in page.get_data(as_text=True)
@@ -144,7 +144,7 @@ def test_unknown_choices_are_refused_with_a_clear_message(
 def test_a_wrong_number_of_copies_is_refused_and_not_recorded(
     app: Flask, client: FlaskClient, login: Login, copies: str
 ) -> None:
-    login(client, "viewer")
+    login(client, "admin")
     english(client)
     form = {"material": "sticker", "venue": "tuyhoa-bus", "lang": "vi", "copies": copies}
     response = client.post("/console/materials/pdf", data=form)
@@ -185,3 +185,17 @@ def test_simultaneous_requests_draw_a_sheet_once(app: Flask) -> None:
     for thread in threads:
         thread.join()
     assert len(results) == 4 and len(set(results)) == 1 and drawn == [1]
+
+
+def test_viewers_see_the_pages_but_do_not_make_materials(
+    app: Flask, client: FlaskClient, login: Login
+) -> None:
+    login(client, "viewer")
+    english(client)
+    html = client.get("/console/materials?material=sticker&venue=tuyhoa-bus&lang=vi").text
+    assert "preview/1.png" in html and "Download the PDF" not in html
+    assert "Editors and admins download the PDF" in html
+    form = {"material": "sticker", "venue": "tuyhoa-bus", "lang": "vi", "copies": "5"}
+    assert client.post("/console/materials/pdf", data=form).status_code == 403
+    with app.app_context():
+        assert services.print_log().between(0, 2e10) == []
