@@ -35,7 +35,10 @@ def init_app(app: Flask) -> None:
         parse_venues(settings.material_venues, settings.venue_id, "")
     except PrintError as exc:
         raise ConfigError(str(exc)) from None
-    services.print_shop.set(app, PrintShop(settings.campaign_file, settings.portal_url))
+    from signage.web.socket import run_in_thread
+
+    shop = PrintShop(settings.campaign_file, settings.portal_url, offload=run_in_thread)
+    services.print_shop.set(app, shop)
     services.print_log.set(app, PrintLog(database_path(app)))
     app.register_blueprint(bp)
 

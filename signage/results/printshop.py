@@ -9,7 +9,10 @@ This module decides what may be made and keeps the work bounded:
 - rendering is expensive (a second or more per sheet), so results are cached by content (the
   campaign's texts, the venue, the material, the languages and the portal address), at most
   `CACHE_SIZE` of them, and only one sheet is drawn at a time: a second request for the same
-  sheet waits for the first and takes its result instead of drawing it again.
+  sheet waits for the first and takes its result instead of drawing it again;
+- the PDF is drawn through `offload` (the server passes gevent's thread pool), so the screens'
+  connections are served while a sheet is drawn; Poppler's `pdftoppm` runs as a subprocess,
+  which gevent waits for without blocking.
 
 No Flask import.
 """
@@ -21,7 +24,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +35,7 @@ from portal.campaign.materials import (
     Venue,
     check_request,
     png_pages,
+    prepare,
     render,
 )
 
@@ -40,6 +44,13 @@ PREVIEW_DPI = 60
 MAX_VENUES = 500
 _VENUE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _NAME_LIMIT = 120
+
+
+Offload = Callable[[Callable[[], bytes]], bytes]
+
+
+def _direct(function: Callable[[], bytes]) -> bytes:
+    return function()
 
 
 class PrintError(ValueError):
@@ -98,8 +109,9 @@ class PrintShop:
     Safe to share between threads.
     """
 
-    def __init__(self, campaign_file: str, portal_url: str) -> None:
+    def __init__(self, campaign_file: str, portal_url: str, offload: Offload = _direct) -> None:
         self.campaign_file = Path(campaign_file) if campaign_file else None
+        self._offload = offload
         self.portal_url = portal_url
         self._lock = threading.Lock()
         self._drawing = threading.Lock()
@@ -206,6 +218,8 @@ class PrintShop:
         return pdf
 
     def _render(self, sheet: Sheet) -> bytes:
-        return render(
-            self.campaign(), sheet.venue, sheet.material, sheet.languages, self.portal_url
+        campaign, portal_url = self.campaign(), self.portal_url
+        prepare()
+        return self._offload(
+            lambda: render(campaign, sheet.venue, sheet.material, sheet.languages, portal_url)
         )
