@@ -109,3 +109,26 @@ def test_the_board_shows_the_thumbnail_of_the_reported_item(
     login(client, "viewer")
     html = client.get("/console/screens").get_data(as_text=True)
     assert f'src="{url("lobby-1", items[1])}"' in html
+
+
+def test_a_picture_slide_embeds_the_media_librarys_thumbnail(
+    app: Flask, client: FlaskClient, login: Login, playlists: Path
+) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (640, 360), "#2266aa").save(playlists / "media" / "anh.png")
+    (playlists / "gate.yaml").write_text(
+        "name: Cửa ra\nitems:\n  - image:\n      file: anh.png\n      caption:\n"
+        "        vi: Ảnh <b>đẹp</b>\n    duration: 5\n",
+        encoding="utf-8",
+    )
+    with app.app_context():
+        services.hub().programme.reload()
+        catalog = services.hub().programme.catalog
+        assert catalog is not None
+        item = catalog.playlists["gate"].items[0]
+    login(client, "viewer")
+    svg = client.get(url("gate-1", item)).get_data(as_text=True)
+    assert 'href="data:image/jpeg;base64,' in svg
+    assert "Ảnh &lt;b&gt;đẹp&lt;/b&gt;" in svg
+    ET.fromstring(svg)
