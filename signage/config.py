@@ -132,6 +132,21 @@ class SignageSettings:
         "",
         "A file (mode 0600) holding the portal's `stats_token`, read on each results request.",
     )
+    venue_id: str = _setting(
+        "default",
+        "The portal's `venue_id` of the place this server's screens stand: the campaign funnel "
+        "counts their QR slides shown for it.",
+    )
+    campaign_file: str = _setting(
+        "",
+        "Campaign file (the portal's format) the console's Printed materials page makes sheets "
+        "from; empty means the shipped campaign.",
+    )
+    material_venues: str = _setting(
+        "",
+        "Venues the Printed materials page offers, as `id=Name` pairs separated by `;`; empty "
+        "offers `VENUE_ID` under the venue name of screens.yaml.",
+    )
     media_image_max_mb: float = _setting(
         10.0,
         "Largest picture, in MB, the media library accepts.",

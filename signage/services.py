@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from signage.editing.publish import Publisher
     from signage.live.background import Background
     from signage.live.hub import Hub
+    from signage.live.thumbnail import Thumbnails
+    from signage.results.printlog import PrintLog
+    from signage.results.printshop import PrintShop
     from signage.web.socket import ConsoleSockets, SessionCheck
 
 # The keys are the ones the app has always used: tests that build an app read them directly.
@@ -40,3 +43,9 @@ console_session: Part[Callable[[], SessionCheck | None]] = Part("signage.console
 """Checks the request's console session, for the `/console` Socket.IO namespace."""
 publisher: Part[Publisher] = Part("signage.playlists")
 """Writes playlist files for the console, with history and conflict checks."""
+print_shop: Part[PrintShop] = Part("signage.print_shop")
+"""Checks, draws and caches the printed materials of the console's Printed materials page."""
+print_log: Part[PrintLog] = Part("signage.print_log")
+"""The record of every printed material made from the console, counted by the funnel."""
+slide_thumbnails: Part[Thumbnails] = Part("signage.slide_thumbnails")
+"""The live board's small pictures of the slide each screen shows, cached by content."""

@@ -120,6 +120,13 @@ def _weasyprint() -> ModuleType:
     return module
 
 
+def prepare() -> None:
+    """Load WeasyPrint now. Loading finds Pango's libraries by running helper programs, which
+    gevent can only wait for in its main thread: a server that renders in a worker thread calls
+    this first, in its own thread."""
+    _weasyprint()
+
+
 def render(
     campaign: Campaign,
     venue: Venue,

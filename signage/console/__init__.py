@@ -36,6 +36,7 @@ from . import (
     headers,
     home,
     language,
+    materials,
     media,
     operators,
     pages,
@@ -95,6 +96,7 @@ def _nav() -> list[tuple[str, str]]:
         ("/console/screens", _("Screens")),
         ("/console/emergency", _("Emergency")),
         ("/console/results", _("Results")),
+        ("/console/materials", _("Printed materials")),
         ("/console/operators", _("Operators")),
         ("/console/audit", _("Audit log")),
     ]
@@ -153,3 +155,4 @@ def init_app(app: Flask) -> None:
     screens.init_app(app)
     media.init_app(app)
     app.register_blueprint(results.bp)
+    materials.init_app(app)

@@ -220,6 +220,16 @@ def _thumbnail(name: str, path: Path) -> Path | None:
     return target
 
 
+def thumbnail_file(name: str) -> Path | None:
+    """The JPEG thumbnail of the library's file `name` (made once), or None when there is no
+    such file or no thumbnail can be made. Inside a request of the app."""
+    try:
+        path = library.resolve(_playlists() / MEDIA_DIR, name)
+    except MediaError:
+        return None
+    return _thumbnail(name, path)
+
+
 @bp.get("/media/thumbnail/<path:name>")
 @login_required
 def thumbnail(name: str) -> ResponseReturnValue:

@@ -26,6 +26,7 @@ from signage.results.export import to_csv
 from signage.results.portalstats import PortalStatsError
 from signage.results.tables import Count, Period, ResultsError, Table
 
+from . import funnel
 from .auth import login_required
 from .i18n import _
 
@@ -139,6 +140,8 @@ class Figures:
     tables: tuple[Table, ...]
     venues: tuple[str, ...]
     portal_problem: str
+    #: Every counter of the period, of every venue (the funnel chooses its own).
+    counts: tuple[Count, ...] = ()
 
 
 def _portal_problem(error: PortalStatsError) -> str:
@@ -203,6 +206,7 @@ def _figures() -> Figures:
         tuple(_readable(t) for t in tables),
         tuple(sorted({c.venue for c in counts})),
         problem,
+        tuple(counts),
     )
 
 
@@ -272,6 +276,9 @@ def index() -> ResponseReturnValue:
         names=_names(),
         titles=_titles(),
         charts={t.name: _chart(t) for t in figures.tables},
+        funnel=funnel.section(figures.counts, figures.period, request.args.get("venue") or None),
+        funnel_names=funnel.names(),
+        funnel_titles=funnel.titles(),
         screens=sorted(catalog.screens.values(), key=lambda s: s.id) if catalog else [],
         chosen={key: request.args.get(key, "") for key in ("venue", "screen")},
     )
@@ -285,10 +292,14 @@ def csv_file(name: str) -> ResponseReturnValue:
         figures = _figures()
     except ResultsError as error:
         return _problem_page(error)
-    table = next((t for t in figures.tables if t.name == name), None)
+    if name in funnel.NAMES:
+        found = funnel.tables(figures.counts, figures.period, request.args.get("venue") or None)
+        names = funnel.names()
+    else:
+        found, names = list(figures.tables), _names()
+    table = next((t for t in found if t.name == name), None)
     if table is None:
         abort(404)
-    names = _names()
     data = to_csv(table, [names[c] for c in (*table.headings, *table.columns)])
     file_name = f"results-{name}-{figures.period.first}-{figures.period.last}.csv"
     response = Response(data, mimetype="text/csv")

@@ -22,6 +22,7 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    abort,
     flash,
     g,
     redirect,
@@ -32,13 +33,16 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from signage import services
+from signage.catalog.playlist import playlist_for_screen
 from signage.catalog.validate import ORIENTATIONS
 from signage.editing.screensfile import NewScreen, ScreensFileError, register, set_groups
 from signage.live.enrollment import UnknownCode
+from signage.live.thumbnail import Thumbnails
 
 from .audit import record
 from .auth import login_required, role_required, session_check
 from .i18n import _
+from .media import thumbnail_file
 
 bp = Blueprint("console_screens", __name__, url_prefix="/console/screens")
 
@@ -49,6 +53,7 @@ SCREEN_LANGUAGES = ("vi", "en", "ko", "zh-Hans", "zh-Hant", "ja", "ru")
 def init_app(app: Flask) -> None:
     """Let the `/console` Socket.IO namespace recognise signed-in sessions."""
     services.console_session.set(app, session_check)
+    services.slide_thumbnails.set(app, Thumbnails())
 
 
 def _field_error(error: ScreensFileError) -> str:
@@ -99,6 +104,35 @@ def board() -> ResponseReturnValue:
         offline_after=hub.offline_after,
         **_venue_context(),
     )
+
+
+@bp.get("/<screen_id>/thumbnail/<item_id>.svg")
+@login_required
+def thumbnail(screen_id: str, item_id: str) -> ResponseReturnValue:
+    """A small SVG of item `item_id` as screen `screen_id` shows it (its language, its QR
+    address), drawn from the item, not a screenshot; 404 when the screen's playlist has no
+    such item (an emergency message, or a playlist changed since)."""
+    hub = services.hub()
+    catalog = hub.programme.catalog
+    screen = catalog.screens.get(screen_id[:100]) if catalog is not None else None
+    playlist = playlist_for_screen(catalog, screen.id) if catalog and screen else None
+    item = next((i for i in playlist.items if i.id == item_id), None) if playlist else None
+    if screen is None or item is None:
+        abort(404)
+    data = item.to_json(screen, services.settings().portal_url)
+    picture = None
+    if item.kind == "image":
+        found = thumbnail_file(str(data.get("media", "")))
+        picture = found.read_bytes() if found is not None else None
+    svg, key = services.slide_thumbnails().get(data, screen.orientation == "portrait", picture)
+    response = Response(svg, mimetype="image/svg+xml")
+    # The address names the item, not its drawing (a screen's language may change): ask again
+    # each time, and the ETag answers 304 while the drawing is the same.
+    response.set_etag(key)
+    response.headers["Cache-Control"] = "private, no-cache"
+    # Opened on its own, the drawing may show nothing but itself and its embedded picture.
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src data:"
+    return response.make_conditional(request)
 
 
 def _form_screen() -> NewScreen:

@@ -30,6 +30,7 @@ from signage.accounts.operators import OperatorStore
 from signage.accounts.passwords import Scrypt
 from signage.catalog.loader import load_catalog
 from signage.live.playlog import Play, PlayLog
+from signage.results.printlog import PrintLog
 from tests.conftest import (
     ARTIFACTS,
     free_port,
@@ -370,5 +371,122 @@ def test_results_page_shows_what_phones_did_at_the_portal(
             data = Path(download.value.path()).read_bytes()
             assert data.startswith(b"\xef\xbb\xbf")
             assert "Tên màn hình" in data.decode("utf-8-sig")
+    finally:
+        context.close()
+
+
+LOBBY_WITH_QR = """\
+name: Sảnh chờ
+items:
+  - text:
+      vi:
+        title: Cài Bluezone
+        body: Hãy cài Bluezone và bật Bluetooth.
+    duration: 3
+  - qr:
+      campaign: bluezone
+      title:
+        vi: Quét mã để cài Bluezone
+    duration: 3
+"""
+
+
+def funnel_history(portal: Portal, playlists: Path, workdir: Path, today: datetime) -> None:
+    """A week of a campaign: the lobby screens show a QR slide, posters and leaflets were
+    printed, phones scanned both and used the Wi-Fi page."""
+    store = Store(str(portal.database), salt=b"unused-for-counts")
+    catalog = load_catalog(playlists).catalog
+    assert catalog is not None
+    qr_item = catalog.playlists["lobby"].items[1].id
+    plays = PlayLog(workdir / "signage.sqlite3")
+    printed = PrintLog(workdir / "signage.sqlite3")
+    for back in range(1, 7):
+        day = today - timedelta(days=back)
+        hour = day.strftime("%Y-%m-%dT03")
+        android = ("vi", "android")
+        store.add_events(
+            [
+                (EventKey(hour, "view", "tuyhoa-bus", *android, ""), 60 + 5 * back),
+                (EventKey(hour, "accept", "tuyhoa-bus", *android, ""), 40 + 3 * back),
+                (EventKey(hour, "store_click", "tuyhoa-bus", *android, "online"), 9 + back),
+                (EventKey(hour, "qr_scan", "tuyhoa-bus", *android, "lobby-1"), 4 + back),
+                (EventKey(hour, "qr_scan", "tuyhoa-bus", *android, "poster:tuyhoa-bus"), back + 1),
+                (EventKey(hour, "qr_scan", "tuyhoa-bus", "en", "ios", "leaflet:tuyhoa-bus"), 2),
+            ]
+        )
+        shown = day.replace(hour=3, minute=0, second=0, microsecond=0).timestamp()
+        plays.record("lobby-1", [Play(qr_item, "v", shown + 6 * n, 3) for n in range(30 + back)])
+    printed.record(
+        "poster", "tuyhoa-bus", ["vi", "en"], 20, "hoa", now=today.timestamp() - 5 * 86400
+    )
+    printed.record("leaflet", "tuyhoa-bus", ["vi"], 300, "hoa", now=today.timestamp() - 4 * 86400)
+
+
+def test_printed_materials_and_the_funnel_in_a_real_browser(
+    tmp_path: Path, browser: Any, portal: Portal
+) -> None:
+    playlists = make_playlists(tmp_path / "playlists")
+    (playlists / "lobby.yaml").write_text(LOBBY_WITH_QR, encoding="utf-8")
+    add_operator(tmp_path, "hoa", "editor")
+    funnel_history(portal, playlists, tmp_path, datetime.now(UTC))
+    # Today a phone scans a poster, through the real portal over HTTP.
+    portal.scan(ANDROID, "poster:tuyhoa-bus")
+    env = {
+        **SIGNAGE_ENV,
+        "SIGNAGE_PORTAL_URL": portal.url,
+        "SIGNAGE_PORTAL_STATS_TOKEN": TOKEN,
+        "SIGNAGE_VENUE_ID": "tuyhoa-bus",
+        "SIGNAGE_MATERIAL_VENUES": "tuyhoa-bus=Bến xe Tuy Hòa; tuyhoa-airport=Sân bay Tuy Hòa",
+    }
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="vi-VN", accept_downloads=True
+    )
+    context.set_default_timeout(30_000)
+    try:
+        with running_server(tmp_path, playlists, env=env) as server:
+            page = context.new_page()
+            sign_in(page, server.url, "hoa")
+            page.click("nav a[href='/console/materials']")
+            assert page.locator("h1").inner_text() == "Ấn phẩm in"
+            page.select_option("#material", "poster")
+            page.select_option("#venue", "tuyhoa-bus")
+            page.select_option("#lang1", "vi")
+            page.select_option("#lang2", "en")
+            page.click(".filters button[type=submit]")
+            preview = page.locator("img.page-preview, .page-preview img").first
+            preview.wait_for()
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('.page-preview img')]"
+                ".every(i => i.complete && i.naturalWidth > 0)"
+            )
+            keep(page, "console-materials.png")
+            page.fill("#copies", "50")
+            with page.expect_download() as download:
+                page.click(".download button[type=submit]")
+            assert download.value.suggested_filename == "poster-tuyhoa-bus-vi-en.pdf"
+            pdf = Path(download.value.path())
+            info = subprocess.run(
+                [require_tool("pdfinfo"), str(pdf)], check=True, capture_output=True, text=True
+            )
+            assert "Pages:           1" in info.stdout
+
+            week = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+            page.goto(f"{server.url}/console/results?from={week - timedelta(days=6)}&to={week}")
+            funnel = page.locator('section[aria-labelledby="title-funnel"]')
+            total = funnel.locator("tbody tr").first.locator("td").all_inner_texts()
+            # Venue, day, the seven steps, then the four conversions.
+            assert total[:2] == ["Tất cả địa điểm", "Cả khoảng thời gian"]
+            plays = sum(30 + back for back in range(1, 7))
+            scans = sum(4 + back for back in range(1, 7))
+            assert total[2:5] == [f"{plays:,}".replace(",", "."), "370", str(scans)]
+            assert total[5] == str(sum(back + 1 for back in range(1, 7)) + 12 + 1)
+            # Vietnamese writes a decimal comma: 45 screen scans of 201 QR slides shown.
+            assert total[9] == f"{100 * scans / plays:.1f}".replace(".", ",")
+            chart = funnel.locator("svg.funnel-chart")
+            assert chart.locator("title").first.text_content() == "Phễu chiến dịch"
+            assert chart.locator("rect.bar").count() == 7
+            funnel.scroll_into_view_if_needed()
+            ARTIFACTS.mkdir(exist_ok=True)
+            funnel.screenshot(path=str(ARTIFACTS / "console-funnel.png"))
     finally:
         context.close()

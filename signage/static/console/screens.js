@@ -78,6 +78,27 @@
     return form;
   }
 
+  /* What the screen shows now: the server's small drawing of the slide (its address names the
+     screen and the item, so a new item loads a new picture) and the item's label. A slide the
+     server cannot draw (an emergency message) keeps only the label. */
+  function showing(data) {
+    var box = document.createDocumentFragment();
+    if (data.current_item) {
+      var image = element("img", "slide-thumbnail");
+      var portrait = data.orientation === "portrait";
+      image.alt = "";
+      image.width = portrait ? 108 : 192;
+      image.height = portrait ? 192 : 108;
+      image.setAttribute("data-item", data.current_item);
+      image.addEventListener("error", function () { image.hidden = true; });
+      image.src = config.thumbnailUrl.replace("SCREEN", encodeURIComponent(data.id))
+        .replace("ITEM", encodeURIComponent(data.current_item));
+      box.appendChild(image);
+    }
+    box.appendChild(element("span", "item-label", data.current_label || data.current_item || "—"));
+    return box;
+  }
+
   function screenRow(data) {
     var tr = element("tr");
     tr.id = "screen-" + data.id;
@@ -105,7 +126,7 @@
         playlist.appendChild(element("span", "badge bad", text.outdated));
       }
     }
-    cell(tr, "item", data.current_label || data.current_item || "—");
+    cell(tr, "item").appendChild(showing(data));
     var size = data.screen_size;
     cell(tr, "size", size ? size.width + "×" + size.height : "—");
     var seen = cell(tr, "seen", stamp(data.last_seen ? data.last_seen * 1000 : 0));
