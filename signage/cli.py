@@ -513,3 +513,45 @@ def operators_passwd(name: str, password_file: Path | None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.group()
+def announcements() -> None:
+    """Spoken announcements (sound items) for commune loudspeaker systems."""
+
+
+@announcements.command("export")
+@click.option(
+    "--date",
+    "day",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day (YYYY-MM-DD, the venue's calendar).",
+)
+@click.option("--group", default=None, help="Only this group's playlist (default: every group).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write the audio files, announcements.m3u and announcements.csv into.",
+)
+def announcements_export(day: datetime, group: str | None, out: Path) -> None:
+    """Write one day's announcements as audio files (names sort in play order) with an M3U
+    play list and a CSV of their times."""
+    from signage.speech import export
+
+    programme = services.hub().programme
+    if programme.catalog is None or programme.spoken is None:
+        raise click.ClickException("the playlists cannot be read; run bluezone-signage check")
+    try:
+        found = export.entries(programme.catalog, programme.spoken, day.date(), group)
+    except export.ExportError as exc:
+        details = "".join(f"\n  {problem}" for problem in exc.problems)
+        raise click.ClickException(f"{exc}{details}") from None
+    if out.is_dir() and any(out.iterdir()):
+        # Files of another day left there would be played with this one's.
+        raise click.ClickException(f"{out} is not empty; choose a new or empty directory")
+    written = export.write(found, out)
+    click.echo(f"{len(found)} announcement files for {day:%Y-%m-%d} written to {out}")
+    for path in written:
+        click.echo(f"  {path.name}")

@@ -136,12 +136,18 @@ def explain(error: MediaError, file: str) -> str:
     )
 
 
+def _spoken() -> dict[str, tuple[str, ...]]:
+    """The spoken audio the playlists in use need (kept from deletion), name → playlists."""
+    programme = services.hub().programme
+    return programme.spoken.users(programme.catalog) if programme.spoken is not None else {}
+
+
 @bp.get("/media")
 @login_required
 def index() -> ResponseReturnValue:
     """Every file with its thumbnail, size, date and the playlists using it."""
     current = limits(services.settings())
-    found = library.browse(_playlists())
+    found = library.browse(_playlists(), _spoken())
     files = found.files
     zone = _timezone()
     return render_template(
@@ -192,7 +198,7 @@ def delete() -> ResponseReturnValue:
     name = request.form.get("name", "")
     try:
         thumbnail = _thumbnail_path(name, library.resolve(_playlists() / MEDIA_DIR, name))
-        library.delete(_playlists(), name)
+        library.delete(_playlists(), name, _spoken())
     except MediaError as error:
         flash(explain(error, name), "error")
         return redirect(url_for(".index"), 303)

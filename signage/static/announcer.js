@@ -1,0 +1,85 @@
+// Announcements: plays the sound items of the screen's state at their times, on a screen
+// declared with speakers (`sound: true` in screens.yaml). The server sends each sound item's
+// plays of the day (Unix ms of its clock); the player's server clock (signagePlayer.serverNow)
+// decides when one is due, so every screen of a group speaks together. A play found more than
+// GRACE_MS late (the screen was off, or the page just opened) is skipped, not played late.
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("player-config").textContent);
+  var GRACE_MS = 15000;
+  var CHECK_MS = 250;
+  var done = {};
+  var queue = [];
+  var playing = null;
+  var started = false;
+  var heard = [];
+  var checks = 0;
+
+  function url(name) {
+    return config.mediaUrl + name.split("/").map(encodeURIComponent).join("/");
+  }
+
+  function check() {
+    var player = window.signagePlayer;
+    var state = player && player.state();
+    checks += 1;
+    if (!state || !state.screen || !state.screen.sound) { return; }
+    var now = player.serverNow();
+    (state.sounds || []).forEach(function (sound) {
+      (sound.plays || []).forEach(function (at) {
+        var key = sound.id + "@" + at;
+        if (done[key] || at > now) { return; }
+        done[key] = true;
+        // What was due before the page had a state is history, not an announcement to make.
+        if (started && now - at <= GRACE_MS) {
+          queue.push({ id: sound.id, at: at, media: (sound.media || []).slice() });
+        }
+      });
+    });
+    started = true;
+    next();
+  }
+
+  function next() {
+    if (playing || !queue.length) { return; }
+    var entry = queue.shift();
+    entry.started = window.signagePlayer.serverNow();
+    entry.parts = [];
+    heard.push(entry);
+    part(entry, 0);
+  }
+
+  function part(entry, index) {
+    if (index >= entry.media.length) {
+      playing = null;
+      next();
+      return;
+    }
+    var audio = new Audio(url(entry.media[index]));
+    var record = { media: entry.media[index], playing: false, ended: false, error: false };
+    entry.parts.push(record);
+    playing = audio;
+    var finished = false;
+    function onward() {
+      if (finished) { return; }
+      finished = true;
+      part(entry, index + 1);
+    }
+    audio.addEventListener("playing", function () { record.playing = true; });
+    audio.addEventListener("ended", function () { record.ended = true; onward(); });
+    audio.addEventListener("error", function () { record.error = true; onward(); });
+    var promise = audio.play();
+    if (promise && promise.catch) {
+      promise.catch(function () { record.error = true; onward(); });
+    }
+  }
+
+  if (!config.preview) { setInterval(check, CHECK_MS); }
+
+  window.signageAnnouncer = {
+    heard: heard,
+    checks: function () { return checks; },
+    playing: function () { return !!playing; }
+  };
+})();
