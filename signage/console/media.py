@@ -7,7 +7,7 @@ Each upload and deletion goes to the audit log. The checks themselves are in `si
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -162,6 +162,47 @@ def index() -> ResponseReturnValue:
         image_mb=_megabytes(current.image),
         video_mb=_megabytes(current.video),
         max_bytes=max(current.image, current.video),
+        groups=sorted(_groups().items()),
+        today=datetime.now(zone).date().isoformat(),
+    )
+
+
+def _groups() -> dict[str, str]:
+    catalog = services.hub().programme.catalog
+    return {g.id: g.name for g in catalog.groups.values()} if catalog is not None else {}
+
+
+@bp.get("/media/announcements")
+@login_required
+def announcements() -> ResponseReturnValue:
+    """One day's announcements as a zip for a commune loudspeaker system: the audio files in
+    play order, `announcements.m3u` and `announcements.csv` (see `signage.speech.export`)."""
+    from signage.speech import export
+
+    programme = services.hub().programme
+    group = request.args.get("group", "") or None
+    try:
+        day = date.fromisoformat(request.args.get("date", "")[:10])
+    except ValueError:
+        flash(_("Choose the day of the announcements."), "error")
+        return redirect(url_for(".index"), 303)
+    if group is not None and group not in _groups():
+        flash(_("There is no group “%(group)s”.", group=group), "error")
+        return redirect(url_for(".index"), 303)
+    if programme.catalog is None or programme.spoken is None:
+        flash(_("The playlists cannot be read; correct them first."), "error")
+        return redirect(url_for(".index"), 303)
+    try:
+        found = export.entries(programme.catalog, programme.spoken, day, group)
+    except export.ExportError as error:
+        for problem in error.problems:
+            flash(f"{problem.file}:{problem.line}: {shown(problem).message}", "error")
+        return redirect(url_for(".index"), 303)
+    name = f"announcements-{day.isoformat()}{'-' + group if group else ''}.zip"
+    return Response(
+        export.archive(found),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

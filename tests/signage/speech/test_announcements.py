@@ -52,8 +52,9 @@ def _directory(tmp_path: Path, playlist: str = SOUND_PLAYLIST) -> Path:
     return directory
 
 
-def _spoken(directory: Path, **settings: str) -> SpokenAudio:
-    return SpokenAudio(directory / "media", SpeechEngine.configure("espeak-ng", **settings))
+def _spoken(directory: Path, program: str = "", voices: str = "") -> SpokenAudio:
+    engine = SpeechEngine.configure("espeak-ng", program, voices)
+    return SpokenAudio(directory / "media", engine)
 
 
 def _problems(tmp_path: Path, playlist: str) -> list[str]:
