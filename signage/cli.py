@@ -121,6 +121,7 @@ def check(directory: Path | None) -> None:
 )
 @click.option("--headline", default="", help="A headline above TEXT, in every language.")
 @click.option("--priority", default=0, show_default=True, type=click.IntRange(-100, 100))
+@click.option("--speak", is_flag=True, help="Screens with speakers also read it aloud.")
 @click.argument("text", required=False)
 def broadcast(
     groups: tuple[str, ...],
@@ -130,6 +131,7 @@ def broadcast(
     texts: tuple[tuple[str, str], ...],
     headline: str,
     priority: int,
+    speak: bool,
     text: str | None,
 ) -> None:
     """Show an emergency message full screen on the target screens until TIME."""
@@ -154,6 +156,8 @@ def broadcast(
             title = clean_text(headline, "--headline", 300)
             messages = {lang: Message(title, m.body or m.headline) for lang, m in messages.items()}
         end = parse_until(until, datetime.now(hub.timezone))
+        if speak:
+            messages = hub.programme.speak(messages)
         for target in targets:
             check_target(
                 target, list(catalog.groups) if catalog else [], hub.programme.screen_ids()
@@ -511,10 +515,6 @@ def operators_passwd(name: str, password_file: Path | None) -> None:
     click.echo(f"new password set for {changed.name}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 @main.group()
 def announcements() -> None:
     """Spoken announcements (sound items) for commune loudspeaker systems."""
@@ -555,3 +555,7 @@ def announcements_export(day: datetime, group: str | None, out: Path) -> None:
     click.echo(f"{len(found)} announcement files for {day:%Y-%m-%d} written to {out}")
     for path in written:
         click.echo(f"  {path.name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Any, TypeVar, cast
 from signage.catalog import announcements, schedule
 from signage.catalog import playlist as playlist_format
 from signage.catalog.loader import load_catalog
+from signage.emergency.model import Message, OverrideError
 from signage.speech.spoken import SpokenAudio
 
 T = TypeVar("T")
@@ -183,6 +184,13 @@ class Programme:
             return []
         langs = [lang for lang in screen.languages if lang in content.text]
         return [self.spoken.name(lang, content.text[lang]) for lang in langs]
+
+    def speak(self, messages: Mapping[str, Message]) -> dict[str, Message]:
+        """An emergency message with its spoken version per language (see
+        `SpokenAudio.messages`); raises `OverrideError` when it cannot be spoken."""
+        if self.spoken is None:
+            raise OverrideError("this server has no speech engine", "speak")
+        return self.spoken.messages(messages)
 
     def next_boundary(self, after: datetime) -> datetime | None:
         """The earliest schedule boundary after `after` over every screen's playlist."""

@@ -15,13 +15,16 @@ import hashlib
 import json
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from bluezone import files
+from signage.catalog.grammar import MAX_SPOKEN_TEXT
 from signage.catalog.playlist import Catalog, Item, SoundContent
 from signage.catalog.problem import Problem, term
+from signage.emergency.model import Message, OverrideError
 from signage.media.library import SPOKEN_DIR
 from signage.speech.engine import SpeechEngine, SpeechError, run_bounded
 
@@ -107,6 +110,30 @@ class SpokenAudio:
                     Problem.of(item.file, item.line, 1, error.code, where=where, **error.params)
                 )
         return problems, made
+
+    def messages(self, messages: Mapping[str, Message]) -> dict[str, Message]:
+        """`messages` (an emergency message per language) each with its spoken version made
+        (headline, then details); raises `OverrideError` (field `speak`) saying why one
+        cannot be spoken. Text for any language (`*`) is read with the Vietnamese voice."""
+        spoken: dict[str, Message] = {}
+        for lang, message in messages.items():
+            text = " ".join(f"{message.headline}. {message.body}".strip(" .").split())
+            text = "".join(c for c in text if unicodedata.category(c) != "Cc")
+            if len(text) > MAX_SPOKEN_TEXT:
+                raise OverrideError(
+                    f"the message in {lang} is {len(text)} characters long; at most "
+                    f"{MAX_SPOKEN_TEXT} can be spoken",
+                    "speak",
+                )
+            voice = "vi" if lang == "*" else lang
+            try:
+                self.render(voice, text)
+            except SpeechError as error:
+                raise OverrideError(
+                    f"the message in {lang} cannot be spoken: {error}", "speak"
+                ) from None
+            spoken[lang] = Message(message.headline, message.body, self.name(voice, text))
+        return spoken
 
     def users(self, catalog: Catalog | None) -> dict[str, tuple[str, ...]]:
         """Library name of each spoken file the catalog needs → the playlists speaking it."""

@@ -3,6 +3,8 @@
 // plays of the day (Unix ms of its clock); the player's server clock (signagePlayer.serverNow)
 // decides when one is due, so every screen of a group speaks together. A play found more than
 // GRACE_MS late (the screen was off, or the page just opened) is skipped, not played late.
+// An emergency message with a spoken version is read once when it appears (and once after a
+// reload while it lasts), before any announcement waiting.
 (function () {
   "use strict";
 
@@ -26,6 +28,15 @@
     checks += 1;
     if (!state || !state.screen || !state.screen.sound) { return; }
     var now = player.serverNow();
+    (player.overrides ? player.overrides() : []).forEach(function (override) {
+      var key = "override:" + override.id;
+      if (done[key]) { return; }
+      done[key] = true;
+      var media = spokenOverride(override, state.screen.languages || []);
+      if (media.length) {
+        queue.unshift({ id: key, at: now, media: media });
+      }
+    });
     (state.sounds || []).forEach(function (sound) {
       (sound.plays || []).forEach(function (at) {
         var key = sound.id + "@" + at;
@@ -39,6 +50,17 @@
     });
     started = true;
     next();
+  }
+
+  // The spoken versions of an override in the screen's languages, in order; the text for any
+  // language ("*") when it has none of them.
+  function spokenOverride(override, languages) {
+    var messages = override.messages || {};
+    var media = languages.filter(function (lang) {
+      return messages[lang] && messages[lang].audio;
+    }).map(function (lang) { return messages[lang].audio; });
+    if (!media.length && messages["*"] && messages["*"].audio) { media.push(messages["*"].audio); }
+    return media;
   }
 
   function next() {

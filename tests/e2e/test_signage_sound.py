@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import CHROMIUM, chromium_args, free_port, require
+from tests.e2e.test_signage_browser import api
 from tests.signage.serverkit import enroll, keep_token_script, make_playlists, running_server
 
 SOUND_ITEM = """\
@@ -107,5 +108,31 @@ def test_a_screen_with_speakers_plays_the_announcement_at_its_time(
         quiet.clock.set_system_time(dt.datetime.fromtimestamp((due - offset + 500) / 1000, dt.UTC))
         checks = quiet.evaluate("window.signageAnnouncer.checks()")
         assert quiet.evaluate("window.signagePlayer.serverNow()") > due
+        quiet.wait_for_function(f"window.signageAnnouncer.checks() > {checks + 8}")
+        assert quiet.evaluate("window.signageAnnouncer.heard.length") == 0
+
+        # An emergency message sent with "speak" is read aloud at once on the screen with
+        # speakers, in its languages, and not on the other.
+        body = {
+            "target": "group:lobby",
+            "until": "+30m",
+            "speak": True,
+            "messages": {
+                "vi": {"headline": "Sơ tán ngay", "body": "Ra cửa gần nhất."},
+                "en": {"headline": "Evacuate now", "body": "Leave by the nearest exit."},
+            },
+        }
+        created = api(server.url, "POST", "/api/overrides", body)
+        spoken = [created["messages"][lang]["audio"] for lang in ("vi", "en")]
+        assert all((playlists / "media" / name).is_file() for name in spoken)
+        key = f"override:{created['id']}"
+        loud.wait_for_function(
+            f"window.signageAnnouncer.heard.some(e => e.id === {key!r} && e.parts.length &&"
+            " e.parts[0].playing)"
+        )
+        heard = [e for e in loud.evaluate("window.signageAnnouncer.heard") if e["id"] == key]
+        assert len(heard) == 1 and heard[0]["media"] == spoken
+        quiet.wait_for_function("!document.getElementById('alert').hidden")
+        checks = quiet.evaluate("window.signageAnnouncer.checks()")
         quiet.wait_for_function(f"window.signageAnnouncer.checks() > {checks + 8}")
         assert quiet.evaluate("window.signageAnnouncer.heard.length") == 0
