@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from markupsafe import escape
 from flask.testing import FlaskClient
+from markupsafe import escape
 
 from signage import services
 from signage.catalog.loader import load_catalog
