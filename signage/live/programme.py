@@ -134,7 +134,8 @@ class Programme:
         (Unix ms) at which the server sends a new state. `sounds` (only for a screen with
         `sound: true`) lists each sound item due today with `id`, `media` (library names to
         play one after the other: an audio file, or the spoken text in each of the screen's
-        languages) and `plays` (Unix ms of each time it is due today). `digest` (also sent as
+        languages), `sha256` (of an audio file, for cache busting; None for spoken text, whose
+        names are hashes) and `plays` (Unix ms of each time it is due today). `digest` (also sent as
         `version`, the playlist version screens report) changes exactly when what this screen
         shows changes;
         `catalog_version` is the version of the whole playlist directory.
@@ -168,8 +169,14 @@ class Programme:
             item = play.item
             entry = found.get(item.id)
             if entry is None:
-                entry = found[item.id] = {"id": item.id, "media": self.media(item, screen)}
-                entry["plays"] = []
+                content = item.content
+                assert isinstance(content, playlist_format.SoundContent)
+                entry = found[item.id] = {
+                    "id": item.id,
+                    "media": self.media(item, screen),
+                    "sha256": content.sha256,
+                    "plays": [],
+                }
             entry["plays"].append(int(play.at.timestamp() * 1000))
         return [entry for entry in found.values() if entry["media"]]
 

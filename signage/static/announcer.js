@@ -17,9 +17,30 @@
   var started = false;
   var heard = [];
   var checks = 0;
+  var cachedDigest = null;
+  var MEDIA = "signage-media-v1";  // the player's media cache, kept by the service worker
 
-  function url(name) {
-    return config.mediaUrl + name.split("/").map(encodeURIComponent).join("/");
+  // Spoken files are named by their content; an audio file of the library carries its hash.
+  function url(name, sha256) {
+    return config.mediaUrl + name.split("/").map(encodeURIComponent).join("/") +
+      (sha256 ? "?v=" + String(sha256).slice(0, 16) : "");
+  }
+
+  // Fetch every file of the day's announcements while online, so they play offline too.
+  function cacheSounds(state) {
+    if (cachedDigest === state.digest || !window.caches) { return; }
+    cachedDigest = state.digest;
+    var urls = [];
+    (state.sounds || []).forEach(function (sound) {
+      (sound.media || []).forEach(function (name) { urls.push(url(name, sound.sha256)); });
+    });
+    caches.open(MEDIA).then(function (cache) {
+      urls.forEach(function (address) {
+        cache.match(address).then(function (hit) {
+          if (!hit) { cache.add(address).catch(function () { /* again with the next state */ }); }
+        });
+      });
+    }).catch(function () { /* no cache storage: online only */ });
   }
 
   function check() {
@@ -28,6 +49,7 @@
     checks += 1;
     if (!state || !state.screen || !state.screen.sound) { return; }
     var now = player.serverNow();
+    cacheSounds(state);
     (player.overrides ? player.overrides() : []).forEach(function (override) {
       var key = "override:" + override.id;
       if (done[key]) { return; }
@@ -44,7 +66,9 @@
         done[key] = true;
         // What was due before the page had a state is history, not an announcement to make.
         if (started && now - at <= GRACE_MS) {
-          queue.push({ id: sound.id, at: at, media: (sound.media || []).slice() });
+          queue.push({
+            id: sound.id, at: at, media: (sound.media || []).slice(), sha256: sound.sha256
+          });
         }
       });
     });
@@ -78,7 +102,7 @@
       next();
       return;
     }
-    var audio = new Audio(url(entry.media[index]));
+    var audio = new Audio(url(entry.media[index], entry.sha256));
     var record = { media: entry.media[index], playing: false, ended: false, error: false };
     entry.parts.push(record);
     playing = audio;

@@ -17,7 +17,13 @@ import pytest
 
 from tests.conftest import CHROMIUM, chromium_args, free_port, require
 from tests.e2e.test_signage_browser import api
-from tests.signage.serverkit import enroll, keep_token_script, make_playlists, running_server
+from tests.signage.serverkit import (
+    enroll,
+    keep_token_script,
+    make_playlists,
+    running_server,
+    wait_until,
+)
 
 SOUND_ITEM = """\
   - sound:
@@ -80,6 +86,14 @@ def test_a_screen_with_speakers_plays_the_announcement_at_its_time(
         for name in sounds[0]["media"]:
             assert (playlists / "media" / name).stat().st_size > 1000
 
+        # Kept in the player's media cache, so the screen speaks offline too.
+        cached = (
+            "(async () => { const cache = await caches.open('signage-media-v1');"
+            " const names = window.signagePlayer.state().sounds[0].media;"
+            " const hits = await Promise.all(names.map(n => cache.match('/media/' + n)));"
+            " return hits.length === 2 && hits.every(Boolean); })()"
+        )
+        assert wait_until(lambda: loud.evaluate(cached), 20)
         now = loud.evaluate("window.signagePlayer.serverNow()")
         due = min(at for at in sounds[0]["plays"] if at > now + 2000)
         assert loud.evaluate("window.signageAnnouncer.heard.length") == 0
