@@ -11,9 +11,13 @@ No Flask import.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import posix
 import re
+import select
 import shutil
-import subprocess
+import signal
 import tempfile
 import time
 from collections.abc import Mapping
@@ -154,27 +158,45 @@ class SpeechEngine:
 def run_bounded(
     command: list[str], text: str, output: Path, timeout: float, max_bytes: int
 ) -> None:
-    """Run `command` (no shell) with `text` on standard input until it exits; stop it when
-    it runs longer than `timeout` seconds or `output` grows beyond `max_bytes`. Raises
-    `SpeechError` unless it exits 0 having written `output`."""
-    with tempfile.TemporaryFile() as errors:
-        # An argument list, never a shell: nothing in the text or voice is interpreted.
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-            close_fds=True,
-        )
+    """Run `command` (an absolute program path and its arguments; no shell) with `text` on
+    standard input until it exits; stop it when it runs longer than `timeout` seconds or
+    `output` grows beyond `max_bytes`. Raises `SpeechError` unless it exits 0 (or its status
+    was collected by someone else) having written `output`.
+
+    The child is started with `posix.posix_spawn` (not `os.`, which gevent replaces) and its
+    end is seen as the end of a pipe only it holds, waited for with `select`: the server runs
+    under gevent, whose `subprocess` can wait for children only on its main loop, and
+    hand-edited playlists are read (and spoken) in a worker thread. gevent makes `select`
+    cooperative, so the event loop is never held up."""
+    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as errors:
+        given.write(text.encode("utf-8") + b"\n")
+        given.flush()
+        given.seek(0)
+        alive, holder = os.pipe()
         try:
-            assert process.stdin is not None
-            try:
-                process.stdin.write(text.encode("utf-8") + b"\n")
-                process.stdin.close()
-            except BrokenPipeError:
-                pass
+            # An argument list, never a shell: nothing in the text or voice is interpreted.
+            pid = posix.posix_spawn(
+                command[0],
+                command,
+                dict(os.environ),
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, given.fileno(), 0),
+                    (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                    (os.POSIX_SPAWN_DUP2, errors.fileno(), 2),
+                    (os.POSIX_SPAWN_DUP2, holder, 3),
+                ],
+            )
+        except OSError as error:
+            os.close(alive)
+            os.close(holder)
+            raise SpeechError(
+                "speech-error", f"cannot start {command[0]}", detail=str(error)
+            ) from None
+        os.close(holder)
+        status: int | None = None
+        try:
             deadline = time.monotonic() + timeout
-            while process.poll() is None:
+            while not select.select([alive], [], [], _POLL)[0]:
                 if time.monotonic() > deadline:
                     raise SpeechError(
                         "speech-timeout", "the speech engine took too long", seconds=int(timeout)
@@ -185,20 +207,26 @@ def run_bounded(
                         "the speech engine wrote too much audio",
                         limit=max_bytes // (1024 * 1024),
                     )
-                time.sleep(_POLL)
+            status = _reap(pid, deadline)
+            if status is None:  # it closed the pipe but went on running
+                raise SpeechError(
+                    "speech-timeout", "the speech engine took too long", seconds=int(timeout)
+                )
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            os.close(alive)
+            if status is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                _reap(pid, time.monotonic() + 5)
         errors.seek(0)
         detail = errors.read(500).decode("utf-8", "replace").strip()
-    if process.returncode != 0 or not output.is_file() or output.stat().st_size == 0:
+    assert status is not None
+    code = os.waitstatus_to_exitcode(status) if status >= 0 else 0
+    if code != 0 or not output.is_file() or output.stat().st_size == 0:
         raise SpeechError(
             "speech-error",
             f"the speech engine failed: {detail}",
-            detail=f"exit status {process.returncode}: {detail}"
-            if detail
-            else f"exit status {process.returncode}",
+            detail=f"exit status {code}: {detail}" if detail else f"exit status {code}",
         )
     if output.stat().st_size > max_bytes:
         raise SpeechError(
@@ -206,3 +234,18 @@ def run_bounded(
             "the speech engine wrote too much audio",
             limit=max_bytes // (1024 * 1024),
         )
+
+
+def _reap(pid: int, deadline: float) -> int | None:
+    """The wait status of child `pid` once it has ended (-1 when an event loop reaped it
+    first and the status is lost); None when it is still running at `deadline`."""
+    while True:
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return -1
+        if done:
+            return status
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(_POLL / 5)

@@ -23,6 +23,7 @@ from tests.signage.serverkit import (
     make_playlists,
     running_server,
     wait_until,
+    write_atomically,
 )
 
 SOUND_ITEM = """\
@@ -73,8 +74,8 @@ def test_a_screen_with_speakers_plays_the_announcement_at_its_time(
         "    orientation: landscape\n", "    orientation: landscape\n    sound: true\n", 1
     )
     (playlists / "screens.yaml").write_text(screens, "utf-8")
-    with (playlists / "lobby.yaml").open("a", encoding="utf-8") as lobby:
-        lobby.write(SOUND_ITEM)
+    with (playlists / "lobby.yaml").open("a", encoding="utf-8") as playlist:
+        playlist.write(SOUND_ITEM)
     with running_server(tmp_path, playlists, port=free_port()) as server:
         loud = _open(kiosk, server.url, "lobby-1", enroll(server.database, "lobby-1"))
         quiet = _open(kiosk, server.url, "lobby-2", enroll(server.database, "lobby-2"))
@@ -150,3 +151,17 @@ def test_a_screen_with_speakers_plays_the_announcement_at_its_time(
         checks = quiet.evaluate("window.signageAnnouncer.checks()")
         quiet.wait_for_function(f"window.signageAnnouncer.checks() > {checks + 8}")
         assert quiet.evaluate("window.signageAnnouncer.heard.length") == 0
+
+        # A text changed by hand (not published from the console) is spoken when the server
+        # reads the file, and the screen gets its new audio.
+        lobby = (playlists / "lobby.yaml").read_text("utf-8")
+        write_atomically(
+            playlists / "lobby.yaml",
+            lobby.replace("Please install Bluezone.", "Keep Bluetooth on."),
+        )
+        loud.wait_for_function(
+            f"window.signagePlayer.state().sounds[0].media[1] !== {sounds[0]['media'][1]!r}"
+        )
+        renamed = loud.evaluate("window.signagePlayer.state().sounds[0].media")
+        assert renamed[0] == sounds[0]["media"][0]
+        assert (playlists / "media" / renamed[1]).stat().st_size > 1000
