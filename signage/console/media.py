@@ -93,8 +93,8 @@ def explain(error: MediaError, file: str) -> str:
         )
     if reason == "too_large":
         return _(
-            "“%(file)s” is too large: pictures may be up to %(image)s MB and videos up to "
-            "%(video)s MB.",
+            "“%(file)s” is too large: pictures may be up to %(image)s MB, videos and sound "
+            "files up to %(video)s MB.",
             file=file,
             image=_megabytes(current.image),
             video=_megabytes(current.video),
@@ -130,8 +130,8 @@ def explain(error: MediaError, file: str) -> str:
     if reason == "missing":
         return _("There is no media file called “%(file)s”.", file=file)
     return _(
-        "“%(file)s” is not a picture or video the screens can show. Accepted: JPEG, PNG, "
-        "WebP and GIF pictures, MP4 and WebM videos.",
+        "“%(file)s” is not a picture, video or sound file the screens can play. Accepted: "
+        "JPEG, PNG, WebP and GIF pictures, MP4 and WebM videos, Ogg, MP3 and WAV sound.",
         file=file,
     )
 

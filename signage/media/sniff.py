@@ -124,7 +124,8 @@ def _image(path: Path) -> Detected:
     except UnidentifiedImageError:
         raise MediaError(
             "unsupported",
-            "this is not a picture or video we accept (JPEG, PNG, WebP, GIF, MP4, WebM)",
+            "this is not a picture, video or sound we accept (JPEG, PNG, WebP, GIF, MP4, WebM,"
+            " Ogg, MP3, WAV)",
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise MediaError(
