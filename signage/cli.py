@@ -520,6 +520,30 @@ def announcements() -> None:
     """Spoken announcements (sound items) for commune loudspeaker systems."""
 
 
+@announcements.command("prune")
+@click.option(
+    "--days", default=1, show_default=True, type=click.IntRange(0, 3650), help="Keep younger files."
+)
+def announcements_prune(days: int) -> None:
+    """Delete the spoken audio (media/spoken/) that no playlist and no current emergency
+    message uses, unless made within --days."""
+    hub = services.hub()
+    programme = hub.programme
+    if programme.catalog is None or programme.spoken is None:
+        raise click.ClickException("the playlists cannot be read; run bluezone-signage check")
+    in_use = set(programme.spoken.users(programme.catalog))
+    in_use |= {
+        message.audio
+        for override in hub.overrides.active(time.time())
+        for message in override.messages.values()
+        if message.audio
+    }
+    deleted = programme.spoken.prune(in_use, days * 86400)
+    for name in deleted:
+        click.echo(f"deleted {name}")
+    click.echo(f"{len(deleted)} spoken files deleted, {len(in_use)} in use kept")
+
+
 @announcements.command("export")
 @click.option(
     "--date",

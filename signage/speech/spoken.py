@@ -15,6 +15,7 @@ import hashlib
 import json
 import secrets
 import shutil
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -134,6 +135,22 @@ class SpokenAudio:
                 ) from None
             spoken[lang] = Message(message.headline, message.body, self.name(voice, text))
         return spoken
+
+    def prune(self, in_use: Iterable[str], older_than: float = 3600.0) -> list[str]:
+        """Delete the spoken files not in `in_use` (library names) and last changed more than
+        `older_than` seconds ago (a file just made for a publish under way is not in use yet);
+        the names deleted, sorted."""
+        keep = set(in_use)
+        folder = self.media_dir / SPOKEN_DIR
+        now = time.time()
+        deleted = []
+        for path in sorted(folder.glob(f"*{EXTENSION}")) if folder.is_dir() else ():
+            name = f"{SPOKEN_DIR}/{path.name}"
+            with contextlib.suppress(FileNotFoundError):
+                if name not in keep and now - path.stat().st_mtime > older_than:
+                    path.unlink()
+                    deleted.append(name)
+        return deleted
 
     def users(self, catalog: Catalog | None) -> dict[str, tuple[str, ...]]:
         """Library name of each spoken file the catalog needs → the playlists speaking it."""

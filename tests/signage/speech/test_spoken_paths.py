@@ -194,3 +194,29 @@ def test_the_export_command(tmp_path: Path) -> None:
         check=False,
     )
     assert full.returncode != 0 and "is not empty" in full.stderr
+    pruned = subprocess.run(
+        [sys.executable, "-m", "signage.cli", "announcements", "prune", "--days", "0"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert pruned.returncode == 0, pruned.stderr
+    assert "0 spoken files deleted, 3 in use kept" in pruned.stdout
+
+
+def test_prune_deletes_only_spoken_files_nothing_uses(tmp_path: Path) -> None:
+    directory = make_playlists(tmp_path / "playlists")
+    (directory / "lobby.yaml").write_text(SOUND_PLAYLIST, "utf-8")
+    spoken = _spoken(directory)
+    programme = Programme(directory, "http://portal.test", spoken)
+    programme.reload()
+    used = spoken.users(programme.catalog)
+    spoken.render("vi", "Câu cũ không còn dùng.")
+    old = spoken.name("vi", "Câu cũ không còn dùng.")
+    emergency = spoken.messages({"vi": Message("Sơ tán")})["vi"].audio
+    assert spoken.prune([*used, emergency]) == []  # everything is younger than an hour
+    assert spoken.prune([*used, emergency], older_than=0) == [old]
+    assert sorted(_made(directory)) == sorted(n.split("/")[1] for n in [*used, emergency])
