@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -102,3 +103,31 @@ def test_the_day_s_announcements_download_as_a_zip(client: FlaskClient, login: L
     page = client.get("/console/media").text
     assert hostile not in page
     assert flashes(page) == [f"There is no group “{escape(hostile)}”."]
+
+
+def test_an_emergency_message_sent_from_the_console_can_be_spoken(
+    app: Flask, client: FlaskClient, login: Login, playlists: Path
+) -> None:
+    login(client, "admin")
+    form = {
+        "target": ["group:lobby", "group:gate"],
+        "headline-vi": "Sơ tán ngay",
+        "body-vi": "Ra cửa gần nhất.",
+        "headline-en": "Evacuate now",
+        "until": "+30m",
+        "speak": "1",
+    }
+    assert client.post("/console/emergency", data=form).status_code == 303
+    overrides = services.hub(app).overrides.active(time.time())
+    assert len(overrides) == 2
+    spoken = {lang: m.audio for lang, m in overrides[0].messages.items()}
+    assert set(spoken) == {"vi", "en"} and all(spoken.values())
+    # Both targets share the same files, spoken once.
+    assert {lang: m.audio for lang, m in overrides[1].messages.items()} == spoken
+    assert all((playlists / "media" / name).is_file() for name in spoken.values())
+    # Without the box ticked nothing is spoken.
+    del form["speak"]
+    form["target"] = ["all"]
+    assert client.post("/console/emergency", data=form).status_code == 303
+    newest = max(services.hub(app).overrides.active(time.time()), key=lambda o: o.id)
+    assert all(not m.audio for m in newest.messages.values())
