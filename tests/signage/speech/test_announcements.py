@@ -280,3 +280,34 @@ def test_spoken_files_are_in_the_library_and_kept_while_used(tmp_path: Path) -> 
         library.delete(directory, name, users)
     assert refused.value.reason == "in_use"
     assert (directory / "media" / name).is_file()
+
+
+def test_a_piper_voice_is_run_with_its_model_and_the_text_on_standard_input(
+    tmp_path: Path,
+) -> None:
+    # A stand-in with Piper's command line (the real one needs a venue's voice model): it
+    # checks its arguments and speaks what it reads with SoX's synthesizer.
+    model = tmp_path / "vi_VN-test.onnx"
+    model.write_bytes(b"model")
+    program = tmp_path / "piper"
+    program.write_text(
+        "#!/bin/sh\n"
+        '[ "$1" = --model ] && [ "$2" = "'
+        + str(model)
+        + '" ] && [ "$3" = --output_file ] || exit 3\n'
+        'text=$(cat)\n[ "$text" = "Xin chào." ] || exit 4\n'
+        'exec sox -n -r 16000 "$4" synth 1.5 sine 300\n'
+    )
+    program.chmod(0o755)
+    engine = SpeechEngine.configure("piper", str(program), f"vi={model}")
+    spoken = SpokenAudio(tmp_path / "media", engine)
+    assert spoken.render("vi", "Xin chào.") is True
+    assert 1.4 < _seconds(spoken.path("vi", "Xin chào.")) < 1.6
+    # Replacing the model speaks again: the file's size and date are part of the name.
+    before = spoken.name("vi", "Xin chào.")
+    model.write_bytes(b"another model")
+    assert spoken.name("vi", "Xin chào.") != before
+    model.unlink()
+    with pytest.raises(SpeechError) as missing:
+        spoken.render("vi", "Xin chào.")
+    assert missing.value.code == "speech-voice-missing"
