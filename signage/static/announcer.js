@@ -11,7 +11,8 @@
   var config = JSON.parse(document.getElementById("player-config").textContent);
   var GRACE_MS = 15000;
   var CHECK_MS = 250;
-  var done = {};
+  var done = {};  // what was played (or let pass) -> until when to remember it
+  var KEEP_MS = 2 * 86400000;
   var queue = [];
   var playing = null;
   var started = false;
@@ -28,8 +29,10 @@
 
   // Fetch every file of the day's announcements while online, so they play offline too.
   function cacheSounds(state) {
-    if (cachedDigest === state.digest || !window.caches) { return; }
+    if (cachedDigest === state.digest) { return; }
     cachedDigest = state.digest;
+    forgetOld(window.signagePlayer.serverNow());
+    if (!window.caches) { return; }
     var urls = [];
     (state.sounds || []).forEach(function (sound) {
       (sound.media || []).forEach(function (name) { urls.push(url(name, sound.sha256)); });
@@ -43,6 +46,13 @@
     }).catch(function () { /* no cache storage: online only */ });
   }
 
+  // A kiosk runs for months without a reload: forget plays of past days.
+  function forgetOld(now) {
+    Object.keys(done).forEach(function (key) {
+      if (done[key] < now - KEEP_MS) { delete done[key]; }
+    });
+  }
+
   function check() {
     var player = window.signagePlayer;
     var state = player && player.state();
@@ -53,7 +63,7 @@
     (player.overrides ? player.overrides() : []).forEach(function (override) {
       var key = "override:" + override.id;
       if (done[key]) { return; }
-      done[key] = true;
+      done[key] = override.until * 1000;  // Unix seconds: spoken once while it lasts
       var media = spokenOverride(override, state.screen.languages || []);
       if (media.length) {
         queue.unshift({ id: key, at: now, media: media });
@@ -63,7 +73,7 @@
       (sound.plays || []).forEach(function (at) {
         var key = sound.id + "@" + at;
         if (done[key] || at > now) { return; }
-        done[key] = true;
+        done[key] = at;
         // What was due before the page had a state is history, not an announcement to make.
         if (started && now - at <= GRACE_MS) {
           queue.push({
