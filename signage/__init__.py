@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from signage.config import SignageSettings
     from signage.live.hub import Hub
+    from signage.speech.spoken import SpokenAudio
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -51,7 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     playlists = Path(settings.playlists_dir)
     message_queue = settings.message_queue
     hub = Hub(
-        programme=Programme(playlists, settings.portal_url),
+        programme=Programme(playlists, settings.portal_url, _spoken(settings)),
         overrides=OverrideStore(database),
         plays=PlayLog(database),
         watcher=Watcher(playlists),
@@ -92,6 +93,22 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         return exc
 
     return app
+
+
+def _spoken(settings: SignageSettings) -> SpokenAudio:
+    """The spoken audio of the playlist directory's media, made by the configured engine
+    (the settings were checked by `config.load`)."""
+    from signage.catalog.loader import MEDIA_DIR
+    from signage.speech.engine import SpeechEngine
+    from signage.speech.spoken import SpokenAudio
+
+    engine = SpeechEngine.configure(
+        settings.speech_engine,
+        settings.speech_program,
+        settings.speech_voices,
+        settings.speech_timeout,
+    )
+    return SpokenAudio(Path(settings.playlists_dir) / MEDIA_DIR, engine)
 
 
 def _webhook(settings: SignageSettings) -> Callable[[dict[str, Any]], None] | None:

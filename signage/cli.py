@@ -121,6 +121,7 @@ def check(directory: Path | None) -> None:
 )
 @click.option("--headline", default="", help="A headline above TEXT, in every language.")
 @click.option("--priority", default=0, show_default=True, type=click.IntRange(-100, 100))
+@click.option("--speak", is_flag=True, help="Screens with speakers also read it aloud.")
 @click.argument("text", required=False)
 def broadcast(
     groups: tuple[str, ...],
@@ -130,6 +131,7 @@ def broadcast(
     texts: tuple[tuple[str, str], ...],
     headline: str,
     priority: int,
+    speak: bool,
     text: str | None,
 ) -> None:
     """Show an emergency message full screen on the target screens until TIME."""
@@ -154,6 +156,8 @@ def broadcast(
             title = clean_text(headline, "--headline", 300)
             messages = {lang: Message(title, m.body or m.headline) for lang, m in messages.items()}
         end = parse_until(until, datetime.now(hub.timezone))
+        if speak:
+            messages = hub.programme.speak(messages)
         for target in targets:
             check_target(
                 target, list(catalog.groups) if catalog else [], hub.programme.screen_ids()
@@ -509,6 +513,72 @@ def operators_passwd(name: str, password_file: Path | None) -> None:
         raise click.ClickException(str(exc)) from None
     _audit("operator.password", changed.name)
     click.echo(f"new password set for {changed.name}")
+
+
+@main.group()
+def announcements() -> None:
+    """Spoken announcements (sound items) for commune loudspeaker systems."""
+
+
+@announcements.command("prune")
+@click.option(
+    "--days", default=1, show_default=True, type=click.IntRange(0, 3650), help="Keep younger files."
+)
+def announcements_prune(days: int) -> None:
+    """Delete the spoken audio (media/spoken/) that no playlist and no current emergency
+    message uses, unless made within --days."""
+    hub = services.hub()
+    programme = hub.programme
+    if programme.catalog is None or programme.spoken is None:
+        raise click.ClickException("the playlists cannot be read; run bluezone-signage check")
+    in_use = set(programme.spoken.users(programme.catalog))
+    in_use |= {
+        message.audio
+        for override in hub.overrides.active(time.time())
+        for message in override.messages.values()
+        if message.audio
+    }
+    deleted = programme.spoken.prune(in_use, days * 86400)
+    for name in deleted:
+        click.echo(f"deleted {name}")
+    click.echo(f"{len(deleted)} spoken files deleted, {len(in_use)} in use kept")
+
+
+@announcements.command("export")
+@click.option(
+    "--date",
+    "day",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day (YYYY-MM-DD, the venue's calendar).",
+)
+@click.option("--group", default=None, help="Only this group's playlist (default: every group).")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory to write the audio files, announcements.m3u and announcements.csv into.",
+)
+def announcements_export(day: datetime, group: str | None, out: Path) -> None:
+    """Write one day's announcements as audio files (names sort in play order) with an M3U
+    play list and a CSV of their times."""
+    from signage.speech import export
+
+    programme = services.hub().programme
+    if programme.catalog is None or programme.spoken is None:
+        raise click.ClickException("the playlists cannot be read; run bluezone-signage check")
+    try:
+        found = export.entries(programme.catalog, programme.spoken, day.date(), group)
+    except export.ExportError as exc:
+        details = "".join(f"\n  {problem}" for problem in exc.problems)
+        raise click.ClickException(f"{exc}{details}") from None
+    if out.is_dir() and any(out.iterdir()):
+        # Files of another day left there would be played with this one's.
+        raise click.ClickException(f"{out} is not empty; choose a new or empty directory")
+    written = export.write(found, out)
+    click.echo(f"{len(found)} announcement files for {day:%Y-%m-%d} written to {out}")
+    for path in written:
+        click.echo(f"  {path.name}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ from typing import Any, TypeVar, get_type_hints
 
 import yaml
 
+from signage.speech.engine import SpeechEngine, SpeechSettingError
+
 T = TypeVar("T", str, int, float, bool)
 
 
@@ -154,6 +156,23 @@ class SignageSettings:
     media_video_max_mb: float = _setting(
         200.0,
         "Largest video, in MB, the media library accepts.",
+    )
+    speech_engine: str = _setting(
+        "espeak-ng",
+        "Offline speech engine that speaks sound items' text: `espeak-ng` or `piper`.",
+    )
+    speech_program: str = _setting(
+        "",
+        "Path of the engine's program; empty: `espeak-ng` or `piper` found on the PATH.",
+    )
+    speech_voices: str = _setting(
+        "",
+        "`lang=voice` pairs separated by commas over the engine's default voices (espeak-ng "
+        "voice names; for piper the absolute path of each language's `.onnx` model).",
+    )
+    speech_timeout: int = _setting(
+        60,
+        "Seconds the speech engine (and ffmpeg after it) may take for one text.",
     )
     play_log_days: int = _setting(
         90,
@@ -330,4 +349,14 @@ def load(environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None)
     for key, value in (overrides or {}).items():
         if key in _TYPES:
             values[key] = _coerce(key, value, "test configuration")
-    return SignageSettings(**{key.lower(): value for key, value in values.items()})
+    settings = SignageSettings(**{key.lower(): value for key, value in values.items()})
+    try:
+        SpeechEngine.configure(
+            settings.speech_engine,
+            settings.speech_program,
+            settings.speech_voices,
+            settings.speech_timeout,
+        )
+    except SpeechSettingError as error:
+        raise ConfigError(str(error)) from None
+    return settings

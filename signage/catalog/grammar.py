@@ -35,8 +35,8 @@ class Key:
     `part` is the code (`signage.catalog.messages`) naming the key in problems; `missing` is
     the code reported when a required key is absent (empty: the generic "has no 'key'").
     `per_language` keys hold one value per language, Vietnamese required. `low`/`high` bound
-    numbers, `max_length` text, and `media` lists the file types of a media key (lowercase,
-    with the dot).
+    numbers, `max_length` text (per language for a per-language key), and `media` lists the
+    file types of a media key (lowercase, with the dot).
     """
 
     name: str
@@ -58,6 +58,8 @@ class Kind:
     A `per-language` kind holds, per language, a value of `value` type, or a block of `keys`
     when it has keys (text: title and body). A `block` kind holds `keys`. `one_of` names keys
     of which exactly one must be given (a QR code's fixed url or portal campaign).
+    `item_keys` names the keys of `ITEM_KEYS` an item of this kind accepts: a sound is not a
+    slide, so it has no `duration` (its length is its audio's) and no `priority`.
     """
 
     name: str
@@ -65,6 +67,7 @@ class Kind:
     keys: tuple[Key, ...] = ()
     value: ValueType = "text"
     one_of: tuple[str, ...] = ()
+    item_keys: tuple[str, ...] = ("duration", "schedule", "priority")
 
     def key(self, name: str) -> Key:
         """The key called `name`; raises KeyError for a key the kind does not have."""
@@ -89,6 +92,10 @@ class Kind:
         """The keys whose value names a file of the media library."""
         return tuple(key.name for key in self.keys if key.type == "media")
 
+    def item_fields(self) -> tuple[Key, ...]:
+        """The keys of `ITEM_KEYS` an item of this kind accepts, in declaration order."""
+        return tuple(key for key in ITEM_KEYS if key.name in self.item_keys)
+
     @property
     def multiline(self) -> bool:
         """Whether the content's text may span several lines (the form uses a text area)."""
@@ -97,7 +104,11 @@ class Kind:
 
 IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".svg")
 VIDEO_TYPES = (".mp4", ".webm")
+AUDIO_TYPES = (".ogg", ".opus", ".mp3", ".wav")
 MAX_QR_URL = 300  # characters; more do not fit in a QR code readable from a distance
+# Characters of spoken text per language: about a minute and a half of speech, longer than
+# any loudspeaker reminder, and a bound on what one publish asks the speech engine to do.
+MAX_SPOKEN_TEXT = 1000
 INCLUDE = "include"  # the entry `- include: <playlist id>`, which is not an item kind
 
 
@@ -144,6 +155,23 @@ KINDS: Mapping[str, Kind] = {
         Kind("html", "per-language", value="html"),
         Kind("clock", "block-or-empty", (_caption("part.clock-caption"),)),
         Kind("ticker", "per-language", value="line"),
+        Kind(
+            "sound",
+            "block",
+            (
+                Key(
+                    "text",
+                    "text",
+                    "part.sound-text",
+                    per_language=True,
+                    max_length=MAX_SPOKEN_TEXT,
+                ),
+                Key("file", "media", "part.sound-file", media=AUDIO_TYPES),
+                Key("every", "integer", "part.every", low=5, high=1440),
+            ),
+            one_of=("text", "file"),
+            item_keys=("schedule",),
+        ),
     )
 }
 

@@ -43,6 +43,7 @@ MESSAGES: dict[str, str] = {
     "part.html-item": _("an html item"),
     "part.clock-item": _("a clock item"),
     "part.ticker-item": _("a ticker item"),
+    "part.sound-item": _("a sound item"),
     "part.key": _("'%(key)s'"),
     "part.group": _("group '%(group)s'"),
     "part.playlist": _("a playlist"),
@@ -64,6 +65,9 @@ MESSAGES: dict[str, str] = {
     "part.short": _("the short address"),
     "part.campaign": _("the campaign"),
     "part.included-playlist": _("the included playlist"),
+    "part.sound-text": _("the spoken text"),
+    "part.sound-file": _("the sound file"),
+    "part.every": _("'every' (minutes)"),
     "part.schedule": _("the schedule"),
     "part.from": _("'from'"),
     "part.until": _("'until'"),
@@ -81,6 +85,7 @@ MESSAGES: dict[str, str] = {
     "part.screen-name": _("the screen name"),
     "part.location": _("the location"),
     "part.orientation": _("orientation"),
+    "part.sound": _("'sound' (speakers)"),
     "part.the-group": _("the group"),
     "part.screens": _("'screens'"),
     "part.groups": _("'groups'"),
@@ -163,6 +168,7 @@ MESSAGES: dict[str, str] = {
         "(other languages are optional)"
     ),
     "not-choice": _("%(where)s must be one of: %(options)s, not %(what)s"),
+    "not-flag": _("%(where)s must be true or false, not %(what)s"),
     "listed-twice": _("'%(value)s' is listed twice; list it once"),
     # -- media files ---------------------------------------------------------------------------
     "media-outside": _("%(where)s '%(name)s' must be a path inside media/, such as 'bluezone.svg'"),
@@ -201,6 +207,47 @@ MESSAGES: dict[str, str] = {
     "url-too-long": _(
         "the url is %(length)s characters long; at most %(limit)s fit in a QR code readable "
         "from a distance"
+    ),
+    "sound-text-or-file": _(
+        "a sound item needs exactly one of 'text' (words per language, spoken by the speech "
+        "engine) or 'file' (an audio file of the media library)"
+    ),
+    "sound-when": _(
+        "this sound item does not say when to play: give it 'every: 30' (minutes) or a "
+        "'schedule' with 'times', such as ['08:00-08:05'] to play it at 08:00"
+    ),
+    "spoken-too-long": _(
+        "%(where)s is %(length)s characters long; at most %(limit)s can be spoken in one "
+        "announcement: shorten it or make two sound items"
+    ),
+    "spoken-control": _(
+        "%(where)s contains the invisible control character %(code)s, which cannot be spoken; "
+        "retype the text"
+    ),
+    "speech-no-program": _(
+        "%(where)s cannot be spoken: the speech engine %(engine)s is not installed (no program "
+        "'%(program)s'); install it, such as the Debian package espeak-ng, or set "
+        "speech_program to where it is"
+    ),
+    "speech-no-voice": _(
+        "%(where)s cannot be spoken: the speech engine %(engine)s has no voice for %(lang)s; "
+        "name one in the setting speech_voices, such as %(example)s, or remove this language"
+    ),
+    "speech-voice-missing": _(
+        "%(where)s cannot be spoken: the voice model file %(voice)s does not exist or cannot "
+        "be read; correct the setting speech_voices"
+    ),
+    "speech-timeout": _(
+        "%(where)s cannot be spoken: the speech engine took more than %(seconds)s seconds and "
+        "was stopped; shorten the text or raise speech_timeout"
+    ),
+    "speech-too-large": _(
+        "%(where)s cannot be spoken: the audio grew beyond %(limit)s MB and was stopped"
+    ),
+    "speech-error": _("%(where)s cannot be spoken: the speech engine failed (%(detail)s)"),
+    "speech-no-converter": _(
+        "%(where)s cannot be spoken: ffmpeg, which stores the audio in a format browsers play, "
+        "is not installed (Debian package ffmpeg)"
     ),
     "no-such-include": _(
         "there is no playlist '%(name)s' to include; known playlists: %(known)s%(suggest)s"

@@ -31,6 +31,7 @@ __all__ = [
     "Problem",
     "QrContent",
     "Screen",
+    "SoundContent",
     "TextBlock",
     "TextContent",
     "TickerContent",
@@ -42,7 +43,7 @@ DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 # Vietnamese first, then the languages of the most numerous foreign arrivals.
 LANGUAGES = ("vi", "en", "ko", "zh-Hans", "zh-Hant", "ja", "ru")
 
-Kind = Literal["text", "image", "video", "qr", "html", "clock", "ticker"]
+Kind = Literal["text", "image", "video", "qr", "html", "clock", "ticker", "sound"]
 Orientation = Literal["landscape", "portrait"]
 
 
@@ -128,6 +129,21 @@ class TickerContent:
     text: Mapping[str, str]
 
 
+@dataclass(frozen=True)
+class SoundContent:
+    """A spoken announcement: text per language, spoken by the speech engine, or an audio
+    `file` of the media library (with its `sha256`); exactly one of the two is given.
+
+    `every` (minutes) repeats it while its schedule holds; without it, it plays once at the
+    start of each of its schedule's time windows (see `signage.catalog.announcements`).
+    """
+
+    text: Mapping[str, str] = field(default_factory=dict)
+    file: str | None = None
+    sha256: str | None = None
+    every: int | None = None
+
+
 Content = (
     TextContent
     | ImageContent
@@ -136,6 +152,7 @@ Content = (
     | HtmlContent
     | ClockContent
     | TickerContent
+    | SoundContent
 )
 
 
@@ -167,7 +184,10 @@ class Item:
         Kind-specific keys: image and video `media` (path relative to the media directory)
         and `sha256` (for cache busting); qr `url` (the address in the code, per screen for a
         campaign) and `short_url` (the text printed beside it); clock `timezone` (IANA name).
-        Ticker items belong in the ticker band, every other kind is a full slide.
+        Ticker items belong in the ticker band, sound items are heard (see
+        `signage.live.programme` for when), every other kind is a full slide. Sound: `every`
+        (minutes or None), `media` and `sha256` for an audio file, and for spoken text one
+        `text` entry per language.
         """
         data: dict[str, Any] = {
             "id": self.id,
@@ -207,6 +227,12 @@ class Item:
             data.update(timezone=content.timezone)
             for lang in _present(languages, content.caption) or languages[:1]:
                 entries.append({"lang": lang, "caption": content.caption.get(lang)})
+        elif isinstance(content, SoundContent):
+            data.update(every=content.every)
+            if content.file is not None:
+                data.update(media=content.file, sha256=content.sha256)
+            for lang in _present(languages, content.text):
+                entries.append({"lang": lang, "text": content.text[lang]})
         else:
             for lang in _present(languages, content.text):
                 entries.append({"lang": lang, "text": content.text[lang]})
@@ -231,7 +257,12 @@ class Playlist:
 
 @dataclass(frozen=True)
 class Screen:
-    """A physical screen. `groups[0]` is its main group, whose playlist it shows."""
+    """A physical screen. `groups[0]` is its main group, whose playlist it shows.
+
+    `sound` says it has speakers that may play announcements; off unless declared, because a
+    screen that speaks unasked (a hotel lobby, an office) does more harm than one that stays
+    silent, and most screens have no speakers.
+    """
 
     id: str
     name: str
@@ -239,6 +270,7 @@ class Screen:
     location: str
     languages: tuple[str, ...]
     orientation: Orientation = "landscape"
+    sound: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import unicodedata
 from collections.abc import Mapping
 from typing import cast, get_args
 from urllib.parse import urlsplit
@@ -19,6 +20,7 @@ from signage.catalog.playlist import (
     Item,
     Kind,
     QrContent,
+    SoundContent,
     TextBlock,
     TextContent,
     TickerContent,
@@ -82,16 +84,17 @@ class PlaylistReader(MediaReader, ScheduleReader):
             if target is None:
                 return None
             return Include(target, values["include"].line, values["include"].column)
+        accepted = grammar.KINDS[kind].item_fields()
         values = self.fields(
             node,
             kind_item(kind),
-            (kind, *(key.name for key in grammar.ITEM_KEYS if key.required)),
-            tuple(key.name for key in grammar.ITEM_KEYS if not key.required),
-            {key.name: key.missing for key in grammar.ITEM_KEYS if key.missing},
+            (kind, *(key.name for key in accepted if key.required)),
+            tuple(key.name for key in accepted if not key.required),
+            {key.name: key.missing for key in accepted if key.missing},
         )
         if values is None:
             return None
-        duration = None
+        duration = None if "duration" in (key.name for key in accepted) else 0.0
         if "duration" in values:
             duration = self.bounded(grammar.item_key("duration"), values["duration"])
         priority = 0
@@ -100,6 +103,11 @@ class PlaylistReader(MediaReader, ScheduleReader):
         when = self.schedule(values["schedule"]) if "schedule" in values else None
         content = self.content(cast(Kind, kind), values[kind])
         if duration is None or content is None or ("schedule" in values and when is None):
+            return None
+        timeless = when is None or not when.windows
+        if isinstance(content, SoundContent) and content.every is None and timeless:
+            # Once a day at midnight is never what is meant: say when it should play.
+            self.error(node, "sound-when")
             return None
         digest = hashlib.sha256(
             repr((kind, content, duration, when, priority)).encode()
@@ -140,6 +148,8 @@ class PlaylistReader(MediaReader, ScheduleReader):
             return VideoContent(*found) if found is not None else None
         if kind == "qr":
             return self.qr(node, spec, values)
+        if kind == "sound":
+            return self.sound(node, spec, values)
         caption = self.captions(spec, "caption", values)
         return ClockContent(caption=caption) if caption is not None else None
 
@@ -232,3 +242,40 @@ class PlaylistReader(MediaReader, ScheduleReader):
             self.error(node, "url-too-long", length=len(text), limit=key.max_length)
             return None
         return text.strip()
+
+    def sound(
+        self, node: Node, spec: grammar.Kind, values: Mapping[str, Node]
+    ) -> SoundContent | None:
+        """Spoken text per language or an audio file of the media library, and how often."""
+        if sum(name in values for name in spec.one_of) != 1:
+            self.error(node, "sound-text-or-file")
+            return None
+        every = None
+        if "every" in values:
+            found_every = self.bounded(spec.key("every"), values["every"])
+            if found_every is None:
+                return None
+            every = int(found_every)
+        if "file" in values:
+            found = self.media_file(
+                values["file"], self.where(spec, "file"), spec.key("file").media
+            )
+            return SoundContent(file=found[0], sha256=found[1], every=every) if found else None
+        text = self.languages(values["text"], self.where(spec, "text"), self.spoken)
+        return SoundContent(text=text, every=every) if text is not None else None
+
+    def spoken(self, node: Node, where: Term) -> str | None:
+        """Text for the speech engine: bounded, without control characters, on one voice."""
+        text = self.text(node, where)
+        if text is None:
+            return None
+        limit = grammar.KINDS["sound"].key("text").max_length
+        assert limit is not None
+        if len(text) > limit:
+            self.error(node, "spoken-too-long", where=where, length=len(text), limit=limit)
+            return None
+        bad = next((c for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t"), None)
+        if bad is not None:
+            self.error(node, "spoken-control", where=where, code=f"U+{ord(bad):04X}")
+            return None
+        return " ".join(text.split())

@@ -200,6 +200,13 @@ class Reader:
             return None
         return values if ok else None
 
+    def flag(self, node: Node, where: Term) -> bool | None:
+        """A yes/no value, written true or false."""
+        if isinstance(node, Scalar) and isinstance(node.value, bool):
+            return node.value
+        self.error(node, "not-flag", where=where, what=describe(node))
+        return None
+
     def choice(self, node: Node, where: Term, options: tuple[str, ...]) -> str | None:
         if isinstance(node, Scalar) and node.text in options and isinstance(node.value, str):
             return node.text

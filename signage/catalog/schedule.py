@@ -142,11 +142,14 @@ def active_items(playlist: Playlist, at: dt.datetime) -> list[Item]:
 
     Slides and ticker lines are two separate layers; within each layer, when items of different
     priorities are active at once, only those of the highest priority are shown, so a scheduled
-    special (priority 10 on a holiday) replaces the usual rotation without editing it.
+    special (priority 10 on a holiday) replaces the usual rotation without editing it. Sound
+    items are never in it: they are heard at moments (`signage.catalog.announcements`).
     """
     local = _local(at, playlist)
     active = [
-        item for item in playlist.items if item.schedule is None or item.schedule.is_active(local)
+        item
+        for item in playlist.items
+        if item.kind != "sound" and (item.schedule is None or item.schedule.is_active(local))
     ]
     top: dict[bool, int] = {}
     for item in active:
@@ -156,14 +159,29 @@ def active_items(playlist: Playlist, at: dt.datetime) -> list[Item]:
 
 
 def next_change(playlist: Playlist, after: dt.datetime) -> dt.datetime | None:
-    """The first moment strictly after `after` at which `active_items` returns something else.
+    """The first moment strictly after `after` at which `active_items` returns something else,
+    or, for a playlist with sound items, the next midnight if that is sooner (screens are sent
+    each day's plays, so a new day is a change).
 
     None when the active items never change again. The result is timezone-aware, in the
     playlist's time zone, so a server can sleep until it and re-evaluate exactly at 07:00.
     """
+    change = _next_slide_change(playlist, after)
+    if not any(item.kind == "sound" for item in playlist.items):
+        return change
+    local = _local(after, playlist)
+    midnight = _at(local.date() + dt.timedelta(days=1), 0, playlist.timezone)
+    return midnight if change is None or midnight < change else change
+
+
+def _next_slide_change(playlist: Playlist, after: dt.datetime) -> dt.datetime | None:
     tz = playlist.timezone
     base = active_items(playlist, after)
-    schedules = [item.schedule for item in playlist.items if item.schedule is not None]
+    schedules = [
+        item.schedule
+        for item in playlist.items
+        if item.schedule is not None and item.kind != "sound"
+    ]
     if not schedules:
         return None
     epochs = sorted(

@@ -101,7 +101,7 @@ class ScreensReader(Reader):
                 entry,
                 part("screen"),
                 ("id", "name", "groups", "languages"),
-                ("location", "orientation"),
+                ("location", "orientation", "sound"),
                 {
                     "id": "missing.screen-id",
                     "name": "missing.screen-name",
@@ -133,9 +133,15 @@ class ScreensReader(Reader):
             if "orientation" in values:
                 found = self.choice(values["orientation"], part("orientation"), ORIENTATIONS)
                 orientation = cast(Orientation, found or "landscape")
+            sound = False
+            if "sound" in values:
+                heard = self.flag(values["sound"], part("sound"))
+                if heard is None:
+                    continue
+                sound = heard
             if screen_id and name and member and languages:
                 screens[screen_id] = Screen(
-                    screen_id, name, member, location, languages, orientation
+                    screen_id, name, member, location, languages, orientation, sound
                 )
         return screens
 

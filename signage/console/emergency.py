@@ -10,6 +10,7 @@ override view (`static/override-view.js`) and stylesheet.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -173,6 +174,10 @@ def send() -> ResponseReturnValue:
         return _page({"until": text}, 400, shown)
     try:
         wanted = requests(draft, now, declared, hub.programme.screen_ids())
+        if draft.speak and wanted:
+            # Spoken once: every target shares the same words.
+            messages = hub.programme.speak(wanted[0].messages)
+            wanted = [dataclasses.replace(item, messages=messages) for item in wanted]
     except OverrideError as error:
         return _page(
             {"send": _("This message cannot be sent: %(why)s", why=str(error))}, 400, shown

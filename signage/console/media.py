@@ -7,7 +7,7 @@ Each upload and deletion goes to the audit log. The checks themselves are in `si
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -93,8 +93,8 @@ def explain(error: MediaError, file: str) -> str:
         )
     if reason == "too_large":
         return _(
-            "“%(file)s” is too large: pictures may be up to %(image)s MB and videos up to "
-            "%(video)s MB.",
+            "“%(file)s” is too large: pictures may be up to %(image)s MB, videos and sound "
+            "files up to %(video)s MB.",
             file=file,
             image=_megabytes(current.image),
             video=_megabytes(current.video),
@@ -130,10 +130,16 @@ def explain(error: MediaError, file: str) -> str:
     if reason == "missing":
         return _("There is no media file called “%(file)s”.", file=file)
     return _(
-        "“%(file)s” is not a picture or video the screens can show. Accepted: JPEG, PNG, "
-        "WebP and GIF pictures, MP4 and WebM videos.",
+        "“%(file)s” is not a picture, video or sound file the screens can play. Accepted: "
+        "JPEG, PNG, WebP and GIF pictures, MP4 and WebM videos, Ogg, MP3 and WAV sound.",
         file=file,
     )
+
+
+def _spoken() -> dict[str, tuple[str, ...]]:
+    """The spoken audio the playlists in use need (kept from deletion), name → playlists."""
+    programme = services.hub().programme
+    return programme.spoken.users(programme.catalog) if programme.spoken is not None else {}
 
 
 @bp.get("/media")
@@ -141,7 +147,7 @@ def explain(error: MediaError, file: str) -> str:
 def index() -> ResponseReturnValue:
     """Every file with its thumbnail, size, date and the playlists using it."""
     current = limits(services.settings())
-    found = library.browse(_playlists())
+    found = library.browse(_playlists(), _spoken())
     files = found.files
     zone = _timezone()
     return render_template(
@@ -156,6 +162,47 @@ def index() -> ResponseReturnValue:
         image_mb=_megabytes(current.image),
         video_mb=_megabytes(current.video),
         max_bytes=max(current.image, current.video),
+        groups=sorted(_groups().items()),
+        today=datetime.now(zone).date().isoformat(),
+    )
+
+
+def _groups() -> dict[str, str]:
+    catalog = services.hub().programme.catalog
+    return {g.id: g.name for g in catalog.groups.values()} if catalog is not None else {}
+
+
+@bp.get("/media/announcements")
+@login_required
+def announcements() -> ResponseReturnValue:
+    """One day's announcements as a zip for a commune loudspeaker system: the audio files in
+    play order, `announcements.m3u` and `announcements.csv` (see `signage.speech.export`)."""
+    from signage.speech import export
+
+    programme = services.hub().programme
+    group = request.args.get("group", "") or None
+    try:
+        day = date.fromisoformat(request.args.get("date", "")[:10])
+    except ValueError:
+        flash(_("Choose the day of the announcements."), "error")
+        return redirect(url_for(".index"), 303)
+    if group is not None and group not in _groups():
+        flash(_("There is no group “%(group)s”.", group=group), "error")
+        return redirect(url_for(".index"), 303)
+    if programme.catalog is None or programme.spoken is None:
+        flash(_("The playlists cannot be read; correct them first."), "error")
+        return redirect(url_for(".index"), 303)
+    try:
+        found = export.entries(programme.catalog, programme.spoken, day, group)
+    except export.ExportError as error:
+        for problem in error.problems:
+            flash(f"{problem.file}:{problem.line}: {shown(problem).message}", "error")
+        return redirect(url_for(".index"), 303)
+    name = f"announcements-{day.isoformat()}{'-' + group if group else ''}.zip"
+    return Response(
+        export.archive(found),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -192,7 +239,7 @@ def delete() -> ResponseReturnValue:
     name = request.form.get("name", "")
     try:
         thumbnail = _thumbnail_path(name, library.resolve(_playlists() / MEDIA_DIR, name))
-        library.delete(_playlists(), name)
+        library.delete(_playlists(), name, _spoken())
     except MediaError as error:
         flash(explain(error, name), "error")
         return redirect(url_for(".index"), 303)

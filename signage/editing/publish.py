@@ -5,8 +5,10 @@ it was when their editor opened it. Under a lock it compares that hash with the 
 someone changed the file since (another operator, or a hand edit), nothing is written and a
 `Conflict` carries the diff and a three-way merge proposal. Otherwise the text is checked with
 the rules of `bluezone-signage check` (a problem in the file, or a new problem it causes in
-another file, refuses it), written whole (`bluezone.files.write_whole`: the watcher sees one
-complete change, exactly as after an editor's save) and recorded in the history. This module
+another file, refuses it), its sound items' text is spoken into audio (`signage.speech`;
+a text that cannot be spoken refuses it too), it is written whole (`bluezone.files.write_whole`:
+the watcher sees one complete change, exactly as after an editor's save) and recorded in the
+history. This module
 does not import Flask.
 """
 
@@ -26,6 +28,7 @@ from signage.catalog.playlist import Catalog
 from signage.catalog.problem import Problem
 from signage.editing.history import History, Version, sha256, unified_diff
 from signage.editing.merge import Merge, three_way
+from signage.speech.spoken import SpokenAudio
 
 LOCK_FILE = ".console-publish.lock"
 # Far above any real playlist (the shipped ones are a few kilobytes); a paste gone wrong stops here.
@@ -93,10 +96,12 @@ class Publisher:
         directory: Path,
         history: History,
         catalog: Callable[[], Catalog | None] = lambda: None,
+        spoken: SpokenAudio | None = None,
     ) -> None:
         self.directory = directory
         self.history = history
         self.catalog = catalog
+        self.spoken = spoken
         self._lock = threading.Lock()
 
     def path(self, playlist_id: str) -> Path:
@@ -121,12 +126,30 @@ class Publisher:
         or an include naming a playlist that is gone, an include loop); problems other files
         already have are not its concern.
         """
+        return self._check(playlist_id, text)[0]
+
+    def _check(self, playlist_id: str, text: str | None) -> tuple[list[Problem], Catalog | None]:
+        """`check`, and the catalog as it would be."""
         name = self.path(playlist_id).name
         previous = self.catalog()
         before = catalog_loader.load_catalog(self.directory, previous).problems
-        after = catalog_loader.load_catalog(self.directory, previous, {name: text}).problems
+        result = catalog_loader.load_catalog(self.directory, previous, {name: text})
         known = {str(p) for p in before if p.file != name}
-        return sorted(p for p in after if p.file == name or str(p) not in known)
+        problems = sorted(p for p in result.problems if p.file == name or str(p) not in known)
+        return problems, result.catalog
+
+    def _speak(self, name: str, catalog: Catalog | None) -> list[Problem]:
+        """Make the audio of the file's sound items now, so it is ready when screens get the
+        playlist: a text that cannot be spoken refuses the publish, with why."""
+        if self.spoken is None or catalog is None:
+            return []
+        items = {
+            item.id: item
+            for playlist in catalog.playlists.values()
+            for item in playlist.items
+            if item.file == name
+        }
+        return self.spoken.render_all(items.values())[0]
 
     def publish(
         self,
@@ -157,7 +180,8 @@ class Publisher:
                 Problem.of(path.name, text[: m.start()].count("\n") + 1, 1, "conflict-marker")
                 for m in _MARKER.finditer(text)
             ]
-            problems = markers or self.check(playlist_id, text)
+            problems, catalog = (markers, None) if markers else self._check(playlist_id, text)
+            problems = problems or self._speak(path.name, catalog)
             if problems:
                 return Refused(tuple(problems))
             self._note_disk(playlist_id, theirs)

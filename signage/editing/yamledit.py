@@ -323,6 +323,7 @@ def _desired(item: ItemForm) -> dict[str, Any]:
     else:
         spec = grammar.KINDS[kind]
         per_language = {key.name for key in spec.keys if key.per_language}
+        whole = {key.name for key in spec.keys if key.type == "integer"}
         parts: dict[str, Any] = {}
         for name in item.values:
             if name.startswith(kind + "-"):
@@ -336,15 +337,19 @@ def _desired(item: ItemForm) -> dict[str, Any]:
                 else:
                     path_parts = [path]
                 value = item.get(name)
-                cleaned = _clean(value, multiline=spec.multiline)
-                if cleaned:
+                cleaned = _clean(value, multiline=spec.multiline or kind == "sound")
+                if cleaned and path_parts[0] in whole:
+                    _set_path(parts, path_parts, _number(cleaned))
+                elif cleaned:
                     _set_path(parts, path_parts, cleaned)
         content = _nested(parts)
     desired: dict[str, Any] = {kind: content}
     if kind == "include":
         return desired
-    desired["duration"] = _number(item.get("duration"))
-    desired["priority"] = _number(item.get("priority"))
+    accepted = grammar.KINDS[kind].item_keys
+    for key in ("duration", "priority"):
+        if key in accepted:
+            desired[key] = _number(item.get(key))
     schedule: dict[str, Any] = {
         "from": _date(item.get("schedule-from")),
         "until": _date(item.get("schedule-until")),

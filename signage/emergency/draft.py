@@ -32,6 +32,7 @@ class Draft:
     targets: tuple[str, ...]
     messages: Mapping[str, Mapping[str, str]]
     until: str
+    speak: bool = False
 
 
 def read_draft(form: Mapping[str, Sequence[str]], languages: Iterable[str]) -> Draft:
@@ -51,7 +52,7 @@ def read_draft(form: Mapping[str, Sequence[str]], languages: Iterable[str]) -> D
     until = _first(form, "until").strip()
     if not until:
         raise DraftError("until", "say until when the message is shown")
-    return Draft(targets, messages, until)
+    return Draft(targets, messages, until, _first(form, "speak") == "1")
 
 
 def requests(
@@ -61,7 +62,12 @@ def requests(
     group_list, screen_list = list(groups), list(screens)
     return [
         parse_request(
-            {"target": target, "until": draft.until, "messages": dict(draft.messages)},
+            {
+                "target": target,
+                "until": draft.until,
+                "messages": dict(draft.messages),
+                "speak": draft.speak,
+            },
             now,
             group_list,
             screen_list,

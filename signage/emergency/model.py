@@ -24,13 +24,18 @@ class NotFound(LookupError):
 
 @dataclass(frozen=True)
 class Message:
-    """The text of an override in one language."""
+    """The text of an override in one language, and `audio`: the media library name of its
+    spoken version (empty when it is not spoken)."""
 
     headline: str
     body: str = ""
+    audio: str = ""
 
     def to_json(self) -> dict[str, str]:
-        return {"headline": self.headline, "body": self.body}
+        data = {"headline": self.headline, "body": self.body}
+        if self.audio:
+            data["audio"] = self.audio
+        return data
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,7 @@ class OverrideRequest:
     messages: Mapping[str, Message]
     until: float
     priority: int
+    speak: bool = False
 
 
 def check_target(target: str, groups: Iterable[str], screens: Iterable[str]) -> None:
@@ -206,11 +207,12 @@ def parse_request(
     """Validate the JSON body of `POST /api/overrides`.
 
     `{"target": "all" | "group:<id>" | "screen:<id>", "until": "+30m" | "18:00" | ISO,
-    "messages": {lang: text | {headline, body}}, "priority": int (optional)}`.
+    "messages": {lang: text | {headline, body}}, "priority": int (optional), "speak": bool
+    (optional: screens with speakers also read it aloud)}`.
     """
     if not isinstance(data, dict):
         raise OverrideError("the request body must be a JSON object")
-    unknown = set(data) - {"target", "until", "messages", "priority"}
+    unknown = set(data) - {"target", "until", "messages", "priority", "speak"}
     if unknown:
         name = str(sorted(unknown)[0])[:40]
         raise OverrideError(f"unknown field {name!r}", name)
@@ -226,4 +228,8 @@ def parse_request(
     priority = data.get("priority", 0)
     if isinstance(priority, bool) or not isinstance(priority, int) or not -100 <= priority <= 100:
         raise OverrideError('"priority" must be a whole number from -100 to 100', "priority")
-    return OverrideRequest(target, parse_messages(data.get("messages")), until, priority)
+    speak = data.get("speak", False)
+    if not isinstance(speak, bool):
+        raise OverrideError('"speak" must be true or false', "speak")
+    messages = parse_messages(data.get("messages"))
+    return OverrideRequest(target, messages, until, priority, speak)

@@ -86,7 +86,7 @@ class OverrideStore:
     @staticmethod
     def _row(row: Row) -> Override:
         messages = {
-            lang: Message(m.get("headline", ""), m.get("body", ""))
+            lang: Message(m.get("headline", ""), m.get("body", ""), m.get("audio", ""))
             for lang, m in json.loads(row["messages"]).items()
         }
         return Override(

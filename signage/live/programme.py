@@ -11,15 +11,17 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
+from signage.catalog import announcements, schedule
 from signage.catalog import playlist as playlist_format
-from signage.catalog import schedule
 from signage.catalog.loader import load_catalog
+from signage.emergency.model import Message, OverrideError
+from signage.speech.spoken import SpokenAudio
 
 T = TypeVar("T")
 
@@ -29,10 +31,14 @@ ROTATION_EPOCH_MS = 0
 
 
 def state_body(
-    screen: playlist_format.Screen, items: list[dict[str, Any]], boundary: datetime | None
+    screen: playlist_format.Screen,
+    items: list[dict[str, Any]],
+    boundary: datetime | None,
+    sounds: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The `state` message for `screen` showing `items` (see `Programme.payload`), with its
-    `digest`; the console's preview builds its screens' states with it too."""
+    """The `state` message for `screen` showing `items` and playing `sounds` (see
+    `Programme.payload`), with its `digest`; the console's preview builds its screens' states
+    with it too."""
     body = {
         "screen": {
             "id": screen.id,
@@ -41,8 +47,10 @@ def state_body(
             "location": screen.location,
             "languages": list(screen.languages),
             "orientation": screen.orientation,
+            "sound": screen.sound,
         },
         "items": items,
+        "sounds": sounds or [],
         "epoch": ROTATION_EPOCH_MS,
         "valid_until": int(boundary.timestamp() * 1000) if boundary is not None else None,
     }
@@ -75,6 +83,7 @@ class Programme:
 
     directory: Path
     portal_url: str
+    spoken: SpokenAudio | None = None
     catalog: playlist_format.Catalog | None = None
     report: LoadReport | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -92,7 +101,12 @@ class Programme:
         with self._lock:
             previous = self.catalog
             result = load_catalog(self.directory, previous)
-            problems = tuple(str(p) for p in sorted(result.problems))
+            found = list(result.problems)
+            if result.catalog is not None and self.spoken is not None:
+                # Text changed by hand (not published from the console) is spoken here.
+                items = [i for p in result.catalog.playlists.values() for i in p.items]
+                found += self.spoken.render_all(items)[0]
+            problems = tuple(str(p) for p in sorted(set(found)))
             if result.catalog is not None:
                 self.catalog = result.catalog
             applied = result.catalog is not None and (
@@ -117,8 +131,13 @@ class Programme:
 
         `items` are the items active now in rotation order; `epoch` and the item durations fix
         the rotation against the server clock; `valid_until` is the next schedule boundary
-        (Unix ms) at which the server sends a new state. `digest` (also sent as `version`, the
-        playlist version screens report) changes exactly when what this screen shows changes;
+        (Unix ms) at which the server sends a new state. `sounds` (only for a screen with
+        `sound: true`) lists each sound item due today with `id`, `media` (library names to
+        play one after the other: an audio file, or the spoken text in each of the screen's
+        languages), `sha256` (of an audio file, for cache busting; None for spoken text, whose
+        names are hashes) and `plays` (Unix ms of each time it is due today). `digest` (also sent as
+        `version`, the playlist version screens report) changes exactly when what this screen
+        shows changes;
         `catalog_version` is the version of the whole playlist directory.
         """
         catalog = self.catalog
@@ -127,6 +146,7 @@ class Programme:
         screen = catalog.screens[screen_id]
         playlist = playlist_format.playlist_for_screen(catalog, screen_id)
         items: list[dict[str, Any]] = []
+        sounds: list[dict[str, Any]] = []
         boundary: datetime | None = None
         if playlist is not None:
             at = now.astimezone(catalog.timezone)
@@ -135,8 +155,49 @@ class Programme:
                 for item in self._once(catalog, playlist, at, schedule.active_items)
             ]
             boundary = self._once(catalog, playlist, at, schedule.next_change)
-        body = state_body(screen, items, boundary)
+            if screen.sound:
+                sounds = self._sounds(screen, self._once(catalog, playlist, at, _today))
+        body = state_body(screen, items, boundary, sounds)
         return {**body, "catalog_version": catalog.version}
+
+    def _sounds(
+        self, screen: playlist_format.Screen, due: list[announcements.Due]
+    ) -> list[dict[str, Any]]:
+        """The `sounds` of `screen`'s state from today's plays of its playlist."""
+        found: dict[str, dict[str, Any]] = {}
+        for play in due:
+            item = play.item
+            entry = found.get(item.id)
+            if entry is None:
+                content = item.content
+                assert isinstance(content, playlist_format.SoundContent)
+                entry = found[item.id] = {
+                    "id": item.id,
+                    "media": self.media(item, screen),
+                    "sha256": content.sha256,
+                    "plays": [],
+                }
+            entry["plays"].append(int(play.at.timestamp() * 1000))
+        return [entry for entry in found.values() if entry["media"]]
+
+    def media(self, item: playlist_format.Item, screen: playlist_format.Screen) -> list[str]:
+        """The library names a sound item plays on `screen`, in order: its audio file, or its
+        text spoken in each of the screen's languages that the item has."""
+        content = item.content
+        assert isinstance(content, playlist_format.SoundContent)
+        if content.file is not None:
+            return [content.file]
+        if self.spoken is None:
+            return []
+        langs = [lang for lang in screen.languages if lang in content.text]
+        return [self.spoken.name(lang, content.text[lang]) for lang in langs]
+
+    def speak(self, messages: Mapping[str, Message]) -> dict[str, Message]:
+        """An emergency message with its spoken version per language (see
+        `SpokenAudio.messages`); raises `OverrideError` when it cannot be spoken."""
+        if self.spoken is None:
+            raise OverrideError("this server has no speech engine", "speak")
+        return self.spoken.messages(messages)
 
     def next_boundary(self, after: datetime) -> datetime | None:
         """The earliest schedule boundary after `after` over every screen's playlist."""
@@ -171,3 +232,8 @@ class Programme:
         value = evaluate(playlist, at)
         self._evaluated[key] = value
         return value
+
+
+def _today(playlist: playlist_format.Playlist, at: datetime) -> list[announcements.Due]:
+    """The plays of `playlist`'s sound items on the venue's day of `at`."""
+    return announcements.due(playlist, at.astimezone(playlist.timezone).date())

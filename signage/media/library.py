@@ -1,4 +1,4 @@
-"""The media library: the images and videos in `media/` of the playlist directory.
+"""The media library: the images, videos and audio in `media/` of the playlist directory.
 
 Uploads are checked by `signage.media.sniff`, then written atomically under a safe name that
 never replaces an existing file. A file that a playlist names is "in use" and cannot be
@@ -20,12 +20,14 @@ from typing import IO
 from bluezone import files
 from signage.catalog import grammar, yamlsource
 from signage.catalog.directory import playlist_files
-from signage.catalog.grammar import IMAGE_TYPES, VIDEO_TYPES
+from signage.catalog.grammar import AUDIO_TYPES, IMAGE_TYPES, VIDEO_TYPES
 from signage.catalog.loader import MEDIA_DIR
 from signage.catalog.problem import Problem
 from signage.media.sniff import MediaError, MediaKind, detect
 
 NAME_LIMIT = 60
+# Below `media/`: the audio the speech engine made from sound items' text (`signage.speech`).
+SPOKEN_DIR = "spoken"
 
 
 CHUNK = 1 << 20
@@ -141,6 +143,8 @@ def kind_of(name: str) -> MediaKind | None:
         return "video"
     if suffix in IMAGE_TYPES:
         return "image"
+    if suffix in AUDIO_TYPES:
+        return "audio"
     return None
 
 
@@ -244,8 +248,12 @@ def _entries(playlists_dir: Path) -> list[tuple[str, MediaKind, Path]]:
 
 def names(playlists_dir: Path, kind: MediaKind) -> list[str]:
     """The names (inside `media/`) of the library's files of one kind, sorted: what a
-    playlist item can choose from."""
-    return sorted(name for name, found, _ in _entries(playlists_dir) if found == kind)
+    playlist item can choose from (spoken audio, made from an item's text, is not)."""
+    return sorted(
+        name
+        for name, found, _ in _entries(playlists_dir)
+        if found == kind and not name.startswith(f"{SPOKEN_DIR}/")
+    )
 
 
 @dataclass(frozen=True)
@@ -256,27 +264,39 @@ class Library:
     unreadable: tuple[Problem, ...]
 
 
-def library(playlists_dir: Path) -> list[MediaFile]:
-    """Every image and video below `media/`, newest first, with the playlists using each."""
-    return list(browse(playlists_dir).files)
+def library(
+    playlists_dir: Path, spoken: Mapping[str, tuple[str, ...]] | None = None
+) -> list[MediaFile]:
+    """Every image, video and audio file below `media/`, newest first, with the playlists
+    using each (`spoken`: the spoken audio in use, name → playlists speaking it)."""
+    return list(browse(playlists_dir, spoken).files)
 
 
-def browse(playlists_dir: Path) -> Library:
+def browse(playlists_dir: Path, spoken: Mapping[str, tuple[str, ...]] | None = None) -> Library:
     """`library` together with the playlist files the usage scan could not read."""
     entries = [(name, kind, path.stat()) for name, kind, path in _entries(playlists_dir)]
     used = scan(playlists_dir, (name for name, _, _ in entries))
     files = [
-        MediaFile(name, kind, info.st_size, info.st_mtime, used.by_name[name])
+        MediaFile(
+            name,
+            kind,
+            info.st_size,
+            info.st_mtime,
+            used.by_name[name] or (spoken or {}).get(name, ()),
+        )
         for name, kind, info in entries
     ]
     return Library(tuple(sorted(files, key=lambda f: (-f.modified, f.name))), used.unreadable)
 
 
-def delete(playlists_dir: Path, name: str) -> None:
+def delete(
+    playlists_dir: Path, name: str, spoken: Mapping[str, tuple[str, ...]] | None = None
+) -> None:
     """Delete library file `name`; raise `MediaError` ("in_use", with `playlists`) when a
-    playlist names it, or ("missing") when there is no such file."""
+    playlist names it or speaks it (`spoken`, as for `library`), or ("missing") when there is
+    no such file."""
     path = resolve(playlists_dir / MEDIA_DIR, name)
-    users = usage(playlists_dir, [name])[name]
+    users = usage(playlists_dir, [name])[name] or (spoken or {}).get(name, ())
     if users:
         raise MediaError(
             "in_use",

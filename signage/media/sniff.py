@@ -16,7 +16,7 @@ from typing import Literal
 
 from PIL import Image, UnidentifiedImageError
 
-MediaKind = Literal["image", "video"]
+MediaKind = Literal["image", "video", "audio"]
 
 
 #: Pillow format name -> the extension a stored image gets.
@@ -55,7 +55,7 @@ class Detected:
 
 def detect(path: Path) -> Detected:
     """The kind of the file at `path` from its bytes; raise `MediaError` when it is not a
-    complete JPEG, PNG, WebP, GIF, MP4 or WebM file."""
+    complete JPEG, PNG, WebP, GIF, MP4, WebM, Ogg, WAV or MP3 file."""
     with path.open("rb") as stream:
         head = stream.read(4096)
     if not head:
@@ -68,7 +68,32 @@ def detect(path: Path) -> Detected:
         return _mp4(path)
     if head[:4] == b"\x1a\x45\xdf\xa3":
         return _webm(path)
+    audio = _audio(path, head)
+    if audio is not None:
+        return audio
     return _image(path)
+
+
+def _audio(path: Path, head: bytes) -> Detected | None:
+    """An Ogg (Vorbis or Opus), WAV or MP3 file, from its header and, where the format says
+    its own length, that length; None when it is none of these."""
+    size = path.stat().st_size
+    if head[:4] == b"OggS":
+        with path.open("rb") as stream:
+            stream.seek(max(0, size - 65536))
+            tail = stream.read()
+        # The last page of a complete Ogg stream has the end-of-stream flag (0x04).
+        last = tail.rfind(b"OggS")
+        if last < 0 or len(tail) < last + 6 or not tail[last + 5] & 0x04:
+            raise MediaError("damaged", "the sound file is incomplete or damaged")
+        return Detected("audio", ".ogg")
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        if int.from_bytes(head[4:8], "little") + 8 > size:
+            raise MediaError("damaged", "the sound file is incomplete or damaged")
+        return Detected("audio", ".wav")
+    if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return Detected("audio", ".mp3")
+    return None
 
 
 def _looks_like_svg(head: bytes) -> bool:
@@ -99,7 +124,8 @@ def _image(path: Path) -> Detected:
     except UnidentifiedImageError:
         raise MediaError(
             "unsupported",
-            "this is not a picture or video we accept (JPEG, PNG, WebP, GIF, MP4, WebM)",
+            "this is not a picture, video or sound we accept (JPEG, PNG, WebP, GIF, MP4, WebM,"
+            " Ogg, MP3, WAV)",
         ) from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise MediaError(

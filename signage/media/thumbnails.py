@@ -32,7 +32,9 @@ def thumbnail(source: Path, kind: MediaKind, target: Path, ffmpeg: str | None) -
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
-        if kind == "image":
+        if kind == "audio":
+            made = False  # nothing to see: the console shows the audio icon and a player
+        elif kind == "image":
             made = _picture_thumbnail(source, temporary)
         else:
             made = ffmpeg is not None and _video_thumbnail(source, temporary, ffmpeg)

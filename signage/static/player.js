@@ -686,6 +686,7 @@
     switches: switches,
     current: function () { return current; },
     state: function () { return state; },
+    overrides: function () { return activeOverrides(serverNow()); },
     offset: function () { return offset; },
     connected: function () { return !!(socket && socket.connected); },
     enrolled: function () { return enrolled; }

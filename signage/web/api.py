@@ -116,9 +116,12 @@ def create_override() -> tuple[Response, int]:
     groups = list(catalog.groups) if catalog is not None else []
     try:
         wanted = parse_request(data, datetime.now(hub.timezone), groups, hub.programme.screen_ids())
+        messages = wanted.messages
+        if wanted.speak:
+            messages = hub.programme.speak(messages)
         override = hub.overrides.create(
             target=wanted.target,
-            messages=wanted.messages,
+            messages=messages,
             until=wanted.until,
             priority=wanted.priority,
             actor=f"api:{request.remote_addr}",

@@ -37,6 +37,7 @@ def init_app(app: Flask, database: Path) -> None:
             Path(services.settings(app).playlists_dir),
             History(database),
             lambda: hub.programme.catalog,
+            hub.programme.spoken,
         ),
     )
     app.register_blueprint(bp)

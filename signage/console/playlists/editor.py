@@ -65,6 +65,7 @@ def _editor_context(playlist_id: str, form: PlaylistForm) -> dict[str, Any]:
         "weekdays": WEEKDAY_NAMES,
         "images": library.names(services.publisher().directory, "image"),
         "videos": library.names(services.publisher().directory, "video"),
+        "sounds": library.names(services.publisher().directory, "audio"),
         "playlists": [p for p in playlist_ids() if p != playlist_id],
         "editable": may_change(playlist_id),
         "timezone": catalog.timezone.key if catalog is not None else "Asia/Ho_Chi_Minh",

@@ -72,10 +72,10 @@ def _agrees(key: grammar.Key, schema: dict[str, Any]) -> None:
 def test_the_schema_agrees_with_the_grammar_key_by_key(name: str) -> None:
     kind = grammar.KINDS[name]
     item = DEFS[f"{name}Item"]
-    item_keys = [key.name for key in grammar.ITEM_KEYS]
+    item_keys = [key.name for key in kind.item_fields()]
     assert set(item["properties"]) == {name, *item_keys}
-    assert item["required"] == [name, *(k.name for k in grammar.ITEM_KEYS if k.required)]
-    for key in grammar.ITEM_KEYS:
+    assert item["required"] == [name, *(k.name for k in kind.item_fields() if k.required)]
+    for key in kind.item_fields():
         _agrees(key, item["properties"][key.name])
     content = item["properties"][name]
     if kind.shape == "per-language":
@@ -117,12 +117,13 @@ def test_the_media_scan_follows_the_grammar(tmp_path: Path) -> None:
         "items:\n"
         "  - image: {file: a.png}\n    duration: 5\n"
         "  - video: {file: b.mp4}\n    duration: 5\n"
-        "  - qr: {url: 'https://x.vn', short: c.png}\n    duration: 5\n",
+        "  - qr: {url: 'https://x.vn', short: c.png}\n    duration: 5\n"
+        "  - sound: {file: d.ogg, every: 30}\n",
         "utf-8",
     )
-    found = library.usage(tmp_path, ["a.png", "b.mp4", "c.png"])
-    assert found == {"a.png": ("lobby",), "b.mp4": ("lobby",), "c.png": ()}
-    assert grammar.media_keys() == {"image": ("file",), "video": ("file",)}
+    found = library.usage(tmp_path, ["a.png", "b.mp4", "c.png", "d.ogg"])
+    assert found == {"a.png": ("lobby",), "b.mp4": ("lobby",), "c.png": (), "d.ogg": ("lobby",)}
+    assert grammar.media_keys() == {"image": ("file",), "video": ("file",), "sound": ("file",)}
 
 
 def _string_sets(tree: ast.AST) -> list[set[str]]:

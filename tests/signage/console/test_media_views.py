@@ -83,7 +83,7 @@ def test_editor_uploads_and_sees_the_thumbnail(
 @pytest.mark.parametrize(
     ("body", "name", "message"),
     [
-        (b"Xin chao", "ghi-chu.jpg", "“ghi-chu.jpg” is not a picture or video the screens"),
+        (b"Xin chao", "ghi-chu.jpg", "“ghi-chu.jpg” is not a picture, video or sound file"),
         (png()[:100], "cut.png", "“cut.png” is incomplete or damaged"),
         (b'<svg xmlns="http://www.w3.org/2000/svg"/>', "logo.svg", "“logo.svg” is an SVG"),
     ],
@@ -102,8 +102,8 @@ def test_refusals_are_in_vietnamese(client: FlaskClient, login: Login, media_dir
     login(client, "editor")
     response = upload(client, (b"Xin chao", "ghi-chu.jpg"), follow_redirects=True)
     assert flashes(response.text) == [
-        "“ghi-chu.jpg” không phải là ảnh hay video mà màn hình hiển thị được. Chấp nhận: ảnh "
-        "JPEG, PNG, WebP và GIF, video MP4 và WebM."
+        "“ghi-chu.jpg” không phải là ảnh, video hay tệp âm thanh mà màn hình phát được. Chấp "
+        "nhận: ảnh JPEG, PNG, WebP và GIF, video MP4 và WebM, âm thanh Ogg, MP3 và WAV."
     ]
 
 

@@ -1,0 +1,1 @@
+"""Spoken announcements: the speech engine (`engine`) and the audio it made (`spoken`)."""
