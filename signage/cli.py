@@ -531,13 +531,8 @@ def announcements_prune(days: int) -> None:
     programme = hub.programme
     if programme.catalog is None or programme.spoken is None:
         raise click.ClickException("the playlists cannot be read; run bluezone-signage check")
-    in_use = set(programme.spoken.users(programme.catalog))
-    in_use |= {
-        message.audio
-        for override in hub.overrides.active(time.time())
-        for message in override.messages.values()
-        if message.audio
-    }
+    active = hub.overrides.active(time.time())
+    in_use = set(programme.spoken.needed(programme.catalog, active, lambda _: "emergency"))
     deleted = programme.spoken.prune(in_use, days * 86400)
     for name in deleted:
         click.echo(f"deleted {name}")

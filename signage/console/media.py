@@ -7,6 +7,7 @@ Each upload and deletion goes to the audit log. The checks themselves are in `si
 from __future__ import annotations
 
 import hashlib
+import time
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -137,9 +138,16 @@ def explain(error: MediaError, file: str) -> str:
 
 
 def _spoken() -> dict[str, tuple[str, ...]]:
-    """The spoken audio the playlists in use need (kept from deletion), name → playlists."""
-    programme = services.hub().programme
-    return programme.spoken.users(programme.catalog) if programme.spoken is not None else {}
+    """The spoken audio the playlists in use and the active emergency messages need (kept
+    from deletion), name → who uses it."""
+    hub = services.hub()
+    programme = hub.programme
+    if programme.spoken is None:
+        return {}
+    active = hub.overrides.active(time.time())
+    return programme.spoken.needed(
+        programme.catalog, active, lambda number: _("emergency message %(number)d", number=number)
+    )
 
 
 @bp.get("/media")

@@ -17,7 +17,7 @@ import secrets
 import shutil
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from bluezone import files
 from signage.catalog.grammar import MAX_SPOKEN_TEXT
 from signage.catalog.playlist import Catalog, Item, SoundContent
 from signage.catalog.problem import Problem, term
-from signage.emergency.model import Message, OverrideError
+from signage.emergency.model import Message, Override, OverrideError
 from signage.media.library import SPOKEN_DIR
 from signage.speech.engine import SpeechEngine, SpeechError, run_bounded
 
@@ -159,3 +159,17 @@ class SpokenAudio:
             for spoken in texts(playlist.items):
                 found.setdefault(self.name(spoken.lang, spoken.text), set()).add(playlist.id)
         return {name: tuple(sorted(ids)) for name, ids in found.items()}
+
+    def needed(
+        self, catalog: Catalog | None, overrides: Iterable[Override], label: Callable[[int], str]
+    ) -> dict[str, tuple[str, ...]]:
+        """What must not be deleted: `users` plus the spoken version of each message of the
+        active `overrides`, used by `label(override id)`. One answer for the console's delete
+        and for pruning, so neither removes the audio of an emergency message screens are
+        reading."""
+        found = self.users(catalog)
+        for override in overrides:
+            for message in override.messages.values():
+                if message.audio:
+                    found[message.audio] = (*found.get(message.audio, ()), label(override.id))
+        return found

@@ -131,3 +131,21 @@ def test_an_emergency_message_sent_from_the_console_can_be_spoken(
     assert client.post("/console/emergency", data=form).status_code == 303
     newest = max(services.hub(app).overrides.active(time.time()), key=lambda o: o.id)
     assert all(not m.audio for m in newest.messages.values())
+
+
+def test_the_audio_of_an_active_spoken_emergency_message_cannot_be_deleted(
+    app: Flask, client: FlaskClient, login: Login, playlists: Path
+) -> None:
+    login(client, "admin")
+    form = {"target": ["all"], "headline-vi": "Sơ tán ngay", "until": "+30m", "speak": "1"}
+    assert client.post("/console/emergency", data=form).status_code == 303
+    (override,) = services.hub(app).overrides.active(time.time())
+    name = override.messages["vi"].audio
+    response = client.post("/console/media/delete", data={"name": name}, follow_redirects=True)
+    assert f"thông báo khẩn số {override.id}" in flashes(response.text)[-1]
+    assert (playlists / "media" / name).is_file()
+    # Once the message is cancelled nothing needs the file any more.
+    services.hub(app).overrides.cancel(override.id, "admin")
+    response = client.post("/console/media/delete", data={"name": name}, follow_redirects=True)
+    assert "Đã xóa" in flashes(response.text)[-1]
+    assert not (playlists / "media" / name).exists()
