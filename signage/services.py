@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from signage.editing.publish import Publisher
     from signage.live.background import Background
     from signage.live.hub import Hub
+    from signage.venues.silence import Silence
+    from signage.venues.store import VenueStore
     from signage.web.socket import ConsoleSockets, SessionCheck
 
 # The keys are the ones the app has always used: tests that build an app read them directly.
@@ -40,3 +42,7 @@ console_session: Part[Callable[[], SessionCheck | None]] = Part("signage.console
 """Checks the request's console session, for the `/console` Socket.IO namespace."""
 publisher: Part[Publisher] = Part("signage.playlists")
 """Writes playlist files for the console, with history and conflict checks."""
+venues: Part[VenueStore] = Part("signage.venues")
+"""The venue boxes that report to this server, and the counts they sent."""
+silence: Part[Silence] = Part("signage.venues.silence")
+"""Moves silent venue boxes and sends their alerts, once for the cluster."""

@@ -39,13 +39,16 @@ from typing import Any
 from bluezone.storage.database import DatabaseError
 
 from ..config import ConfigError, PortalConfig
-from .outbox import Outbox
+from .outbox import HourCounts, Outbox
 
 log = logging.getLogger(__name__)
 
 PATH = "/api/venues/report"
 TIMEOUT = 10.0
 BATCH_HOURS = 48
+#: Counts per request at most (an hour with more goes alone): keeps a request well below the
+#: signage server's body limit (1 MiB; it takes up to 5000 counts per hour).
+BATCH_COUNTS = 5000
 ROUNDS = 20
 MAX_BACKOFF = 8
 TOKEN_MINIMUM = 16
@@ -141,7 +144,7 @@ class Reporter:
         until = datetime.fromtimestamp(self.clock() + 3600, UTC).strftime(HOUR)
         try:
             for _ in range(ROUNDS):
-                batch = self.outbox.pending(BATCH_HOURS, until)
+                batch = _bounded(self.outbox.pending(BATCH_HOURS, until))
                 answer = self._post(
                     {
                         "venue": self.venue,
@@ -154,7 +157,7 @@ class Reporter:
                 revisions = {h.hour: h.revision for h in batch if h.hour in kept}
                 self.outbox.confirm(revisions)
                 stored.extend(sorted(revisions))
-                if len(batch) < BATCH_HOURS or not revisions:
+                if not self.outbox.pending(1, until) or not revisions:
                     break
         except SendError as exc:
             self.failures += 1
@@ -245,6 +248,16 @@ class Reporter:
         except (ValueError, KeyError, TypeError) as exc:
             raise SendError("bad_answer", f"the answer is not a report receipt: {exc}") from None
         return stored
+
+
+def _bounded(batch: list[HourCounts]) -> list[HourCounts]:
+    """The first hours of ``batch`` that hold at most `BATCH_COUNTS` counts (at least one)."""
+    total = 0
+    for index, hour in enumerate(batch):
+        total += len(hour.counts)
+        if total > BATCH_COUNTS and index > 0:
+            return batch[:index]
+    return batch
 
 
 def _failure(status: int, detail: str) -> SendError:

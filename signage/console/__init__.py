@@ -43,6 +43,7 @@ from . import (
     results,
     roles,
     screens,
+    venues,
 )
 from .extension import Console
 from .i18n import _
@@ -95,6 +96,7 @@ def _nav() -> list[tuple[str, str]]:
         ("/console/screens", _("Screens")),
         ("/console/emergency", _("Emergency")),
         ("/console/results", _("Results")),
+        ("/console/venues", _("Venues")),
         ("/console/operators", _("Operators")),
         ("/console/audit", _("Audit log")),
     ]
@@ -153,3 +155,4 @@ def init_app(app: Flask) -> None:
     screens.init_app(app)
     media.init_app(app)
     app.register_blueprint(results.bp)
+    app.register_blueprint(venues.bp)
