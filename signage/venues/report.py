@@ -58,7 +58,7 @@ class Report:
 
 def _object(value: object, field: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ReportError(field, f"{field or 'the body'} must be a JSON object")
+        raise ReportError(field, f"{field} must be a JSON object")
     return value
 
 
@@ -124,7 +124,7 @@ def _counts(value: object, field: str) -> dict[Key, int]:
 
 def parse(data: object, now: datetime) -> Report:
     """The report in ``data`` (a parsed JSON document) as received at ``now``."""
-    body = _object(data, "")
+    body = _object(data, "body")
     venue = body.get("venue")
     if not isinstance(venue, str) or not VENUE_ID.match(venue):
         raise ReportError("venue", "venue must be the box's venue id")

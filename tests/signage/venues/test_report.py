@@ -52,7 +52,7 @@ def count(**changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("report", "field"),
     [
-        ([], ""),
+        ([], "body"),
         (body(venue="ben xe"), "venue"),
         (body(venue=None), "venue"),
         (body(health=None), "health"),

@@ -1,0 +1,92 @@
+"""The silent / back alerts with two signage nodes on one database and a real webhook receiver:
+each is sent once for the cluster, whichever nodes look."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from signage import create_app, services
+from tests.signage.serverkit import Receiver, make_playlists
+
+START = 1_800_000_000.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    made = Receiver([])
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, receiver: Receiver) -> list[Flask]:
+    playlists = make_playlists(tmp_path / "playlists")
+    settings: dict[str, Any] = {
+        "TESTING": True,
+        "PLAYLISTS_DIR": str(playlists),
+        "DATABASE": str(tmp_path / "signage.sqlite3"),
+        "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+        "BACKGROUND": False,
+        "ALERT_WEBHOOK_URL": receiver.url,
+        "VENUE_SILENT_MINUTES": 30,
+    }
+    return [create_app(settings), create_app(settings)]
+
+
+def report(node: Flask, token: str) -> None:
+    body = {
+        "venue": "ben-xe",
+        "health": {"version": "0.1.0", "uptime": 60, "sessions": 0, "gateway": "none: ok"},
+        "hours": [],
+    }
+    response = node.test_client().post(
+        "/api/venues/report", json=body, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.get_json()
+
+
+def test_silent_once_and_back_once_across_two_nodes(nodes: list[Flask], receiver: Receiver) -> None:
+    clock = Clock()
+    for node in nodes:
+        services.venues(node).clock = clock
+    token = services.venues(nodes[0]).add("ben-xe")
+    report(nodes[0], token)
+    clock.now += 29 * 60
+    for node in nodes:
+        assert services.silence(node).check(clock.now) == []
+    clock.now += 2 * 60
+    moved: list[str] = []
+    threads = [
+        threading.Thread(target=lambda n=node: moved.extend(services.silence(n).check(clock.now)))
+        for node in nodes
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert moved == ["ben-xe"]
+    clock.now += 3600
+    for node in nodes:  # still silent: nothing more
+        assert services.silence(node).check(clock.now) == []
+    report(nodes[1], token)
+    report(nodes[0], token)
+    for node in nodes:  # delivers what is queued, then stops
+        getattr(services.silence(node).notify, "__self__").close()
+    events = [(p["event"], p["venue"]) for p in receiver.received]
+    assert events == [("venue_silent", "ben-xe"), ("venue_reporting", "ben-xe")]
+    silent = receiver.received[0]
+    assert silent["last_report"] == int(START * 1000) and silent["silent_minutes"] == 30
