@@ -58,7 +58,7 @@ def test_the_token_file_must_be_private(tmp_path: Path) -> None:
     settings = make_config(
         tmp_path, report_url="http://127.0.0.1:9", report_token_file=str(token_file)
     )
-    with pytest.raises(ConfigError, match="report_token_file: .* may be read by others"):
+    with pytest.raises(ConfigError, match=r"report_token_file: .* may be read by others"):
         create_app(settings)
     token_file.chmod(0o600)
     create_app(settings)

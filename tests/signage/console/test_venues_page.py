@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,12 +16,16 @@ from tests.signage.console.conftest import Login, console_of
 NOW = 1_800_000_000.0
 
 
+def at(moment: float) -> Callable[[], float]:
+    return lambda: moment
+
+
 def boxes(app: Flask) -> None:
     store = services.venues(app)
     health = Health("0.1.0", 90_000, 7, "nftables: ok, 7 granted")
     tokens = {venue: store.add(venue) for venue in ("ben-xe", "san-bay", "cang", "cu")}
     for venue, ago in (("san-bay", 3 * 3600), ("ben-xe", 5 * 60)):
-        store.clock = lambda ago=ago: NOW - ago
+        store.clock = at(NOW - ago)
         store.record(tokens[venue], venue, health, {})
     store.revoke("cu")
     store.clock = lambda: NOW

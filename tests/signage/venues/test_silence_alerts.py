@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 
 from signage import create_app, services
+from signage.live.webhook import Webhook
 from tests.signage.serverkit import Receiver, make_playlists
 
 START = 1_800_000_000.0
@@ -85,7 +86,9 @@ def test_silent_once_and_back_once_across_two_nodes(nodes: list[Flask], receiver
     report(nodes[1], token)
     report(nodes[0], token)
     for node in nodes:  # delivers what is queued, then stops
-        getattr(services.silence(node).notify, "__self__").close()
+        webhook = services.silence(node).notify.__self__  # type: ignore[union-attr]
+        assert isinstance(webhook, Webhook)
+        webhook.close()
     events = [(p["event"], p["venue"]) for p in receiver.received]
     assert events == [("venue_silent", "ben-xe"), ("venue_reporting", "ben-xe")]
     silent = receiver.received[0]
