@@ -17,6 +17,7 @@ from flask_babel import Babel
 from werkzeug.exceptions import HTTPException
 
 from bluezone.secretkey import SecretKeyError, load_secret_key
+from bluezone.venuereport import MAX_GATEWAY, MAX_VERSION, clean_text
 
 from . import services
 from .campaign import stats
@@ -98,10 +99,10 @@ def _health(service: Access, started: float) -> Callable[[], dict[str, Any]]:
         except Exception as exc:  # any failure of the enforcement point is worth reporting
             state = f"{service.gateway.name}: failing: {exc}"
         return {
-            "version": version(),
+            "version": clean_text(version(), MAX_VERSION),
             "uptime": int(time.monotonic() - started),
             "sessions": len(service.store.active_sessions()),
-            "gateway": state[:200],
+            "gateway": clean_text(state, MAX_GATEWAY),
         }
 
     return health

@@ -22,11 +22,15 @@ several workers (see `Outbox.claim`). No Flask import.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bluezone.storage.database import Database
+from bluezone.venuereport import MAX_COUNT, MAX_KEYS, valid_key
+
+log = logging.getLogger(__name__)
 
 #: Hours before this one are not plausible (a box whose clock was never set): never sent.
 EARLIEST_HOUR = "2020-01-01T00"
@@ -38,7 +42,8 @@ class HourCounts:
     """The absolute counts of one UTC hour (``YYYY-MM-DDTHH``) at revision ``revision``.
 
     ``counts`` maps (kind, lang, os, src) to a count, summed over the venues the box counted
-    under: the box reports all its guests under its own venue id."""
+    under: the box reports all its guests under its own venue id. Only keys the report format
+    carries are kept (`bluezone.venuereport`), so the server never refuses the hour."""
 
     hour: str
     revision: int
@@ -80,7 +85,15 @@ class Outbox:
             ).fetchall()
         counts: dict[str, dict[tuple[str, str, str, str], int]] = defaultdict(dict)
         for hour, kind, lang, os, src, count in rows:
-            counts[str(hour)][(str(kind), str(lang), str(os), str(src))] = int(count)
+            key = (str(kind), str(lang), str(os), str(src))
+            if not valid_key(*key):
+                # Counted by an older release under a key the report format does not carry
+                # (a kind since renamed): the server would refuse the whole report for it.
+                log.info("report: counts under %s of %s are not reported", key, hour)
+                continue
+            hour_counts = counts[str(hour)]
+            if len(hour_counts) < MAX_KEYS:
+                hour_counts[key] = min(int(count), MAX_COUNT - 1)
         return [
             HourCounts(str(hour), int(revision), counts.get(str(hour), {}))
             for hour, revision in marks

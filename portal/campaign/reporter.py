@@ -20,6 +20,7 @@ follows a redirect; every failed send is logged with its reason. No Flask import
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bluezone.storage.database import DatabaseError
+from bluezone.venuereport import MAX_KEYS
 
 from ..config import ConfigError, PortalConfig
 from .outbox import HourCounts, Outbox
@@ -45,10 +47,10 @@ log = logging.getLogger(__name__)
 
 PATH = "/api/venues/report"
 TIMEOUT = 10.0
-BATCH_HOURS = 48
+BATCH_HOURS = 48  # at most bluezone.venuereport.MAX_HOURS
 #: Counts per request at most (an hour with more goes alone): keeps a request well below the
 #: signage server's body limit (1 MiB; it takes up to 5000 counts per hour).
-BATCH_COUNTS = 5000
+BATCH_COUNTS = MAX_KEYS
 ROUNDS = 20
 MAX_BACKOFF = 8
 TOKEN_MINIMUM = 16
@@ -194,6 +196,8 @@ class Reporter:
             self.holder = f"{pid}-{secrets.token_hex(4)}"
             self._thread = threading.Thread(target=self._run, name="reporter", daemon=True)
             self._thread.start()
+            # A worker that stops gives the lease up, so another takes it at its next turn.
+            atexit.register(self._release)
 
     def turn(self) -> Outcome | None:
         """One turn of the loop: send if this process holds the lease (None otherwise)."""
@@ -212,6 +216,12 @@ class Reporter:
                 log.exception("report: turn failed; trying again later")
                 self.failures += 1
             time.sleep(self.delay())
+
+    def _release(self) -> None:
+        try:
+            self.outbox.release(self.holder)
+        except DatabaseError as exc:
+            log.info("report: could not give the lease up: %s", exc)
 
     def _backlog(self) -> int:
         try:

@@ -8,8 +8,8 @@ The body (see `portal.campaign.reporter`)::
 `parse` returns a `Report` or raises `ReportError` whose ``field`` names what is wrong
 (``hours[3].counts[0].count``). Bounds: at most `MAX_HOURS` hours per report and `MAX_KEYS`
 counts per hour; an hour from 2020 on and at most `FUTURE_HOURS` ahead of this server's clock
-(a box's clock may be a little ahead); a count a whole number from 0 below `MAX_COUNT`; a kind
-from `KINDS`, language, system and source short words. No Flask import.
+(a box's clock may be a little ahead); a count a whole number from 0 below `MAX_COUNT`; keys as
+`bluezone.venuereport` allows them (its bounds are the box's too). No Flask import.
 """
 
 from __future__ import annotations
@@ -19,12 +19,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from signage.results.tables import KINDS
+from bluezone.venuereport import (
+    KINDS,
+    LANG,
+    MAX_COUNT,
+    MAX_GATEWAY,
+    MAX_HOURS,
+    MAX_KEYS,
+    MAX_VERSION,
+    OS,
+    SRC,
+    TEXT,
+)
 from signage.venues.store import VENUE_ID, Health, Key
 
-MAX_HOURS = 168
-MAX_KEYS = 5000
-MAX_COUNT = 1_000_000_000
 FUTURE_HOURS = 2
 EARLIEST = datetime(2020, 1, 1, tzinfo=UTC)
 HOUR = "%Y-%m-%dT%H"
@@ -32,11 +40,6 @@ MAX_UPTIME = 100 * 365 * 86400
 MAX_SESSIONS = 10_000_000
 
 _HOUR = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}$")
-# What the portal counts under: a language code, an OS family, a link source (a screen id).
-_LANG = re.compile(r"^[A-Za-z_]{0,16}$")
-_OS = re.compile(r"^[a-z0-9_]{0,32}$")
-_SRC = re.compile(r"^[A-Za-z0-9_.:-]{0,64}$")
-_TEXT = re.compile(r"^[^\x00-\x1f\x7f]*$")
 
 
 class ReportError(ValueError):
@@ -91,10 +94,10 @@ def _hour(value: object, field: str, now: datetime) -> str:
 def _health(value: object) -> Health:
     health = _object(value, "health")
     return Health(
-        version=_text(health.get("version"), "health.version", _TEXT, 64),
+        version=_text(health.get("version"), "health.version", TEXT, MAX_VERSION),
         uptime=_whole(health.get("uptime"), "health.uptime", MAX_UPTIME),
         sessions=_whole(health.get("sessions"), "health.sessions", MAX_SESSIONS),
-        gateway=_text(health.get("gateway"), "health.gateway", _TEXT, 200),
+        gateway=_text(health.get("gateway"), "health.gateway", TEXT, MAX_GATEWAY),
     )
 
 
@@ -112,9 +115,9 @@ def _counts(value: object, field: str) -> dict[Key, int]:
             raise ReportError(f"{where}.kind", f"{where}.kind must be one of {', '.join(KINDS)}")
         key = (
             str(kind),
-            _text(entry.get("lang"), f"{where}.lang", _LANG, 16),
-            _text(entry.get("os"), f"{where}.os", _OS, 32),
-            _text(entry.get("src"), f"{where}.src", _SRC, 64),
+            _text(entry.get("lang"), f"{where}.lang", LANG, 16),
+            _text(entry.get("os"), f"{where}.os", OS, 32),
+            _text(entry.get("src"), f"{where}.src", SRC, 64),
         )
         if key in counts:
             raise ReportError(where, f"{where} repeats a count of the same hour and key")

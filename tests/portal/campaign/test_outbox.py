@@ -80,3 +80,16 @@ def test_one_holder_of_the_lease_at_a_time(database: Database) -> None:
     assert not outbox.claim("worker-1", 60, now=1112)
     outbox.release("worker-2")
     assert outbox.claim("worker-1", 60, now=1113)
+
+
+def test_keys_the_report_cannot_carry_stay_home(database: Database) -> None:
+    store = Store(database, SALT)
+    store.add_events(
+        [
+            (EventKey("2026-12-07T03", "click", "box", "vi", "ios", "qr"), 4),  # an old kind
+            (EventKey("2026-12-07T03", "view", "box", "vi", "ios", "a b"), 1),
+            (EventKey("2026-12-07T03", "view", "box", "vi", "ios", "lobby-1"), 2),
+        ]
+    )
+    [hour] = Outbox(store.database).pending(10, "2026-12-07T05")
+    assert dict(hour.counts) == {("view", "vi", "ios", "lobby-1"): 2}

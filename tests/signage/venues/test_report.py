@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from signage.venues.report import MAX_COUNT, MAX_HOURS, ReportError, parse
+from bluezone.venuereport import MAX_COUNT, MAX_HOURS
+from signage.venues.report import ReportError, parse
 
 NOW = datetime(2026, 12, 7, 3, 30, tzinfo=UTC)
 HEALTH = {"version": "0.1.0", "uptime": 10, "sessions": 2, "gateway": "none: ok"}
