@@ -18,49 +18,32 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.conftest import free_port, stop, wait_for_port
+from tests.conftest import free_port
+from tests.portal.test_gunicorn import Portal
 from tests.signage.serverkit import make_playlists, running_server, wait_until
 
 BIN = Path(sys.executable).parent
 VENUE = "ben-xe-tuy-hoa"
 
 
-class Box:
+class Box(Portal):
     """The portal of a venue box under gunicorn (the deploy config), reporting every second."""
 
     def __init__(self, tmp_path: Path, report_url: str, token: str) -> None:
-        self.port = free_port()
+        super().__init__(tmp_path)
         self.log = tmp_path / "portal.log"
         self.database = tmp_path / "portal.sqlite3"
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
-            "PORTAL_PORTAL_URL": f"http://127.0.0.1:{self.port}",
-            "PORTAL_VENUE_ID": VENUE,
-            "PORTAL_DATABASE": str(self.database),
-            "PORTAL_SECRET_KEY": "gunicorn-test-secret-key-0123456789",
-            "PORTAL_MAC_LOOKUP": "false",
-            "PORTAL_EVENT_FLUSH_SECONDS": "0",
-            "PORTAL_TRUSTED_PROXIES": "127.0.0.1/32",
-            "PORTAL_REPORT_URL": report_url,
-            "PORTAL_REPORT_TOKEN": token,
-            "PORTAL_REPORT_INTERVAL": "1",
-        }
+        self.env.update(
+            {
+                "PORTAL_VENUE_ID": VENUE,
+                "PORTAL_DATABASE": str(self.database),
+                "PORTAL_TRUSTED_PROXIES": "127.0.0.1/32",
+                "PORTAL_REPORT_URL": report_url,
+                "PORTAL_REPORT_TOKEN": token,
+                "PORTAL_REPORT_INTERVAL": "1",
+            }
+        )
         self.visitors = 0
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(BIN / "bluezone-portal"), "serve", "--bind", f"127.0.0.1:{self.port}"],
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_for_port(self.process, "127.0.0.1", self.port, self.log)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            stop(self.process)
 
     def visit(self, accept: bool) -> None:
         """A new phone opens the splash page (a view) and, with ``accept``, accepts."""
