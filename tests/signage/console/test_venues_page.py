@@ -48,8 +48,14 @@ def test_viewers_see_every_box_and_its_state(app: Flask, client: FlaskClient, lo
         "cu": "revoked",
     }
     assert 'href="/console/venues"' in page
-    assert "5 minutes ago" in page and "25 hours" in page and "nftables: ok, 7 granted" in page
-    assert "Add a venue box" not in page and "/revoke" not in page
+    # In the console's default language, Vietnamese.
+    assert (
+        "5 phút trước" in page
+        and "25 giờ" in page
+        and "im lặng" in page
+        and "nftables: ok, 7 granted" in page
+    )
+    assert "Thêm thiết bị địa điểm" not in page and "/revoke" not in page
     assert client.post("/console/venues/add", data={"venue": "x"}).status_code == 403
     assert client.post("/console/venues/ben-xe/revoke").status_code == 403
 
@@ -74,7 +80,9 @@ def test_admins_add_a_box_and_see_its_token_once(
     assert token and services.venues(app).venue_of(token.group(1)) == "tram-dung-chan"
     assert token.group(1) not in client.get("/console/venues").get_data(as_text=True)
     again = client.post("/console/venues/add", data={"venue": "tram-dung-chan"})
-    assert again.status_code == 400 and "Revoke it first" in again.get_data(as_text=True)
+    assert again.status_code == 400 and "Hãy thu hồi thiết bị đó trước" in again.get_data(
+        as_text=True
+    )
     bad = client.post("/console/venues/add", data={"venue": "trạm <b>"})
     assert bad.status_code == 400 and 'aria-invalid="true"' in bad.get_data(as_text=True)
     actions = [(e.action, e.target) for e in console_of(app).audit.entries()]
@@ -95,5 +103,5 @@ def test_admins_revoke_with_the_csrf_token_only(
     assert response.status_code == 303
     assert services.venues(app).venue_of(token) is None
     page = client.get("/console/venues").get_data(as_text=True)
-    assert states(page) == {"ben-xe": "revoked"} and "is revoked" in page
+    assert states(page) == {"ben-xe": "revoked"} and "Đã thu hồi mã truy cập của ben-xe" in page
     assert client.post("/console/venues/nobody/revoke").status_code == 303
