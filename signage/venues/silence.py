@@ -4,8 +4,11 @@ A box is silent when its last report is older than ``venue_silent_minutes``. The
 pass of every node calls `Silence.check`; the change to ``silent`` is one conditional update
 (``UPDATE venues SET state = 'silent' WHERE state = 'reporting' AND last_report < ?``), so
 whichever node runs it first moves the row and sends the alert, and the others find nothing
-to move. The way back is decided the same way by the node that stores the box's next report
-(`signage.venues.store.VenueStore.record`), which calls `back`. No Flask import.
+to move. A node that has just started waits ``venue_silent_minutes`` before it moves anything:
+after the signage server itself was down, every box's last report is old, and the boxes need
+one interval to report again, not an alert each. The way back is decided the same way by the
+node that stores the box's next report (`signage.venues.store.VenueStore.record`), which calls
+`back`. No Flask import.
 """
 
 from __future__ import annotations
@@ -39,12 +42,15 @@ class Silence:
         self.notify = notify
         self.every = every
         self._checked = float("-inf")
+        self._started: float | None = None
         self._lock = threading.Lock()
 
     def check(self, now: float) -> list[str]:
         """Move the venues silent at ``now`` and alert for each; the ids this node moved."""
         with self._lock:
-            if now - self._checked < self.every:
+            if self._started is None:
+                self._started = now
+            if now - self._checked < self.every or now - self._started < self.silent_after:
                 return []
             self._checked = now
         moved = self.store.mark_silent(now - self.silent_after)

@@ -64,6 +64,8 @@ def test_silent_once_and_back_once_across_two_nodes(nodes: list[Flask], receiver
     clock = Clock()
     for node in nodes:
         services.venues(node).clock = clock
+    for node in nodes:  # the nodes start
+        services.background(node).run_once(clock.now)
     token = services.venues(nodes[0]).add("ben-xe")
     report(nodes[0], token)
     clock.now += 29 * 60
@@ -95,3 +97,18 @@ def test_silent_once_and_back_once_across_two_nodes(nodes: list[Flask], receiver
     assert events == [("venue_silent", "ben-xe"), ("venue_reporting", "ben-xe")]
     silent = receiver.received[0]
     assert silent["last_report"] == int(START * 1000) and silent["silent_minutes"] == 30
+
+
+def test_a_node_that_just_started_waits_before_calling_a_box_silent(
+    nodes: list[Flask], receiver: Receiver
+) -> None:
+    clock = Clock()
+    services.venues(nodes[0]).clock = clock
+    token = services.venues(nodes[0]).add("ben-xe")
+    report(nodes[0], token)
+    clock.now += 5 * 3600  # the signage server was down for five hours, and starts again
+    silence = services.silence(nodes[0])
+    assert silence.check(clock.now) == []
+    report(nodes[0], token)  # the box reports within its interval
+    assert silence.check(clock.now + 30 * 60) == []
+    assert silence.check(clock.now + 31 * 60) == ["ben-xe"]
