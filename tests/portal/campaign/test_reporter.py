@@ -159,3 +159,26 @@ def test_a_long_backlog_goes_oldest_first_in_batches(centre: Centre, store: Stor
     assert outcome.ok and list(outcome.stored) == hours
     assert len(hours) > 2 * BATCH_HOURS
     assert len(centre.counts()) == len(hours)
+
+
+def test_report_once_prints_what_was_sent_and_stored(centre: Centre, tmp_path: Path) -> None:
+    from portal import create_app
+    from portal.cli import main
+    from tests.portal.conftest import make_config
+
+    import time
+
+    centre.venues.clock = time.time  # the box counts at the real hour
+    token = centre.venues.add("ben-xe")
+    app = create_app(
+        make_config(tmp_path, venue_id="ben-xe", report_url=centre.url, report_token=token),
+        install_gateway=False,
+    )
+    app.test_client().get("/", headers={"Host": "portal.test"})
+    result = app.test_cli_runner().invoke(main, ["report", "--once"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"sent 1 hours to {centre.url} as ben-xe"
+    assert lines[1].startswith("stored by the signage server: 20")
+    assert lines[2] == "hours still to send: 0"
+    assert sum(centre.counts().values()) == 1
