@@ -231,6 +231,12 @@ def load_config(
     raw: dict[str, tuple[Any, str]] = {}
     if path:
         raw.update(_read_yaml(Path(path)))
+        if "report_token" in raw:
+            # A configuration file is often readable by more people than the service's user.
+            raise ConfigError(
+                f"{raw['report_token'][1]}: report_token: not in the configuration file; set"
+                " PORTAL_REPORT_TOKEN or report_token_file (a file of mode 0600)"
+            )
     # Venue secrets share their prefix with settings such as PORTAL_VENUE_NAME: a variable is
     # a secret only when it names no setting.
     secrets = {

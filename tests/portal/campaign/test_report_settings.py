@@ -51,6 +51,14 @@ def test_the_token_comes_from_the_environment() -> None:
     )
 
 
+def test_the_token_is_refused_in_the_configuration_file(tmp_path: Path) -> None:
+    path = tmp_path / "portal.yaml"
+    path.write_text(f"report_url: http://centre.example\nreport_token: {TOKEN}\n")
+    with pytest.raises(ConfigError) as refused:
+        load_config(path, environ={})
+    assert f"{path}:2: report_token: not in the configuration file" in str(refused.value)
+
+
 def test_the_token_file_must_be_private(tmp_path: Path) -> None:
     token_file = tmp_path / "report-token"
     token_file.write_text(TOKEN + "\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,13 +14,16 @@ import pytest
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from portal import create_app
 from portal.campaign.outbox import Outbox
 from portal.campaign.reporter import BATCH_HOURS, Reporter
+from portal.cli import main
 from portal.sessions.store import EventKey, Store
 from signage import create_app as create_signage
 from signage import services as signage_services
 from signage.venues.store import VenueStore
 from tests.conftest import free_port
+from tests.portal.conftest import make_config
 from tests.signage.serverkit import Receiver, make_playlists
 
 NOW = 1_796_612_400.0  # 2026-12-07T03:00Z
@@ -162,12 +166,6 @@ def test_a_long_backlog_goes_oldest_first_in_batches(centre: Centre, store: Stor
 
 
 def test_report_once_prints_what_was_sent_and_stored(centre: Centre, tmp_path: Path) -> None:
-    from portal import create_app
-    from portal.cli import main
-    from tests.portal.conftest import make_config
-
-    import time
-
     centre.venues.clock = time.time  # the box counts at the real hour
     token = centre.venues.add("ben-xe")
     app = create_app(
