@@ -114,7 +114,8 @@ class SendError(RuntimeError):
 
 @dataclass
 class Reporter:
-    """Sends the box's counts and health to ``url`` as venue ``venue``.
+    """Sends the box's counts and health to ``url`` as venue ``venue`` (mutable: it keeps its
+    back-off and its thread).
 
     ``health`` returns the health part of a report; ``flush`` writes the counts buffered in
     this process first, so a report includes them; ``clock`` is the wall clock."""
@@ -128,11 +129,12 @@ class Reporter:
     flush: Callable[[], None] = lambda: None
     clock: Callable[[], float] = time.time
     timeout: float = TIMEOUT
-    failures: int = 0
-    holder: str = field(default_factory=lambda: f"{os.getpid()}-{secrets.token_hex(4)}")
-    _thread: threading.Thread | None = None
-    _pid: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Failed turns in a row (the back-off), and who this process is for the lease.
+    failures: int = field(default=0, init=False)
+    holder: str = field(default_factory=lambda: f"{os.getpid()}-{secrets.token_hex(4)}", init=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _pid: int = field(default=0, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def send(self) -> Outcome:
         """One turn: everything pending, in batches, oldest first, with the health (a report
