@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import logging
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +17,14 @@ from flask_babel import Babel
 from werkzeug.exceptions import HTTPException
 
 from bluezone.secretkey import SecretKeyError, load_secret_key
+from bluezone.venuereport import MAX_GATEWAY, MAX_VERSION, clean_text
 
 from . import services
 from .campaign import stats
 from .campaign.content import Campaign, load_campaign
 from .campaign.events import EventLog
+from .campaign.outbox import Outbox
+from .campaign.reporter import Reporter, read_token, version
 from .config import ConfigError, PortalConfig, load_config
 from .controllers.registry import create_controller
 from .gateway import create_gateway
@@ -82,6 +87,27 @@ def _venues(config: PortalConfig, campaign: Campaign) -> dict[str, Venue]:
     return venues
 
 
+def _health(service: Access, started: float) -> Callable[[], dict[str, Any]]:
+    """What the box reports about itself: release, uptime, sessions, its gateway's state."""
+
+    def health() -> dict[str, Any]:
+        try:
+            status = service.gateway.status()
+            state = f"{status.get('backend', service.gateway.name)}: ok"
+            if "granted" in status:
+                state += f", {status['granted']} granted"
+        except Exception as exc:  # any failure of the enforcement point is worth reporting
+            state = f"{service.gateway.name}: failing: {exc}"
+        return {
+            "version": clean_text(version(), MAX_VERSION),
+            "uptime": int(time.monotonic() - started),
+            "sessions": len(service.store.active_sessions()),
+            "gateway": clean_text(state, MAX_GATEWAY),
+        }
+
+    return health
+
+
 def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bool = True) -> Flask:
     """Build the portal. ``test_config`` overrides any configuration key (for tests).
 
@@ -124,6 +150,21 @@ def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bo
         events=EventLog(store, config.event_flush_seconds),
     )
     services.access.set(app, service)
+    if config.report_url:
+        reporter = Reporter(
+            url=config.report_url,
+            token=read_token(config),
+            venue=config.venue_id,
+            interval=config.report_interval,
+            outbox=Outbox(store.database),
+            health=_health(service, time.monotonic()),
+            flush=service.events.flush,
+        )
+        services.reporter.set(app, reporter)
+        if install_gateway:
+            # The server's workers start it (deploy/gunicorn/portal.conf.py); a request is
+            # the fallback for a server run otherwise (flask run, other WSGI servers).
+            app.before_request(reporter.ensure_started)
     services.csp.set(app, _policy())
     services.visits.set(app, VisitDesk(service, _venues(config, campaign), secret))
     babel.init_app(app, locale_selector=lambda: g.get("lang", config.default_language))

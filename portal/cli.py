@@ -20,6 +20,7 @@ from .campaign.content import CampaignError, load_campaign
 from .campaign.materials import MATERIALS, MaterialError, normalise_language, png_pages
 from .campaign.materials import Venue as MaterialVenue
 from .campaign.materials import render as render_material
+from .campaign.reporter import read_token as read_report_token
 from .campaign.stats import read_token
 from .config import ConfigError, load_config
 from .gateway import GatewayError
@@ -86,6 +87,7 @@ def _check(config_file: str | None) -> None:
             Path(config.campaign_file) if config.campaign_file else None, config.languages
         )
         read_token(config)
+        read_report_token(config)
         for venue in config.venues:
             if venue.campaign_file:
                 load_campaign(Path(venue.campaign_file), venue.languages)
@@ -100,6 +102,28 @@ def purge() -> None:
     service = services.access()
     sessions, events = service.store.purge(service.config.event_retention_days)
     click.echo(f"removed {sessions} expired sessions and {events} old hourly counts")
+
+
+@main.command()
+@click.option("--once", is_flag=True, required=True, help="Send one report now and exit.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@with_appcontext
+def report(once: bool, as_json: bool) -> None:
+    """Send the box's counts and health to the signage server now (report_url), and say what
+    was sent or why not; exit 1 when the send failed (the counts are kept for later)."""
+    reporter = services.reporter.find()
+    if reporter is None:
+        raise click.ClickException("reporting is off: set report_url (see README, Venue boxes)")
+    outcome = reporter.send()
+    if as_json:
+        click.echo(json.dumps(outcome.__dict__))
+    else:
+        stored = ", ".join(outcome.stored) if outcome.stored else "none"
+        click.echo(f"sent {len(outcome.sent)} hours to {reporter.url} as {reporter.venue}")
+        click.echo(f"stored by the signage server: {stored}")
+        click.echo(f"hours still to send: {outcome.backlog}")
+    if not outcome.ok:
+        raise click.ClickException(f"the report failed ({outcome.error}): {outcome.detail}")
 
 
 @main.command()

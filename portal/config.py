@@ -67,6 +67,10 @@ class PortalConfig:
     walled_garden: tuple[str, ...] = ()
     stats_token: str = ""
     stats_token_file: str = ""
+    report_url: str = ""
+    report_token: str = ""
+    report_token_file: str = ""
+    report_interval: int = 300
     venues: tuple[VenueConfig, ...] = ()
 
     @property
@@ -123,6 +127,8 @@ def _convert(where: str, key: str, value: Any) -> Any:
         return float(value)
     if key == "redirect_port":
         return _as_int(where, key, value, 1, 65535)
+    if key == "report_interval":
+        return _as_int(where, key, value, 1, 86400)
     if key in ("mac_lookup", "masquerade"):
         if not isinstance(value, bool):
             raise _fail(where, key, f"expected true or false, got {value!r}")
@@ -162,6 +168,13 @@ def _convert(where: str, key: str, value: Any) -> Any:
         if parts.path not in ("", "/") or parts.query or parts.fragment:
             raise _fail(where, key, "must be the portal's base URL, without a path or query")
         return text.rstrip("/")
+    if key == "report_url" and text:
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _fail(where, key, f"expected an http:// or https:// URL, got {text!r}")
+        if parts.query or parts.fragment:
+            raise _fail(where, key, "must be the signage server's base URL, without a query")
+        return text.rstrip("/")
     if key in ("lan_interface", "wan_interface") and text and not _IFNAME.match(text):
         raise _fail(where, key, f"{text!r} is not a network interface name")
     if key == "nft_table" and not _TABLE.match(text):
@@ -181,7 +194,7 @@ def _convert(where: str, key: str, value: Any) -> Any:
         raise _fail(where, key, f"unknown language {text!r}; choose from {list(LANGUAGES)}")
     if key == "log_level" and text.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise _fail(where, key, f"expected DEBUG, INFO, WARNING or ERROR, got {text!r}")
-    if key == "stats_token" and text and len(text) < 16:
+    if key in ("stats_token", "report_token") and text and len(text) < 16:
         raise _fail(where, key, "use at least 16 characters (e.g. from `openssl rand -hex 24`)")
     if key == "venue_id" and not (text and text.replace("-", "").replace("_", "").isalnum()):
         raise _fail(where, key, "use letters, digits, '-' and '_' only")
@@ -218,6 +231,12 @@ def load_config(
     raw: dict[str, tuple[Any, str]] = {}
     if path:
         raw.update(_read_yaml(Path(path)))
+        if "report_token" in raw:
+            # A configuration file is often readable by more people than the service's user.
+            raise ConfigError(
+                f"{raw['report_token'][1]}: report_token: not in the configuration file; set"
+                " PORTAL_REPORT_TOKEN or report_token_file (a file of mode 0600)"
+            )
     # Venue secrets share their prefix with settings such as PORTAL_VENUE_NAME: a variable is
     # a secret only when it names no setting.
     secrets = {
@@ -263,6 +282,7 @@ def load_config(
         config = replace(config, venues=read_venues(venues_node, venues_where, defaults, secrets))
     except VenueError as exc:
         raise ConfigError(str(exc)) from None
+    _check_reporting(config)
     if config.gateway == "nftables":
         missing = [k for k in ("lan_interface", "lan_ipv4") if not getattr(config, k)]
         if missing:
@@ -272,3 +292,21 @@ def load_config(
         if not config.mac_lookup:
             raise ConfigError("gateway nftables grants by MAC address: mac_lookup must be true")
     return config
+
+
+def _check_reporting(config: PortalConfig) -> None:
+    """Reporting to the signage server needs its address and exactly one source of token."""
+    if config.report_token and config.report_token_file:
+        raise ConfigError(
+            "report_token_file: set report_token (PORTAL_REPORT_TOKEN) or report_token_file,"
+            " not both"
+        )
+    has_token = bool(config.report_token or config.report_token_file)
+    if config.report_url and not has_token:
+        raise ConfigError(
+            "report_url: reporting needs the venue's token: set PORTAL_REPORT_TOKEN or"
+            " report_token_file (see README, Venue boxes)"
+        )
+    if has_token and not config.report_url:
+        key = "report_token" if config.report_token else "report_token_file"
+        raise ConfigError(f"{key}: a report token is set but report_url is empty")

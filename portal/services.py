@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bluezone.parts import Part
 
 if TYPE_CHECKING:
+    from portal.campaign.reporter import Reporter
     from portal.sessions.access import Access
     from portal.venues.visits import VisitDesk
 
@@ -25,3 +26,5 @@ visits: Part[VisitDesk] = Part("bluezone.visits")
 """The venue flow: each venue's controller and campaign."""
 csp: Part[str] = Part("bluezone.csp")
 """The pages' Content-Security-Policy, before a venue adds its controller's origin."""
+reporter: Part[Reporter] = Part("bluezone.reporter")
+"""Reports the box's counts and health to the signage server (set only when `report_url` is)."""

@@ -41,6 +41,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from signage.live.playlog import PlayLog
     from signage.live.programme import Programme
     from signage.live.watcher import Watcher
+    from signage.venues.silence import Silence
+    from signage.venues.store import VenueStore
     from signage.web import api, socket, views
 
     app = Flask(__name__, instance_relative_config=True)
@@ -51,6 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     database = database_path(app)
     playlists = Path(settings.playlists_dir)
     message_queue = settings.message_queue
+    notify = _webhook(settings)
     hub = Hub(
         programme=Programme(playlists, settings.portal_url, _spoken(settings)),
         overrides=OverrideStore(database),
@@ -62,15 +65,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         play_log_days=settings.play_log_days,
         offload=socket.run_in_thread,
         alerts=Alerts(settings.alert_delay),
-        notify=_webhook(settings),
+        notify=notify,
     )
     hub.start()
     services.hub.set(app, hub)
     socket.init_app(app, message_queue=message_queue)
+    venues = VenueStore(database)
+    services.venues.set(app, venues)
+    silence = Silence(venues, settings.venue_silent_minutes * 60, notify)
+    services.silence.set(app, silence)
     background = Background(
         hub,
         interval=settings.watch_interval,
-        extra=_cap_source(settings, hub),
+        extra=_passes(_cap_source(settings, hub), silence.check),
         enabled=settings.background,
         console_sockets=services.console_sockets(app),
     )
@@ -122,6 +129,24 @@ def _webhook(settings: SignageSettings) -> Callable[[dict[str, Any]], None] | No
         timeout=settings.alert_webhook_timeout,
         attempts=settings.alert_webhook_attempts,
     ).send
+
+
+def _passes(*tasks: Callable[[float], object] | None) -> Callable[[float], None]:
+    """One callback for the background loop that runs each of ``tasks`` (the None ones are
+    not configured); a failing task is logged and does not keep the others from running."""
+    import logging
+
+    chosen = [task for task in tasks if task is not None]
+    log = logging.getLogger("signage.background")
+
+    def run(now: float) -> None:
+        for task in chosen:
+            try:
+                task(now)
+            except Exception:
+                log.exception("background task %r failed; retrying next pass", task)
+
+    return run
 
 
 def _cap_source(settings: SignageSettings, hub: Hub) -> Callable[[float], None] | None:

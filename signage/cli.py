@@ -337,6 +337,72 @@ def screens_revoke(screen_id: str) -> None:
 
 
 @main.group()
+def venues() -> None:
+    """Venue boxes that report their counts and health to this server (see README, Venue boxes).
+
+    `add` issues a box's token (shown once), `list` shows every box and when it last reported,
+    `revoke` ends a token at once. Every change goes to the console's audit log.
+    """
+
+
+@venues.command("add")
+@click.argument("venue_id")
+def venues_add(venue_id: str) -> None:
+    """Register the box VENUE_ID (its portal's venue_id) and print its token, once, as the last
+    line of standard output."""
+    from signage.venues.store import VenueError
+
+    try:
+        token = services.venues().add(venue_id)
+    except VenueError as exc:
+        raise click.ClickException(str(exc)) from None
+    _audit("venue.add", venue_id)
+    click.echo(
+        f"added venue {venue_id}. Put the token below into the box's PORTAL_REPORT_TOKEN (or a"
+        " file of mode 0600 named by report_token_file) and set its report_url to this"
+        " server's address. It is shown only this once.",
+        err=True,
+    )
+    click.echo(token)
+
+
+@venues.command("list")
+def venues_list() -> None:
+    """Every box: id, state, last report, version, uptime (s), sessions, gateway."""
+    store = services.venues()
+    now = store.clock()
+    silent_after = services.settings().venue_silent_minutes * 60
+    listed = store.venues()
+    if not listed:
+        click.echo("no venue box is registered: add one with `bluezone-signage venues add`")
+    for venue in listed:
+        fields = (
+            venue.id,
+            venue.shown_state(now, silent_after),
+            _stamp(venue.last_report),
+            venue.version or "-",
+            "-" if venue.uptime is None else str(venue.uptime),
+            "-" if venue.sessions is None else str(venue.sessions),
+            venue.gateway or "-",
+        )
+        click.echo("\t".join(fields))
+
+
+@venues.command("revoke")
+@click.argument("venue_id")
+def venues_revoke(venue_id: str) -> None:
+    """End VENUE_ID's token now, on every node; its counts stay in the results."""
+    from signage.venues.store import UnknownVenue
+
+    try:
+        services.venues().revoke(venue_id)
+    except UnknownVenue as exc:
+        raise click.ClickException(str(exc)) from None
+    _audit("venue.revoke", venue_id)
+    click.echo(f"revoked the token of venue {venue_id}")
+
+
+@main.group()
 def operators() -> None:
     """Console accounts: add, list, change, unlock and remove operators.
 

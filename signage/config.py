@@ -119,6 +119,11 @@ class SignageSettings:
         4,
         "Tries per alert; after a failure the next try waits 2 s, then 4 s, 8 s and so on.",
     )
+    venue_silent_minutes: float = _setting(
+        30.0,
+        "Minutes without a report after which a venue box is shown silent and the webhook "
+        "is alerted (once; again when it reports).",
+    )
     portal_stats_url: str = _setting(
         "",
         "Address at which the console's Campaign results page reads the portal's "

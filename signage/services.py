@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from signage.live.thumbnail import Thumbnails
     from signage.results.printlog import PrintLog
     from signage.results.printshop import PrintShop
+    from signage.venues.silence import Silence
+    from signage.venues.store import VenueStore
     from signage.web.socket import ConsoleSockets, SessionCheck
 
 # The keys are the ones the app has always used: tests that build an app read them directly.
@@ -49,3 +51,7 @@ print_log: Part[PrintLog] = Part("signage.print_log")
 """The record of every printed material made from the console, counted by the funnel."""
 slide_thumbnails: Part[Thumbnails] = Part("signage.slide_thumbnails")
 """The live board's small pictures of the slide each screen shows, cached by content."""
+venues: Part[VenueStore] = Part("signage.venues")
+"""The venue boxes that report to this server, and the counts they sent."""
+silence: Part[Silence] = Part("signage.venues.silence")
+"""Moves silent venue boxes and sends their alerts, once for the cluster."""

@@ -37,3 +37,13 @@ accesslog = None
 errorlog = "-"
 loglevel = "info"
 proc_name = "bluezone-portal"
+
+
+def post_worker_init(worker: object) -> None:
+    """Start the reporter in each worker when report_url is set (threads do not survive the
+    fork from the preloaded master); the lease in the box's database lets only one send."""
+    from portal import services
+
+    reporter = services.reporter.find(getattr(worker, "wsgi", None))
+    if reporter is not None:
+        reporter.ensure_started()

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
+from bluezone import venuereport
 from bluezone.storage.database import DatabaseError
 
 from ..sessions.store import EventKey, Store
@@ -28,7 +29,8 @@ def _hour(hours_since_epoch: int) -> str:
     return datetime.fromtimestamp(hours_since_epoch * 3600, UTC).strftime("%Y-%m-%dT%H")
 
 
-KINDS = ("view", "accept", "store_click", "qr_scan")
+#: The event kinds (one list for the portal, the reports and the console's results).
+KINDS = venuereport.KINDS
 
 
 class EventLog:

@@ -72,6 +72,28 @@ MIGRATIONS = (
         ),
     ),
     Migration(2, "the MAC address a gateway needs to restore a grant", (_add_mac,)),
+    Migration(
+        3,
+        "what the reporter has sent to the signage server, and who may send",
+        (
+            # Per hour: a revision bumped by every change of its counts, and the revision the
+            # signage server confirmed last; hours where they differ are still to be sent.
+            "CREATE TABLE IF NOT EXISTS report_hours ("
+            " hour TEXT PRIMARY KEY,"
+            " changed INTEGER NOT NULL,"
+            " confirmed INTEGER NOT NULL"
+            ")",
+            # Every hour counted before reporting existed is still to be sent.
+            "INSERT INTO report_hours (hour, changed, confirmed)"
+            " SELECT DISTINCT hour, 1, 0 FROM event_counts",
+            # The lease of the one process that reports (gunicorn runs several workers).
+            "CREATE TABLE IF NOT EXISTS report_lease ("
+            " name TEXT PRIMARY KEY,"
+            " holder TEXT NOT NULL,"
+            " expires REAL NOT NULL"
+            ")",
+        ),
+    ),
 )
 
 
@@ -113,6 +135,12 @@ class Store:
         #: portal runs on several nodes, this counter is the process's own.
         self.revision = Revision(path if isinstance(path, str) else ":memory:")
         migrate(self._database, COMPONENT, MIGRATIONS)
+
+    @property
+    def database(self) -> Database:
+        """The database itself, for the parts that keep their own tables in it (the
+        reporter's outbox)."""
+        return self._database
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -219,6 +247,12 @@ class Store:
                 "DO UPDATE SET count = event_counts.count + excluded.count",
                 rows,
             )
+            # In the same transaction, so the reporter never misses a change (see outbox.py).
+            db.executemany(
+                "INSERT INTO report_hours (hour, changed, confirmed) VALUES (?, 1, 0) "
+                "ON CONFLICT (hour) DO UPDATE SET changed = report_hours.changed + 1",
+                [(hour,) for hour in sorted({row[0] for row in rows})],
+            )
 
     def event_counts(self) -> list[tuple[EventKey, int]]:
         """All stored counters, oldest hour first."""
@@ -305,6 +339,7 @@ class Store:
             events = db.execute(
                 "DELETE FROM event_counts WHERE hour < ?", (cutoff.strftime("%Y-%m-%dT%H"),)
             ).rowcount
+            db.execute("DELETE FROM report_hours WHERE hour < ?", (cutoff.strftime("%Y-%m-%dT%H"),))
             # A queued grant nobody collected within an hour never will be.
             db.execute("DELETE FROM queued_grants WHERE queued_at < ?", (int(moment) - 3600,))
         return sessions, events

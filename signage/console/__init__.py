@@ -44,6 +44,7 @@ from . import (
     results,
     roles,
     screens,
+    venues,
 )
 from .extension import Console
 from .i18n import _
@@ -97,6 +98,7 @@ def _nav() -> list[tuple[str, str]]:
         ("/console/emergency", _("Emergency")),
         ("/console/results", _("Results")),
         ("/console/materials", _("Printed materials")),
+        ("/console/venues", _("Venues")),
         ("/console/operators", _("Operators")),
         ("/console/audit", _("Audit log")),
     ]
@@ -156,3 +158,4 @@ def init_app(app: Flask) -> None:
     media.init_app(app)
     app.register_blueprint(results.bp)
     materials.init_app(app)
+    app.register_blueprint(venues.bp)

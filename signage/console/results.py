@@ -1,7 +1,8 @@
 """The campaign results page: the portal's figures and proof of play, as charts, tables and CSV.
 
-Every signed-in operator may see it. The portal's counters are read through its `/api/stats`
-(`signage.results.portalstats`), even when the portal runs on the same machine; the plays come
+Every signed-in operator may see it. The portal's counters are those the venue boxes reported
+and the central portal's, read through its `/api/stats` even when it runs on the same machine,
+merged by `signage.results.sources.portal_counts`; the plays come
 from this server's play log. Tables are made by `signage.results.tables`, charts by
 `signage.results.chart`.
 """
@@ -19,12 +20,12 @@ from markupsafe import Markup
 from portal.web.language import NATIVE_NAMES
 from signage import services
 from signage.catalog.playlist import DEFAULT_TIMEZONE
-from signage.results import portalstats
 from signage.results import tables as results
 from signage.results.chart import Series, bar_chart
 from signage.results.export import to_csv
 from signage.results.portalstats import PortalStatsError
-from signage.results.tables import Count, Period, ResultsError, Table
+from signage.results.sources import CentralPortal, portal_counts
+from signage.results.tables import Period, ResultsError, Table
 
 from . import funnel
 from .auth import login_required
@@ -178,21 +179,19 @@ def _figures() -> Figures:
     screen = request.args.get("screen") or None
     start, end = chosen.bounds()
     settings = services.settings()
-    counts: list[Count] = []
-    problem = ""
-    try:
-        token = portalstats.token_from(
-            settings.portal_stats_token, settings.portal_stats_token_file
-        )
-        counts = portalstats.fetch(
+    merged = portal_counts(
+        CentralPortal(
             settings.portal_stats_url or settings.portal_url,
-            token,
-            start,
-            end,
-            timeout=PORTAL_TIMEOUT,
-        )
-    except PortalStatsError as error:
-        problem = _portal_problem(error)
+            settings.portal_stats_token,
+            settings.portal_stats_token_file,
+            PORTAL_TIMEOUT,
+        ),
+        services.venues(),
+        start,
+        end,
+    )
+    counts = list(merged.counts)
+    problem = _portal_problem(merged.problem) if merged.problem is not None else ""
     plays = hub.plays.hourly(start.timestamp(), end.timestamp(), screen)
     chosen_counts = results.select(counts, venue, screen)
     names = {s.id: s.name for s in catalog.screens.values()} if catalog else {}

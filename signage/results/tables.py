@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bluezone import venuereport
 from signage.catalog.playlist import (
     Catalog,
     ClockContent,
@@ -29,7 +30,7 @@ from signage.catalog.playlist import (
 )
 from signage.live.playlog import PlayHour
 
-KINDS = ("view", "accept", "store_click", "qr_scan")
+KINDS = venuereport.KINDS
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
 LABEL_LIMIT = 60

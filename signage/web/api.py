@@ -1,4 +1,5 @@
-"""HTTP API: the screen status list (open) and the override API (bearer token).
+"""HTTP API: the screen status list (open), the override API (bearer token) and the venue
+boxes' reports (each box's own token, `signage.venues`).
 
 Every error is a JSON `{"error": text}` with a 4xx status saying what is wrong, and
 `"field"` naming the request field when one is at fault. Bodies are at most `MAX_BODY` bytes
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -18,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from signage import services
 from signage.emergency.model import NotFound, OverrideError
 from signage.emergency.requests import MAX_ID, parse_request, valid_id
+from signage.venues.report import ReportError, parse
 from signage.web import jsonbody
 from signage.web.socket import announce
 
@@ -26,11 +28,13 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 # An override in every language at the longest texts is about 60 KB of JSON (escaped); the
 # app-wide cap is the largest media upload, far too much for a JSON request.
 MAX_BODY = 256 * 1024
+#: A venue box's report: up to `signage.venues.report.MAX_KEYS` counts of about 90 bytes.
+MAX_REPORT = 1024 * 1024
 
 
 @bp.before_request
 def _bound_body() -> None:
-    request.max_content_length = MAX_BODY
+    request.max_content_length = MAX_REPORT if request.endpoint == "api.venue_report" else MAX_BODY
 
 
 def _error(status: int, message: str, field: str = "") -> tuple[Response, int]:
@@ -159,3 +163,38 @@ def audit() -> Response | tuple[Response, int]:
     if denied:
         return denied
     return jsonify(entries=[e.to_json() for e in services.hub().overrides.audit_log()])
+
+
+@bp.post("/venues/report")
+def venue_report() -> tuple[Response, int]:
+    """A venue box's report (see `signage.venues.report`): its health and the absolute counts
+    of the hours it names, stored with its token. Answers ``{"venue", "stored": [hours]}``;
+    401 for a missing, unknown or revoked token, 403 when the body names another venue, 400
+    (with ``field``) for a bad report, 413 for a body over `MAX_BODY`."""
+    store = services.venues()
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    token = given.strip()
+    if scheme.lower() != "bearer" or not token:
+        return _error(401, "missing header Authorization: Bearer <venue token>", "Authorization")
+    venue = store.venue_of(token)
+    if venue is None:
+        return _error(401, "unknown or revoked venue token", "Authorization")
+    if not request.is_json:
+        return _error(400, "the request body must be JSON (Content-Type: application/json)", "body")
+    try:
+        data = jsonbody.loads(request.get_data(cache=False))
+    except jsonbody.JsonError as exc:
+        return _error(400, str(exc), "body")
+    now = store.clock()
+    try:
+        report = parse(data, datetime.fromtimestamp(now, UTC))
+    except ReportError as exc:
+        return _error(400, str(exc), exc.field)
+    if report.venue != venue:
+        return _error(403, "this token belongs to another venue", "venue")
+    recorded = store.record(token, venue, report.health, report.hours)
+    if recorded is None:  # revoked between the two looks
+        return _error(401, "unknown or revoked venue token", "Authorization")
+    if recorded.back:
+        services.silence().back(venue, now)
+    return jsonify(venue=venue, stored=list(recorded.hours)), 200

@@ -16,6 +16,7 @@ import pytest
 
 from bluezone.storage.database import Database
 from bluezone.storage.migrations import applied_versions, migrate
+from portal.campaign.outbox import Outbox
 from portal.sessions import store as portal_store
 from portal.sessions.store import EventKey, Store
 from signage.accounts import audit, lockout, operators, sessions
@@ -30,11 +31,23 @@ from signage.emergency.model import Message
 from signage.emergency.store import OverrideStore
 from signage.live import enrollment, playlog
 from signage.live.playlog import Play, PlayLog
+from signage.venues import store as venue_store
+from signage.venues.store import VenueStore
 from tests.bluezone.storage.previous_release import DAY, NOW, PASSWORD, SALT, SCRYPT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "previous-release"
 
-SIGNAGE = (audit, lockout, operators, sessions, history, emergency_store, enrollment, playlog)
+SIGNAGE = (
+    audit,
+    lockout,
+    operators,
+    sessions,
+    history,
+    emergency_store,
+    enrollment,
+    playlog,
+    venue_store,
+)
 
 
 @pytest.fixture
@@ -66,8 +79,12 @@ def test_the_fixtures_predate_migrations() -> None:
 def test_the_portal_database_is_adopted_with_its_rows(copies: Path) -> None:
     path = copies / "portal.sqlite3"
     store = Store(str(path), salt=SALT)
-    assert recorded(path) == [("portal", 1), ("portal", 2)]
-    assert len(portal_store.MIGRATIONS) == 2
+    assert recorded(path) == [("portal", 1), ("portal", 2), ("portal", 3)]
+    assert len(portal_store.MIGRATIONS) == 3
+    # Hours counted before reporting existed are still to be sent to the signage server.
+    assert [h.hour for h in Outbox(store.database).pending(10, "2030-01-01T00")] == [
+        "2027-01-15T08"
+    ]
     a, b = store.session("client-a", now=NOW + 1), store.session("client-b", now=NOW + 1)
     assert a is not None and (a.venue, a.granted_at, a.expires_at, a.mac) == (
         "hall",
@@ -88,7 +105,7 @@ def test_the_portal_database_is_adopted_with_its_rows(copies: Path) -> None:
     assert len(store.active_sessions(now=NOW + 11)) == 3
     # Opening it again applies nothing.
     Store(str(path), salt=SALT)
-    assert recorded(path) == [("portal", 1), ("portal", 2)]
+    assert recorded(path) == [("portal", 1), ("portal", 2), ("portal", 3)]
 
 
 def open_signage(path: Database | Path) -> None:
@@ -101,6 +118,7 @@ def open_signage(path: Database | Path) -> None:
     OverrideStore(path)
     PlayLog(path)
     enrollment.EnrollmentStore(path)
+    VenueStore(path)
 
 
 def test_the_signage_database_is_adopted_with_its_rows(copies: Path) -> None:
@@ -183,7 +201,7 @@ def test_a_portal_database_from_before_gateway_macs_gets_the_column(tmp_path: Pa
     db.commit()
     db.close()
     opened = Store(str(path), salt=SALT)
-    assert recorded(path) == [("portal", 1), ("portal", 2)]
+    assert recorded(path) == [("portal", 1), ("portal", 2), ("portal", 3)]
     session = opened.session("x", now=NOW - 1)
     assert session is not None and session.mac is None
 
@@ -207,17 +225,27 @@ def columns(path: Path) -> dict[str, list[tuple[str, str, int, str | None, int]]
         db.close()
 
 
+#: The tables (and indexes) later migrations added, by database file.
+ADDED = {
+    "portal.sqlite3": {"report_hours", "report_lease"},
+    "signage.sqlite3": {"venues", "venue_counts", "venue_counts_hour"},
+}
+
+
 def test_a_new_database_has_the_schema_of_the_previous_release(tmp_path: Path) -> None:
+    """... plus the tables later migrations added, and nothing else."""
     Store(str(tmp_path / "portal.sqlite3"), salt=SALT)
     open_signage(tmp_path / "signage.sqlite3")
     for name in ("portal.sqlite3", "signage.sqlite3"):
-        assert columns(tmp_path / name) == columns(FIXTURES / name)
+        new, old = columns(tmp_path / name), columns(FIXTURES / name)
+        assert set(new) - set(old) == ADDED[name]
+        assert {table: new[table] for table in old} == old
 
 
 #: Every store's schema, by the module that declares it.
 STORES: tuple[ModuleType, ...] = (
     *(portal_store, audit, lockout, operators, sessions),
-    *(history, emergency_store, enrollment, playlog),
+    *(history, emergency_store, enrollment, playlog, venue_store),
 )
 
 

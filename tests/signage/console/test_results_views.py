@@ -214,3 +214,51 @@ def test_a_forged_duration_stored_earlier_does_not_break_the_period(
         ["gate-1", "Cửa ra 1", "1", "0"],
     ]
     assert viewer.get("/console/results/plays_per_screen.csv" + PERIOD).status_code == 200
+
+
+def report(app: Flask, venue: str, hours: dict[str, dict[tuple[str, str, str, str], int]]) -> None:
+    from signage import services
+    from signage.venues.store import Health
+
+    store = services.venues(app)
+    token = store.add(venue)
+    assert store.record(token, venue, Health("0.1.0", 1, 0, "none: ok"), hours) is not None
+
+
+def test_the_boxes_counts_are_merged_per_venue_without_counting_twice(
+    viewer: FlaskClient, app: Flask, portal: Portal
+) -> None:
+    view = ("view", "vi", "ios", "")
+    report(app, "san-bay", {"2026-11-01T16": {view: 7}, "2026-11-02T03": {view: 1}})
+    # A box registered under the central portal's venue id: its own figures count, the
+    # central portal's under that id are left out.
+    report(app, "tuyhoa-bus", {"2026-11-01T16": {view: 2}})
+    html = viewer.get("/console/results" + PERIOD).text
+    assert cells(html, "Per venue") == [
+        ["san-bay", "8", "0", "0", "0"],
+        ["tuyhoa-bus", "2", "0", "0", "0"],
+    ]
+    assert cells(html, "Per day")[0] == ["2026-11-01", "9", "0", "0", "0", "0"]
+    rows = list(csv.reader(io.StringIO(viewer.get("/console/results/venues.csv" + PERIOD).text)))
+    assert rows[1:] == [["san-bay", "8", "0", "0", "0"], ["tuyhoa-bus", "2", "0", "0", "0"]]
+    one = viewer.get("/console/results" + PERIOD + "&venue=san-bay").text
+    assert cells(one, "Per day") == [
+        ["2026-11-01", "7", "0", "0", "0", "0"],
+        ["2026-11-02", "1", "0", "0", "0", "4"],
+    ]
+
+
+def test_boxes_alone_need_no_central_portal(console_settings: dict[str, Any], login: Login) -> None:
+    from signage import create_app
+    from tests.signage.console.conftest import OPERATORS, PASSWORD, console_of
+
+    app = create_app({**console_settings, "PORTAL_STATS_TOKEN": ""})
+    role, groups = OPERATORS["viewer"]
+    console_of(app).operators.add("viewer", role, groups, PASSWORD)
+    report(app, "san-bay", {"2026-11-01T16": {("accept", "en", "android", ""): 3}})
+    client = app.test_client()
+    login(client, "viewer")
+    english(client)
+    html = client.get("/console/results" + PERIOD).text
+    assert "not connected" not in html
+    assert cells(html, "Per venue") == [["san-bay", "0", "3", "0", "0"]]

@@ -17,6 +17,7 @@ SAMPLES = {
     "name": "editor",
     "screen_id": "lobby-1",
     "override_id": "1",
+    "venue_id": "ben-xe",
 }
 # What a viewer may post: their own session and language, and a draft to preview (nothing on
 # the screens changes).
@@ -59,8 +60,9 @@ def test_an_editor_does_no_administration(app: Flask, client: FlaskClient, login
     administration = [
         path
         for path in _changing_paths(app)
-        if path.startswith(("/console/operators", "/console/screens"))
+        if path.startswith(("/console/operators", "/console/screens", "/console/venues"))
     ]
+    assert "/console/venues/add" in administration
     assert "/console/screens/register" in administration
     for path in administration:
         response = client.post(path, data={"name": "x", "role": "admin", "groups": "lobby"})

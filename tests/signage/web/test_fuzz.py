@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from signage import create_app
+from signage import create_app, services
 from signage.web.socket import CONSOLE, socketio
 from tests.conftest import CI
 from tests.signage.serverkit import guest_auth, make_playlists, screen_auth
@@ -205,7 +205,9 @@ def test_raw_bodies_answer(http: FlaskClient, data: bytes, content_type: str) ->
 @given(
     method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]),
     path=st.one_of(
-        st.sampled_from(["/api/screens", "/api/overrides", "/api/audit", "/api/"]),
+        st.sampled_from(
+            ["/api/screens", "/api/overrides", "/api/audit", "/api/", "/api/venues/report"]
+        ),
         st.builds(
             "/api/overrides/{}".format,
             st.one_of(
@@ -222,6 +224,101 @@ def test_api_routes_answer(
     http: FlaskClient, method: str, path: str, token: dict[str, str], query: str
 ) -> None:
     answered(http, method, path, headers=token, query_string=quote(query, safe="=&"))
+
+
+@pytest.fixture(scope="module")
+def venue_token(fuzz_app: Flask) -> str:
+    """The token of the venue box `fuzz-box`, whose reports the venue tests forge."""
+    return services.venues(fuzz_app).add("fuzz-box")
+
+
+def good_report() -> dict[str, Any]:
+    hour = time.strftime("%Y-%m-%dT%H", time.gmtime())
+    return {
+        "venue": "fuzz-box",
+        "health": {"version": "0.1.0", "uptime": 10, "sessions": 1, "gateway": "none: ok"},
+        "hours": [
+            {
+                "hour": hour,
+                "counts": [{"kind": "view", "lang": "vi", "os": "ios", "src": "", "count": 3}],
+            }
+        ],
+    }
+
+
+hours = st.one_of(
+    st.sampled_from(["2020-01-01T00", "2019-12-31T23", "9999-12-31T23", "2026-02-30T10", ""]),
+    st.datetimes().map(lambda moment: moment.strftime("%Y-%m-%dT%H")),
+    values,
+)
+count_entries = st.fixed_dictionaries(
+    {},
+    optional={
+        "kind": st.sampled_from(["view", "accept", "store_click", "qr_scan"]) | values,
+        "lang": st.sampled_from(["vi", "zh_Hans"]) | texts | values,
+        "os": st.sampled_from(["ios", "other"]) | texts | values,
+        "src": st.sampled_from(["", "lobby-1"]) | texts | values,
+        "count": st.sampled_from([0, 1, 10**9 - 1, 10**9, -1, 2**63, 1.5]) | numbers | values,
+    },
+)
+report_bodies = st.one_of(
+    values,
+    deep,
+    values.map(lambda venue: {**good_report(), "venue": venue}),
+    values.map(lambda health: {**good_report(), "health": health}),
+    st.dictionaries(st.sampled_from(["version", "uptime", "sessions", "gateway"]), values).map(
+        lambda health: {**good_report(), "health": health}
+    ),
+    st.lists(
+        st.fixed_dictionaries(
+            {}, optional={"hour": hours, "counts": st.lists(count_entries, max_size=5) | values}
+        ),
+        max_size=5,
+    ).map(lambda hours: {**good_report(), "hours": hours}),
+    st.integers(169, 400).map(
+        lambda n: {**good_report(), "hours": [{"hour": "2025-01-01T00", "counts": []}] * n}
+    ),
+)
+
+
+@FUZZ
+@given(body=report_bodies, venue_auth=st.booleans())
+def test_venue_reports_answer_and_every_400_names_its_field(
+    http: FlaskClient, venue_token: str, body: Any, venue_auth: bool
+) -> None:
+    headers = {"Authorization": f"Bearer {venue_token}"} if venue_auth else AUTH
+    response = http.post(
+        "/api/venues/report",
+        data=encode(body),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code in (200, 400, 401, 403), response.get_data()[:300]
+    answer = response.get_json()
+    assert isinstance(answer, dict)
+    if response.status_code == 400:
+        assert answer["field"], answer
+    if not venue_auth:
+        assert response.status_code == 401
+
+
+def test_a_large_report_is_refused_with_a_json_413(http: FlaskClient, venue_token: str) -> None:
+    body = {**good_report(), "padding": "x" * (2 * 1024 * 1024)}
+    response = http.post(
+        "/api/venues/report",
+        data=encode(body),
+        headers={"Authorization": f"Bearer {venue_token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413 and response.is_json
+
+
+def test_a_good_report_is_stored(http: FlaskClient, venue_token: str) -> None:
+    response = http.post(
+        "/api/venues/report",
+        json=good_report(),
+        headers={"Authorization": f"Bearer {venue_token}"},
+    )
+    assert response.status_code == 200
+    assert response.get_json()["stored"] == [good_report()["hours"][0]["hour"]]
 
 
 def server_of(sockets: Any) -> Any:
