@@ -25,7 +25,7 @@ from signage.results.chart import Series, bar_chart
 from signage.results.export import to_csv
 from signage.results.portalstats import PortalStatsError
 from signage.results.sources import CentralPortal, portal_counts
-from signage.results.tables import Period, ResultsError, Table
+from signage.results.tables import Count, Period, ResultsError, Table
 
 from . import funnel
 from .auth import login_required
