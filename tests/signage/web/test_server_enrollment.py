@@ -202,15 +202,15 @@ def test_a_screen_named_without_credential_is_not_believed(
     forged = Screen(server, guest_auth("lobby-2"))
     screens.append(forged)
     # It still plays the public rotation...
-    assert wait_until(lambda: forged.received("state"), 10)
+    assert wait_until(lambda: forged.received("state"), 30)
     assert forged.received("enrollment") == [{"enrolled": False, "refused": False}]
     # ...but nothing it says counts: not online on the board, no acknowledgement, no plays.
     assert heartbeat(forged) == {"error": NOT_ENROLLED}
     override = override_for(server, "lobby-2")
-    assert wait_until(lambda: forged.received("override"), 10)
+    assert wait_until(lambda: forged.received("override"), 30)
     assert forged.call("ack", {"override": override}) == {"error": NOT_ENROLLED}
     assert forged.call("played", [PLAY] * 500) == {"error": NOT_ENROLLED}
-    assert wait_until(lambda: board.row("lobby-2"), 10)
+    assert wait_until(lambda: board.row("lobby-2"), 30)
     row = board.row("lobby-2")
     assert (row["online"], row["enrolled"], row["connections"]) == (False, False, 0)
     assert not board.acknowledged("lobby-2")
@@ -218,7 +218,7 @@ def test_a_screen_named_without_credential_is_not_believed(
     # A made-up token changes nothing, and the screen is told it was refused.
     other = Screen(server, {"screen": "lobby-2", "token": "A" * 43})
     screens.append(other)
-    assert wait_until(lambda: other.received("enrollment"), 10) == [
+    assert wait_until(lambda: other.received("enrollment"), 30) == [
         {"enrolled": False, "refused": True}
     ]
     assert heartbeat(other) == {"error": NOT_ENROLLED}
@@ -253,15 +253,15 @@ def test_an_enrolled_screen_is_believed_until_revoked_by_another_process(
 ) -> None:
     screen = Screen(server, screen_auth(server.database, "lobby-1"))
     screens.append(screen)
-    assert wait_until(lambda: screen.received("state"), 10)
+    assert wait_until(lambda: screen.received("state"), 30)
     assert screen.received("enrollment") == []
     assert "now" in heartbeat(screen)
-    assert wait_until(lambda: board.row("lobby-1").get("online"), 10)
+    assert wait_until(lambda: board.row("lobby-1").get("online"), 30)
     assert board.row("lobby-1")["enrolled"] is True
     override = override_for(server, "lobby-1")
-    assert wait_until(lambda: screen.received("override"), 10)
+    assert wait_until(lambda: screen.received("override"), 30)
     assert screen.call("ack", {"override": override}) == {"ok": True}
-    assert wait_until(lambda: board.acknowledged("lobby-1"), 10)
+    assert wait_until(lambda: board.acknowledged("lobby-1"), 30)
     before = plays_of(server, "lobby-1")
     assert screen.call("played", [PLAY, PLAY]) == {"stored": 2}
     assert plays_of(server, "lobby-1") == before + 2
@@ -269,7 +269,7 @@ def test_an_enrolled_screen_is_believed_until_revoked_by_another_process(
     revoked = cli(server, "screens", "revoke", "lobby-1")
     assert revoked.returncode == 0, revoked.stderr
     # The open connection is downgraded without reconnecting: told, off the board, refused.
-    assert wait_until(lambda: screen.received("enrollment"), 10) == [
+    assert wait_until(lambda: screen.received("enrollment"), 30) == [
         {"enrolled": False, "refused": True}
     ]
     assert screen.client.connected
@@ -277,7 +277,7 @@ def test_an_enrolled_screen_is_believed_until_revoked_by_another_process(
     assert screen.call("ack", {"override": override}) == {"error": NOT_ENROLLED}
     assert screen.call("played", [PLAY]) == {"error": NOT_ENROLLED}
     assert plays_of(server, "lobby-1") == before + 2
-    assert wait_until(lambda: board.row("lobby-1").get("enrolled") is False, 10)
+    assert wait_until(lambda: board.row("lobby-1").get("enrolled") is False, 30)
     assert board.row("lobby-1")["online"] is False
     actions = [(e.action, e.target) for e in AuditLog(server.database).entries()]
     assert ("screen.revoke", "lobby-1") in actions
@@ -295,7 +295,7 @@ def test_pairing_by_code_and_approval_on_the_command_line(
     # Asking again at once is refused (one request a second per socket).
     assert "retry_after" in screen.call("pair", {})
     pending = {"state": "pending", "code": code, "expires": pairing["expires"]}
-    assert wait_until(lambda: screen.call("pair_status", {"secret": secret}) == pending, 5, 0.3)
+    assert wait_until(lambda: screen.call("pair_status", {"secret": secret}) == pending, 30, 0.3)
     assert wait_until(
         lambda: code in [p["code"] for p in board.row("gate-1").get("pairing", [])], 10
     )
@@ -314,12 +314,12 @@ def test_pairing_by_code_and_approval_on_the_command_line(
         reply = screen.call("pair_status", {"secret": secret})
         return reply if reply.get("state") == "enrolled" else None
 
-    collected = wait_until(collect, 10, step=1.1)
+    collected = wait_until(collect, 30, step=1.1)
     assert collected and len(collected["token"]) >= 43
     # The same socket is believed at once; the bystander is not.
     assert "now" in heartbeat(screen)
     assert heartbeat(bystander) == {"error": NOT_ENROLLED}
-    assert wait_until(lambda: board.row("gate-1").get("online"), 10)
+    assert wait_until(lambda: board.row("gate-1").get("online"), 30)
     assert EnrollmentStore(server.database).verify("gate-1", collected["token"]) is not None
     enrolled = [e for e in AuditLog(server.database).entries() if e.action == "screen.enroll"]
     assert [(e.target, e.actor[:4], e.address) for e in enrolled] == [
@@ -356,7 +356,7 @@ def test_a_revoke_on_one_node_is_honoured_by_another(
     with running_server(tmp_path, server.playlists, env=env, name="second") as second:
         screen = Screen(second, screen_auth(server.database, "lobby-2"))
         screens.append(screen)
-        assert wait_until(lambda: screen.received("state"), 10)
+        assert wait_until(lambda: screen.received("state"), 30)
         assert "now" in heartbeat(screen)
         # An admin revokes it on the console of the first node.
         http = requests.Session()
@@ -378,7 +378,7 @@ def test_a_revoke_on_one_node_is_honoured_by_another(
             timeout=10,
         )
         assert revoked.status_code == 303
-        assert wait_until(lambda: screen.received("enrollment"), 10) == [
+        assert wait_until(lambda: screen.received("enrollment"), 30) == [
             {"enrolled": False, "refused": True}
         ]
         assert heartbeat(screen) == {"error": NOT_ENROLLED}
