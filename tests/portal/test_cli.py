@@ -37,3 +37,16 @@ def test_check_config_reports_the_problem(tmp_path: Path) -> None:
     good.write_text("venue_name: Sân bay Tuy Hòa\n")
     result = FlaskCliRunner(Flask("x")).invoke(main, ["check-config", str(good)])
     assert result.exit_code == 0, result.output
+
+
+def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+    from ..conftest import free_port
+
+    config = tmp_path / "portal.yaml"
+    url = f"postgresql://bz:hunter2@127.0.0.1:{free_port()}/portal"
+    config.write_text(f"database: {url}\nsecret_key: {'k' * 32}\n")
+    result = FlaskCliRunner(Flask("x")).invoke(main, ["check-config", str(config)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: database: cannot use postgresql://bz:***@127.0.0.1")
+    assert "Connection refused" in result.output and "hunter2" not in result.output
+    assert "Traceback" not in result.output
