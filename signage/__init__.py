@@ -30,8 +30,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask, Response, jsonify, request
     from werkzeug.exceptions import HTTPException
 
+    from bluezone.storage.database import DatabaseError
     from signage import config, console, services
-    from signage.database import database_path
+    from signage.database import database as signage_database
     from signage.emergency.store import OverrideStore
     from signage.live.alerts import Alerts
     from signage.live.background import Background
@@ -47,7 +48,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     services.settings.set(app, settings)
     app.config.from_mapping(test_config or {})
     app.config.from_mapping(settings.as_config())
-    database = database_path(app)
+    database = signage_database(app)
+    try:
+        database.check()
+    except DatabaseError as exc:
+        raise config.ConfigError(f"DATABASE: cannot use {database}: {exc}") from None
     playlists = Path(settings.playlists_dir)
     message_queue = settings.message_queue
     hub = Hub(

@@ -19,6 +19,8 @@ from typing import Any, TypeVar, get_type_hints
 
 import yaml
 
+from bluezone.storage.database import is_url, url_problem
+
 T = TypeVar("T", str, int, float, bool)
 
 
@@ -48,7 +50,8 @@ class SignageSettings:
     database: str = _setting(
         "",
         "SQLite file for overrides, their audit log and proof of play; empty means "
-        "`signage.sqlite3` in the instance folder.",
+        "`signage.sqlite3` in the instance folder. A `postgresql://` URL instead puts them "
+        "in a PostgreSQL database that several nodes share.",
     )
     portal_url: str = _setting(
         "http://portal.local",
@@ -246,6 +249,8 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         return os.fspath(value)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ConfigError(f"{where}: {key} must be a string, not {type(value).__name__}")
+    if key == "DATABASE" and (problem := url_problem(str(value))):
+        raise ConfigError(f"{where}: {key}: {problem}")
     return str(value)
 
 
@@ -315,4 +320,12 @@ def load(environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None)
     for key, value in (overrides or {}).items():
         if key in _TYPES:
             values[key] = _coerce(key, value, "test configuration")
-    return SignageSettings(**{key.lower(): value for key, value in values.items()})
+    settings = SignageSettings(**{key.lower(): value for key, value in values.items()})
+    if is_url(settings.database) and not (settings.secret_key or settings.secret_key_file):
+        # Console sessions are signed cookies: a node that made its own key in its instance
+        # folder would refuse every other node's sign-in.
+        raise ConfigError(
+            "DATABASE: a PostgreSQL database is shared by several nodes, which must all have "
+            "the same session key: set SIGNAGE_SECRET_KEY or SECRET_KEY_FILE"
+        )
+    return settings

@@ -118,8 +118,8 @@ class Store:
         self.path = path
         self._salt = salt
         self._local = threading.local()
-        # Every thread's connection, with the process that opened it, so that they can be
-        # closed with the store (a forked worker must leave its parent's alone).
+        # Every thread's PostgreSQL connection, with the process that opened it, so that they
+        # can be closed with the store (a forked worker must leave its parent's alone).
         self._opened: list[tuple[int, Connection]] = []
         self._opened_lock = threading.Lock()
         weakref.finalize(self, _close, self._opened, self._opened_lock)
@@ -151,8 +151,9 @@ class Store:
         if db is None or getattr(self._local, "pid", None) != os.getpid():
             db = self._database.open()
             self._local.db, self._local.pid = db, os.getpid()
-            with self._opened_lock:
-                self._opened.append((os.getpid(), db))
+            if db.engine == "postgresql":  # sqlite3 closes only in its own thread, and at exit
+                with self._opened_lock:
+                    self._opened.append((os.getpid(), db))
         return db
 
     def close(self) -> None:
