@@ -36,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from signage.emergency.store import OverrideStore
     from signage.live.alerts import Alerts
     from signage.live.background import Background
+    from signage.live.cluster import Cluster
     from signage.live.enrollment import EnrollmentStore, Trust
     from signage.live.hub import Hub
     from signage.live.playlog import PlayLog
@@ -55,6 +56,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         raise config.ConfigError(f"DATABASE: cannot use {database}: {exc}") from None
     playlists = Path(settings.playlists_dir)
     message_queue = settings.message_queue
+    # Several nodes share the database when it is a server's, or when they share a message
+    # queue; one alone needs no leases.
+    several = database.engine == "postgresql" or bool(message_queue)
     hub = Hub(
         programme=Programme(playlists, settings.portal_url),
         overrides=OverrideStore(database),
@@ -67,6 +71,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         offload=socket.run_in_thread,
         alerts=Alerts(settings.alert_delay),
         notify=_webhook(settings),
+        cluster=Cluster(database) if several else None,
     )
     hub.start()
     services.hub.set(app, hub)
