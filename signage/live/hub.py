@@ -110,7 +110,8 @@ class Hub:
     alerts: Alerts = field(default_factory=lambda: Alerts(60.0))
     # Hands an alert to the webhook (which queues it and returns at once); None without one.
     notify: Callable[[dict[str, Any]], None] | None = None
-    acks: Acknowledgements = field(default_factory=Acknowledgements)
+    # In the overrides' database (see `__post_init__`).
+    acks: Acknowledgements = field(init=False)
     # The nodes sharing the database: who sends alerts and prunes, which screens are online
     # on any node. None: this process is alone and does everything itself.
     cluster: Cluster | None = None
@@ -129,6 +130,9 @@ class Hub:
     _next_prune: float = 0.0
     _next_sighting: float = 0.0
     _online_written: dict[str, bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.acks = Acknowledgements(self.overrides.path)
 
     @property
     def timezone(self) -> ZoneInfo:
