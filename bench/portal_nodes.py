@@ -55,6 +55,7 @@ from bench.harness import (
     Processes,
     cpu_model,
     free_port,
+    nginx_head,
     wait_listening,
     workspace,
     write_section,
@@ -98,22 +99,11 @@ def _nginx(procs: Processes, tmp: Path, ports: list[int]) -> int:
     prefix = tmp / f"nginx-{len(ports)}-{ports[0]}"
     prefix.mkdir(parents=True)
     port = free_port()
-    user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
     upstream = "\n".join(f"        server 127.0.0.1:{p};" for p in ports)
     conf = prefix / "nginx.conf"
-    conf.write_text(f"""{user}daemon off;
-worker_processes 1;
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/client_body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    upstream portal {{
+    conf.write_text(
+        nginx_head(prefix, "1")
+        + f"""    upstream portal {{
 {upstream}
         keepalive 128;
     }}
@@ -128,7 +118,8 @@ http {{
         }}
     }}
 }}
-""")
+"""
+    )
     argv = [NGINX, "-p", f"{prefix}/", "-c", str(conf), "-e", str(prefix / "error.log")]
     started = procs.start("nginx", argv, prefix / "stdout.log")
     wait_listening(started, port, 30.0)
