@@ -41,7 +41,7 @@ import statistics
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +60,7 @@ from bench.harness import (
     workspace,
     write_section,
 )
-from bench.portal import NGINX, PROBE_HOST, PROBE_PATH, WRK, WrkResult, _wrk
+from bench.portal import NGINX, PROBE_HOST, PROBE_PATH, WRK, WrkResult, _tree_cpu, _wrk
 from bluezone.storage.database import Database, close_pools
 from tests.postgresql import Cluster, bindir, runner
 
@@ -88,9 +88,22 @@ ARRANGEMENTS = (
 
 
 @dataclass(frozen=True)
+class Load:
+    """One wrk run, and the CPU the portal nodes and PostgreSQL spent per request meanwhile."""
+
+    wrk: WrkResult
+    portal_us: float
+    database_us: float
+
+    @property
+    def rps(self) -> float:
+        return self.wrk.rps
+
+
+@dataclass(frozen=True)
 class Figures:
-    splash: WrkResult
-    probe: WrkResult
+    splash: Load
+    probe: Load
     grant_p99_ms: float
     grant_p99_full_ms: float | None  # at PREFILL sessions (PostgreSQL only)
 
@@ -126,7 +139,9 @@ def _nginx(procs: Processes, tmp: Path, ports: list[int]) -> int:
     return port
 
 
-def _node(procs: Processes, tmp: Path, database: str, cpu: int, name: str) -> int:
+def _node(procs: Processes, tmp: Path, database: str, cpu: int, name: str) -> tuple[int, int]:
+    """Start a portal node pinned to ``cpu``: its port and its gunicorn master's pid (taskset
+    and ``bluezone-portal serve`` exec into it)."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -143,7 +158,7 @@ def _node(procs: Processes, tmp: Path, database: str, cpu: int, name: str) -> in
     argv += ["--bind", f"127.0.0.1:{port}"]
     started = procs.start(name, argv, tmp / f"{name}-{port}.log", env=env)
     wait_listening(started, port, 60.0)
-    return port
+    return port, started.proc.pid
 
 
 def _request(
@@ -216,22 +231,31 @@ def _measure(
     names = [f"{arrangement.key}-a", f"{arrangement.key}-b"][: arrangement.nodes]
     before = list(procs.items)
     try:
-        ports = [_node(procs, tmp, database, cpu, name) for cpu, name in enumerate(names)]
-        port = _nginx(procs, tmp, ports)
+        nodes = [_node(procs, tmp, database, cpu, name) for cpu, name in enumerate(names)]
+        port = _nginx(procs, tmp, [node_port for node_port, _ in nodes])
         # A client with a session for the probe, a client without one for the splash page.
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         _grant(connection, "10.255.0.1")
         connection.close()
-        run: Callable[[str, Sequence[str]], WrkResult] = lambda path, headers: _wrk(  # noqa: E731
-            procs, tmp, port, path, headers, args.connections, 2, args.duration, os.getpid()
-        )
+        postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+
+        def run(path: str, headers: Sequence[str]) -> Load:
+            portal = sum(_tree_cpu(pid) for _, pid in nodes)
+            server = _tree_cpu(postmaster)
+            result = _wrk(
+                procs, tmp, port, path, headers, args.connections, 2, args.duration, os.getpid()
+            )
+            requests = max(result.requests, 1)
+            portal = sum(_tree_cpu(pid) for _, pid in nodes) - portal
+            server = _tree_cpu(postmaster) - server if arrangement.engine != "sqlite" else 0.0
+            if result.bad_status or result.socket_errors:
+                raise BenchError(f"{arrangement.title}: {path}: errors under load")
+            return Load(result, portal / requests * 1e6, server / requests * 1e6)
+
         probe_headers = (f"Host: {PROBE_HOST}", "X-Forwarded-For: 10.255.0.1")
         run(PROBE_PATH, probe_headers)  # warm-up: every worker connects and loads its pages
         splash = run("/", ("Host: 127.0.0.1", "X-Forwarded-For: 10.255.0.2"))
         probe = run(PROBE_PATH, probe_headers)
-        for result, what in ((splash, "splash"), (probe, "probe")):
-            if result.bad_status or result.socket_errors:
-                raise BenchError(f"{arrangement.title}: {what}: errors under load")
         grant = _grant_p99(port, 1, args.grants)
         full = None
         if arrangement.engine == "postgresql" and arrangement.nodes == 1:
@@ -267,9 +291,9 @@ def report(results: dict[str, list[Figures]], command: str, load: tuple[float, f
         "node on CPU 0); wrk, nginx (one worker, in front of every arrangement) and PostgreSQL "
         "unpinned. Median of the runs, with the lowest and highest in brackets.",
         "",
-        "| arrangement | splash req/s | probe req/s | probe p99 ms | grant p99 ms "
-        f"| grant p99 ms at {PREFILL:,} sessions |",
-        "|---|---|---|---|---|---|",
+        "| arrangement | splash req/s | probe req/s | probe p99 ms | probe CPU us/req, portal "
+        f"| probe CPU us/req, PostgreSQL | grant p99 ms | grant p99 ms at {PREFILL:,} sessions |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for arrangement in ARRANGEMENTS:
         runs = results[arrangement.key]
@@ -277,22 +301,28 @@ def report(results: dict[str, list[Figures]], command: str, load: tuple[float, f
         lines.append(
             f"| {arrangement.title} | {_median([f.splash.rps for f in runs])} "
             f"| {_median([f.probe.rps for f in runs])} "
-            f"| {_median_ms([f.probe.p99_ms for f in runs])} "
+            f"| {_median_ms([f.probe.wrk.p99_ms for f in runs])} "
+            f"| {_median([f.probe.portal_us for f in runs])} "
+            f"| {_median([f.probe.database_us for f in runs])} "
             f"| {_median_ms([f.grant_p99_ms for f in runs])} "
             f"| {_median_ms(full) if full else '-'} |"
         )
-    ratios = {
-        what: [
-            getattr(two, what).rps / getattr(one, what).rps
-            for one, two in zip(results["pg"], results["pg2"], strict=True)
-        ]
-        for what in ("splash", "probe")
-    }
     lines += ["", "Two nodes against one, both on PostgreSQL:", ""]
-    for what, values in ratios.items():
+    for what in ("splash", "probe"):
+        pairs = list(zip(results["pg"], results["pg2"], strict=True))
+        measured = [getattr(two, what).rps / getattr(one, what).rps for one, two in pairs]
+        # Each node on a core of its own: a node's rate is 1e6 / (its CPU per request), so two
+        # nodes give 2 * c1 / c2 times one node's, c2 being the portal CPU per request when
+        # two nodes share the work (it grows if the nodes slow each other down).
+        capacity = [
+            2 * getattr(one, what).portal_us / getattr(two, what).portal_us for one, two in pairs
+        ]
         lines.append(
-            f"- {what}: {statistics.median(values):.2f}x "
-            f"({min(values):.2f}-{max(values):.2f}x; target {MIN_TWO_NODE_RATIO}x)"
+            f"- {what}: measured {statistics.median(measured):.2f}x "
+            f"({min(measured):.2f}-{max(measured):.2f}x); from the portal CPU per request, "
+            f"with a core per node and the database elsewhere, "
+            f"{statistics.median(capacity):.2f}x ({min(capacity):.2f}-{max(capacity):.2f}x); "
+            f"target {MIN_TWO_NODE_RATIO}x"
         )
     return "\n".join(lines) + "\n"
 

@@ -10,7 +10,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,7 +53,8 @@ class PortalConfig:
     gateway: str = "none"
     trusted_proxies: tuple[IPNetwork, ...] = ()
     mac_lookup: bool = True
-    database: str = ""
+    # Out of the repr: a PostgreSQL URL may hold a password.
+    database: str = field(default="", repr=False)
     campaign_file: str = ""
     event_retention_days: int = 90
     event_flush_seconds: float = 5.0

@@ -52,6 +52,7 @@ class SignageSettings:
         "SQLite file for overrides, their audit log and proof of play; empty means "
         "`signage.sqlite3` in the instance folder. A `postgresql://` URL instead puts them "
         "in a PostgreSQL database that several nodes share.",
+        secret=True,  # a URL may hold a password
     )
     portal_url: str = _setting(
         "http://portal.local",

@@ -5,12 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from bluezone.storage.database import Database
+from portal import create_app
 from portal.cli import main
 
-from .conftest import accept
+from .conftest import accept, make_config
+
+
+@pytest.fixture
+def app(tmp_path: Path, database: Database) -> Flask:
+    """These commands run on both engines: the portal's database is the engine's."""
+    return create_app(make_config(tmp_path, database=database.url or str(database.path)))
 
 
 def test_sessions_and_stats(app: Flask, runner: FlaskCliRunner) -> None:

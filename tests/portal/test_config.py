@@ -156,3 +156,9 @@ def test_nodes_sharing_a_database_must_share_the_secret_key() -> None:
         load_config(environ={"PORTAL_DATABASE": url})
     config = load_config(environ={"PORTAL_DATABASE": url, "PORTAL_SECRET_KEY": "k" * 32})
     assert config.database == url
+
+
+def test_the_settings_repr_leaves_the_database_url_out() -> None:
+    url = "postgresql://bz:hunter2@db.example/portal"
+    config = load_config(environ={"PORTAL_DATABASE": url, "PORTAL_SECRET_KEY": "k" * 32})
+    assert "hunter2" not in repr(config)

@@ -156,6 +156,9 @@ def test_nodes_sharing_a_database_must_share_the_session_key(tmp_path: Path) -> 
         config.load({"SIGNAGE_DATABASE": url})
     shared = config.load({"SIGNAGE_DATABASE": url, "SIGNAGE_SECRET_KEY_FILE": "/srv/key"})
     assert shared.database == url
+    with_password = url.replace("bz@", "bz:hunter2@")
+    loaded = config.load({"SIGNAGE_DATABASE": with_password, "SIGNAGE_SECRET_KEY": "k" * 32})
+    assert "hunter2" not in repr(loaded)
 
 
 def test_an_unreachable_database_stops_the_app_with_one_clear_line(tmp_path: Path) -> None:
