@@ -15,6 +15,7 @@ given per engine in the migration (`bluezone.storage.migrations.Migration`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -149,11 +150,13 @@ class Connection:
         self.raw.close()
 
 
+@functools.lru_cache(maxsize=1024)
 def sql(engine: Engine, query: str) -> str:
     """``query``, written with ``?`` placeholders and SQLite's function names, as ``engine``
     wants it. The one place where placeholders are translated (no store SQL holds a ``?``
     inside a string literal), and where the one function the stores use under two names is
-    renamed: ``instr(text, part)`` is PostgreSQL's ``strpos`` (same arguments, same result)."""
+    renamed: ``instr(text, part)`` is PostgreSQL's ``strpos`` (same arguments, same result).
+    Remembered: the stores' statements are few and the probe path runs one per request."""
     if engine == "sqlite":
         return query
     return _INSTR.sub("strpos(", query.replace("%", "%%").replace("?", "%s"))
