@@ -324,7 +324,21 @@ def report(results: dict[str, list[Figures]], command: str, load: tuple[float, f
             f"{statistics.median(capacity):.2f}x ({min(capacity):.2f}-{max(capacity):.2f}x); "
             f"target {MIN_TWO_NODE_RATIO}x"
         )
+    lines += ["", *NOTE]
     return "\n".join(lines) + "\n"
+
+
+NOTE = (
+    "What this arrangement can show: whether two nodes slow each other down (they share only",
+    "the database), from the portal CPU each request costs; whether a grant stays fast with",
+    f"{PREFILL:,} sessions; what asking PostgreSQL on every probe costs against SQLite's",
+    "remembered answers. What it cannot show: the rate of two machines. Pinning keeps each",
+    "node on its core but does not keep anything else off it: wrk, nginx and PostgreSQL",
+    "(unpinned) take their share of the same two cores, more of it when two nodes keep both",
+    "cores busy than when one node leaves a core to them, and so does any other work on the",
+    "machine; the measured ratio is therefore a floor, the CPU-derived one the ceiling for",
+    "nodes on machines of their own with the database on a third.",
+)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -124,10 +124,11 @@ class Cluster:
                 db.executemany("DELETE FROM sightings WHERE screen = ? AND node = ?", gone)
 
     def online(self, since: float) -> set[str]:
-        """The screens some node saw online at or after ``since``."""
+        """The screens another node saw online at or after ``since``."""
         with connect(self.path) as db:
             rows = db.execute(
-                "SELECT DISTINCT screen FROM sightings WHERE seen >= ?", (since,)
+                "SELECT DISTINCT screen FROM sightings WHERE seen >= ? AND node <> ?",
+                (since, self.node),
             ).fetchall()
         return {str(row[0]) for row in rows}
 

@@ -130,6 +130,8 @@ class Hub:
     _next_prune: float = 0.0
     _next_sighting: float = 0.0
     _online_written: dict[str, bool] = field(default_factory=dict)
+    # Screens another node saw online at the last presence pass.
+    _elsewhere: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.acks = Acknowledgements(self.overrides.path)
@@ -234,16 +236,17 @@ class Hub:
                 screen_id: self.presence.get(screen_id).online(now, self.offline_after)
                 for screen_id in self.programme.screen_ids()
             }
-            changed.update(s for s, online in states.items() if self._online.get(s) != online)
-            self._online = states
+            # Online on any node: the board shows it, and every node follows it so that
+            # whichever takes the alert duty over knows what was reported.
+            shared = self._cluster_states(states, now)
+            changed.update(s for s, online in shared.items() if self._online.get(s) != online)
+            self._online = shared
             # Undeclared ids that stopped asking leave the board (their rows say `gone`).
             strangers = {s.screen_id for s in self.presence.strangers(now, STRANGER_WITHIN)}
             changed.update(self._strangers - strangers)
             self._strangers = strangers
-            # Every node follows the cluster's states, so that whichever takes the alert
-            # duty over knows what was reported; only the holder sends the alerts (to the
-            # webhook and, through the message queue, to every console).
-            shared = self._cluster_states(states, now)
+            # Only the holder of the alert duty sends the alerts (to the webhook and, through
+            # the message queue, to every console).
             sends = self.cluster is None or self.cluster.claim(ALERTS, now)
             for alert in self.alerts.observe(shared, now):
                 if not sends:
@@ -256,7 +259,8 @@ class Hub:
             changes.screens.extend(self.screen_row(s, now) for s in sorted(changed))
 
     def _cluster_states(self, states: dict[str, bool], now: float) -> dict[str, bool]:
-        """``states`` (online here) with the screens online on another node: this node's
+        """``states`` (online here) with the screens online on another node (kept in
+        `_elsewhere` for the board rows): this node's
         sightings are written when they change and every third of `offline_after`, and a
         screen counts as online while any node's sighting is younger than `offline_after`."""
         if self.cluster is None:
@@ -265,8 +269,8 @@ class Hub:
             self._next_sighting = now + max(1.0, self.offline_after / 3)
             self.cluster.saw(states, now)
             self._online_written = dict(states)
-        elsewhere = self.cluster.online(now - self.offline_after)
-        return {screen: online or screen in elsewhere for screen, online in states.items()}
+        self._elsewhere = self.cluster.online(now - self.offline_after)
+        return {screen: online or screen in self._elsewhere for screen, online in states.items()}
 
     def _enrollment_pass(self) -> set[str]:
         """Read the enrollment store again when another process (or this one) changed it:
@@ -353,6 +357,9 @@ class Hub:
         catalog = self.programme.catalog
         screen = catalog.screens.get(screen_id) if catalog is not None else None
         presence = self.presence.get(screen_id).to_json(now, self.offline_after)
+        if not presence["online"] and screen_id in self._elsewhere:
+            # Connected to another node: online, with what that node alone knows left out.
+            presence = {**presence, "online": True, "elsewhere": True}
         if screen is None or catalog is None:
             strangers = {s.screen_id: s for s in self.presence.strangers(now, STRANGER_WITHIN)}
             stranger = strangers.get(screen_id)

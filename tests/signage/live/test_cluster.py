@@ -51,16 +51,16 @@ def test_many_nodes_claiming_at_once_give_the_duty_to_exactly_one(database: Data
     assert len(set(won)) == 1 and len(won) == 20, won
 
 
-def test_screens_online_on_any_node(database: Database) -> None:
+def test_screens_online_on_another_node(database: Database) -> None:
     a, b = Cluster(database, "a"), Cluster(database, "b")
     a.saw({"gate-1": True, "gate-2": False}, 100.0)
     b.saw({"gate-2": True}, 100.0)
-    assert a.online(since=90.0) == {"gate-1", "gate-2"}
+    assert a.online(since=90.0) == {"gate-2"} and b.online(since=90.0) == {"gate-1"}
     b.saw({"gate-2": False}, 101.0)
-    assert a.online(since=90.0) == {"gate-1"}, "a node's own sighting ends when it says so"
-    assert a.online(since=100.5) == set(), "a node that stopped writing stops counting"
+    assert a.online(since=90.0) == set(), "a node's own sighting ends when it says so"
+    assert b.online(since=100.5) == set(), "a node that stopped writing stops counting"
     assert b.forget(before=100.5) == 1
-    assert a.online(since=0.0) == set()
+    assert b.online(since=0.0) == set()
 
 
 def _node(tmp_path: Path, database: Database, name: str) -> Flask:
@@ -106,3 +106,25 @@ def test_two_nodes_watching_one_cap_folder_apply_each_file_once(
     ]
     holder = hubs[0].cluster.holder(CAP, time.time()) if hubs[0].cluster else None
     assert holder in {hub.cluster.node for hub in hubs if hub.cluster}
+
+
+def test_the_board_of_each_node_shows_screens_online_on_the_other(
+    tmp_path: Path, database: Database
+) -> None:
+    hubs: list[Hub] = [_node(tmp_path, database, n).extensions["signage"] for n in ("a", "b")]
+    for hub in hubs:
+        hub.cluster = hub.cluster or Cluster(database)
+    a, b = hubs
+    now = time.time()
+    a.presence.connect("gate-1", "sid-1", now, "10.0.0.7")
+    for hub in hubs:
+        hub.tick(now)
+    b.tick(now + 1.5)  # B's next presence pass reads A's sighting
+    row = b.screen_row("gate-1", now + 1.5)
+    assert (row["online"], row.get("elsewhere")) == (True, True)
+    assert a.screen_row("gate-1", now + 1.5)["online"] is True
+    assert "elsewhere" not in a.screen_row("gate-1", now + 1.5)
+    a.presence.disconnect("sid-1")
+    a.tick(now + 3)
+    b.tick(now + 3)
+    assert b.screen_row("gate-1", now + 3)["online"] is False
