@@ -5,6 +5,7 @@ silent-screen alerts work across them, and what must happen once in the cluster 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from contextlib import ExitStack
@@ -125,3 +126,24 @@ def test_two_nodes_on_one_database(tmp_path: Path, postgresql_url: str, redis_ur
             client.disconnect()
             client.shutdown()
         receiver.close()
+
+
+def test_gunicorn_started_directly_stops_with_one_line_on_an_unreachable_database(
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import free_port
+
+    url = f"postgresql://bz:hunter2@127.0.0.1:{free_port()}/signage"
+    for module, env in (
+        ("signage.wsgi:app", {"SIGNAGE_DATABASE": url, "SIGNAGE_SECRET_KEY": "k" * 32}),
+        ("portal.wsgi:app", {"PORTAL_DATABASE": url, "PORTAL_SECRET_KEY": "k" * 32}),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "gunicorn", "--no-control-socket",
+             "--bind", f"127.0.0.1:{free_port()}", module],
+            env={**os.environ, **env, "PYTHONPATH": str(Path.cwd())},
+            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode != 0
+        assert ": cannot use postgresql://bz:***@127.0.0.1:" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and "hunter2" not in done.stderr
