@@ -70,6 +70,7 @@ test: lint typecheck pytest
 # Benchmarks print their figures; add --write to a script's command to record them in BENCHMARKS.md.
 bench: install bench-packages
 	$(BIN)/python bench/portal.py
+	$(BIN)/python bench/portal_nodes.py
 	$(BIN)/python bench/gateway.py
 	$(BIN)/python bench/signage.py
 

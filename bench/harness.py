@@ -146,6 +146,26 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def nginx_head(prefix: Path, workers: str) -> str:
+    """The start of a private nginx's configuration, up to the inside of its ``http`` block:
+    everything it writes (pid, logs, temporary files) under ``prefix``, no access log, and
+    workers running as nobody when the benchmark runs as root."""
+    user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
+    return f"""{user}daemon off;
+worker_processes {workers};
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+"""
+
+
 def write_section(section: str, title: str, path: Path = ROOT / "BENCHMARKS.md") -> None:
     """Replace the section that starts with ``title`` in ``path`` (or append it), keeping the
     rest of the file."""

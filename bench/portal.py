@@ -59,6 +59,7 @@ from bench.harness import (
     children,
     cpu_model,
     free_port,
+    nginx_head,
     wait_listening,
     workspace,
     write_section,
@@ -169,20 +170,9 @@ def _nginx_conf(
                 lines.append(f'            add_header {name} "{escaped}" always;')
         return "\n".join(lines)
 
-    user = "user nobody nogroup;\n" if os.geteuid() == 0 else ""
-    return f"""{user}daemon off;
-worker_processes {workers};
-pid {prefix}/nginx.pid;
-error_log {prefix}/error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-    client_body_temp_path {prefix}/client_body;
-    proxy_temp_path {prefix}/proxy;
-    fastcgi_temp_path {prefix}/fastcgi;
-    uwsgi_temp_path {prefix}/uwsgi;
-    scgi_temp_path {prefix}/scgi;
-    server_tokens off;
+    return (
+        nginx_head(prefix, workers)
+        + f"""    server_tokens off;
     keepalive_requests 100000;
     server {{
         listen 127.0.0.1:{port};
@@ -199,6 +189,7 @@ http {{
     }}
 }}
 """
+    )
 
 
 def _start_nginx(

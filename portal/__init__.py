@@ -17,6 +17,7 @@ from flask_babel import Babel
 from werkzeug.exceptions import HTTPException
 
 from bluezone.secretkey import SecretKeyError, load_secret_key
+from bluezone.storage.database import Database, DatabaseError
 from bluezone.venuereport import MAX_GATEWAY, MAX_VERSION, clean_text
 
 from . import services
@@ -51,6 +52,18 @@ def _secret_key(config: PortalConfig, instance: Path) -> str:
         return load_secret_key(config.secret_key, instance / "secret_key", "PORTAL_SECRET_KEY")
     except SecretKeyError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def _store(database: str, salt: bytes) -> Store:
+    """The sessions store on ``database`` (a file path or a PostgreSQL URL), its schema
+    brought up to date; a database that cannot be reached or migrated is a `ConfigError`
+    naming the setting (and never the URL's password)."""
+    where = Database.from_url(database)
+    try:
+        where.check()
+        return Store(database, salt=salt)
+    except DatabaseError as exc:
+        raise ConfigError(f"database: cannot use {where}: {exc}") from None
 
 
 def _policy() -> str:
@@ -131,7 +144,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, install_gateway: bo
         PORTAL=config,
         STATS_TOKEN=stats.read_token(config),
     )
-    store = Store(
+    store = _store(
         config.database or str(instance / "portal.sqlite3"),
         salt=hmac.new(secret.encode(), b"client-identifier-salt", hashlib.sha256).digest(),
     )

@@ -15,6 +15,8 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from bluezone.storage.database import Database, DatabaseError
+
 from . import create_app, services
 from .campaign.content import CampaignError, load_campaign
 from .campaign.materials import MATERIALS, MaterialError, normalise_language, png_pages
@@ -88,11 +90,16 @@ def _check(config_file: str | None) -> None:
         )
         read_token(config)
         read_report_token(config)
+        if config.database:
+            Database.from_url(config.database).check()
         for venue in config.venues:
             if venue.campaign_file:
                 load_campaign(Path(venue.campaign_file), venue.languages)
     except (ConfigError, CampaignError) as exc:
         raise click.ClickException(str(exc)) from None
+    except DatabaseError as exc:
+        where = Database.from_url(config.database)
+        raise click.ClickException(f"database: cannot use {where}: {exc}") from None
 
 
 @main.command()

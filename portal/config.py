@@ -10,12 +10,14 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+
+from bluezone.storage.database import is_url, url_problem
 
 from .sessions.client import IPNetwork
 from .venues.secrets import ENV_PREFIX
@@ -51,7 +53,8 @@ class PortalConfig:
     gateway: str = "none"
     trusted_proxies: tuple[IPNetwork, ...] = ()
     mac_lookup: bool = True
-    database: str = ""
+    # Out of the repr: a PostgreSQL URL may hold a password.
+    database: str = field(default="", repr=False)
     campaign_file: str = ""
     event_retention_days: int = 90
     event_flush_seconds: float = 5.0
@@ -188,6 +191,8 @@ def _convert(where: str, key: str, value: Any) -> Any:
         if address.version != version:
             raise _fail(where, key, f"{text!r} is not an IPv{version} address")
         return str(address)
+    if key == "database" and (problem := url_problem(text)):
+        raise _fail(where, key, problem)
     if key == "gateway" and text not in GATEWAYS:
         raise _fail(where, key, f"unknown backend {text!r}; choose from {list(GATEWAYS)}")
     if key == "default_language" and text not in LANGUAGES:
@@ -270,6 +275,14 @@ def load_config(
     config = PortalConfig(**values)
     if config.default_language not in config.languages:
         raise ConfigError(f"default_language {config.default_language!r} is not in languages")
+    if is_url(config.database) and not config.secret_key:
+        # Client identifiers are stored as an HMAC keyed from the secret, and accept tokens
+        # are signed with it: nodes that each made their own key would not see each
+        # other's sessions.
+        raise ConfigError(
+            "database: a PostgreSQL database is shared by several nodes, which must all have "
+            "the same secret_key: set it (PORTAL_SECRET_KEY)"
+        )
     venues_node, venues_where = raw.get("venues", (None, "configuration file"))
     defaults = Defaults(
         config.session_minutes,

@@ -31,11 +31,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from flask import Flask, Response, jsonify, request
     from werkzeug.exceptions import HTTPException
 
+    from bluezone.storage.database import DatabaseError
     from signage import config, console, services
-    from signage.database import database_path
+    from signage.database import database as signage_database
     from signage.emergency.store import OverrideStore
     from signage.live.alerts import Alerts
     from signage.live.background import Background
+    from signage.live.cluster import Cluster
     from signage.live.enrollment import EnrollmentStore, Trust
     from signage.live.hub import Hub
     from signage.live.playlog import PlayLog
@@ -50,10 +52,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     services.settings.set(app, settings)
     app.config.from_mapping(test_config or {})
     app.config.from_mapping(settings.as_config())
-    database = database_path(app)
+    database = signage_database(app)
+    try:
+        database.check()
+    except DatabaseError as exc:
+        raise config.ConfigError(f"DATABASE: cannot use {database}: {exc}") from None
     playlists = Path(settings.playlists_dir)
     message_queue = settings.message_queue
     notify = _webhook(settings)
+    # Several nodes share the database when it is a server's, or when they share a message
+    # queue; one alone needs no leases.
+    several = database.engine == "postgresql" or bool(message_queue)
     hub = Hub(
         programme=Programme(playlists, settings.portal_url, _spoken(settings)),
         overrides=OverrideStore(database),
@@ -66,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         offload=socket.run_in_thread,
         alerts=Alerts(settings.alert_delay),
         notify=notify,
+        cluster=Cluster(database) if several else None,
     )
     hub.start()
     services.hub.set(app, hub)

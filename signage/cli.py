@@ -19,6 +19,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from bluezone.storage.database import Database, DatabaseError
 from signage import config as settings
 from signage import create_app, services
 from signage.emergency.model import Message, NotFound, OverrideError
@@ -72,9 +73,15 @@ def serve(bind: str, config_file: Path | None, gunicorn_config: Path) -> None:
         env["SIGNAGE_CONFIG"] = str(config_file.resolve())
     try:
         # Fail here, with the file and key, rather than in the gunicorn worker.
-        settings.load(env)
+        loaded = settings.load(env)
     except settings.ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    if loaded.database:
+        database = Database.from_url(loaded.database)
+        try:
+            database.check()
+        except DatabaseError as exc:
+            raise click.ClickException(f"DATABASE: cannot use {database}: {exc}") from None
     argv = [
         sys.executable, "-m", "gunicorn",
         "--config", str(gunicorn_config),

@@ -19,6 +19,7 @@ from typing import Any, TypeVar, get_type_hints
 
 import yaml
 
+from bluezone.storage.database import is_url, url_problem
 from signage.speech.engine import SpeechEngine, SpeechSettingError
 
 T = TypeVar("T", str, int, float, bool)
@@ -50,7 +51,9 @@ class SignageSettings:
     database: str = _setting(
         "",
         "SQLite file for overrides, their audit log and proof of play; empty means "
-        "`signage.sqlite3` in the instance folder.",
+        "`signage.sqlite3` in the instance folder. A `postgresql://` URL instead puts them "
+        "in a PostgreSQL database that several nodes share.",
+        secret=True,  # a URL may hold a password
     )
     portal_url: str = _setting(
         "http://portal.local",
@@ -285,6 +288,8 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         return os.fspath(value)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ConfigError(f"{where}: {key} must be a string, not {type(value).__name__}")
+    if key == "DATABASE" and (problem := url_problem(str(value))):
+        raise ConfigError(f"{where}: {key}: {problem}")
     return str(value)
 
 
@@ -364,4 +369,11 @@ def load(environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None)
         )
     except SpeechSettingError as error:
         raise ConfigError(str(error)) from None
+    if is_url(settings.database) and not (settings.secret_key or settings.secret_key_file):
+        # Console sessions are signed cookies: a node that made its own key in its instance
+        # folder would refuse every other node's sign-in.
+        raise ConfigError(
+            "DATABASE: a PostgreSQL database is shared by several nodes, which must all have "
+            "the same session key: set SIGNAGE_SECRET_KEY or SECRET_KEY_FILE"
+        )
     return settings

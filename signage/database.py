@@ -1,7 +1,8 @@
-"""The signage SQLite file: where it is (`database_path`), and one short-lived connection per
-unit of work (`immediate` when the work reads and then writes what it read, and must not race
-another writer). Both are `bluezone.storage.database.Database` transactions; the stores of
-this file each bring their schema up to date with `bluezone.storage.migrations.migrate`."""
+"""The signage database: which it is (`database`: a SQLite file or a PostgreSQL database), and
+one short-lived connection per unit of work (`immediate` when the work reads and then writes
+what it read, and must not race another writer). Both are `bluezone.storage.database.Database`
+transactions; the stores of this database each bring their schema up to date with
+`bluezone.storage.migrations.migrate`."""
 
 from __future__ import annotations
 
@@ -30,6 +31,15 @@ def immediate(path: Database | Path) -> AbstractContextManager[Connection]:
     return Database.of(path).immediate()
 
 
-def database_path(app: Flask) -> Path:
-    """The signage database file (the `database` setting, or the instance folder's)."""
-    return Path(services.settings(app).database or Path(app.instance_path, "signage.sqlite3"))
+def database(app: Flask) -> Database:
+    """The signage database: the `database` setting (a file path or a ``postgresql://``
+    URL), or ``signage.sqlite3`` in the instance folder."""
+    setting = services.settings(app).database
+    return Database.from_url(setting or Path(app.instance_path, "signage.sqlite3"))
+
+
+def local_folder(app: Flask) -> Path:
+    """Where this node keeps what only it needs (media thumbnails, a cache): beside a SQLite
+    database file, or the instance folder when the database is a PostgreSQL server's."""
+    found = database(app)
+    return found.path.parent if found.engine == "sqlite" else Path(app.instance_path)

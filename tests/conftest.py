@@ -133,13 +133,19 @@ def database(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Ite
     if engine == "sqlite":
         yield Database(tmp_path / "db" / "store.sqlite3")
         return
-    cluster: Cluster = request.getfixturevalue("postgresql_cluster")
-    url = cluster.new_database()
+    yield Database.from_url(request.getfixturevalue("postgresql_url"))
+
+
+@pytest.fixture
+def postgresql_url(postgresql_cluster: Cluster) -> Iterator[str]:
+    """The URL of a new, empty database on the private cluster, for servers of several nodes
+    to share; dropped afterwards (with this process's pools closed)."""
+    url = postgresql_cluster.new_database()
     try:
-        yield Database.from_url(url)
+        yield url
     finally:
         close_pools()
-        cluster.drop_database(url)
+        postgresql_cluster.drop_database(url)
 
 
 def dump(database: Database) -> str:

@@ -15,6 +15,7 @@ given per engine in the migration (`bluezone.storage.migrations.Migration`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -149,11 +150,13 @@ class Connection:
         self.raw.close()
 
 
+@functools.lru_cache(maxsize=1024)
 def sql(engine: Engine, query: str) -> str:
     """``query``, written with ``?`` placeholders and SQLite's function names, as ``engine``
     wants it. The one place where placeholders are translated (no store SQL holds a ``?``
     inside a string literal), and where the one function the stores use under two names is
-    renamed: ``instr(text, part)`` is PostgreSQL's ``strpos`` (same arguments, same result)."""
+    renamed: ``instr(text, part)`` is PostgreSQL's ``strpos`` (same arguments, same result).
+    Remembered: the stores' statements are few and the probe path runs one per request."""
     if engine == "sqlite":
         return query
     return _INSTR.sub("strpos(", query.replace("%", "%%").replace("?", "%s"))
@@ -209,7 +212,7 @@ class Database:
         """The database ``url_or_path`` names: a ``postgresql://`` (or ``postgres://``) URL, or
         else the path of a SQLite file (``wal`` applies to it)."""
         text = str(url_or_path)
-        if text.startswith(("postgresql://", "postgres://")):
+        if is_url(text):
             return cls(text, url=text)
         return cls(Path(text), wal)
 
@@ -221,7 +224,7 @@ class Database:
         return where if isinstance(where, Database) else cls.from_url(where, wal)
 
     def __repr__(self) -> str:
-        return f"Database({self.url or str(self.path)!r})"
+        return f"Database({str(self)!r})"
 
     def __str__(self) -> str:
         return _redacted(self.url) if self.url else str(self.path)
@@ -229,6 +232,24 @@ class Database:
     def sql(self, query: str) -> str:
         """``query`` (written with ``?`` placeholders) as this engine wants it."""
         return sql(self.engine, query)
+
+    def check(self, timeout: int = 5) -> None:
+        """Make sure the database can be reached: a PostgreSQL server answers and lets us in
+        (one connection, given up after ``timeout`` seconds), a SQLite file's folder can be
+        made. Raises `DatabaseError` with a message that never holds the URL's password."""
+        if self.url is None:
+            try:
+                if str(self.path) != ":memory:":
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(f"cannot create {self.path.parent}: {exc.strerror}") from None
+            return
+        import psycopg
+
+        try:
+            psycopg.connect(self.url, connect_timeout=timeout).close()
+        except psycopg.Error as exc:
+            raise DatabaseError(scrubbed(" ".join(str(exc).split()), self.url)) from None
 
     def open(self) -> Connection:
         """A connection in autocommit mode (no implicit transactions), for who keeps one open
@@ -360,6 +381,48 @@ def close_pools() -> None:
         mine = [key for key in _pools if key[1] == os.getpid()]
         for key in mine:
             _pools.pop(key).close()
+
+
+def is_url(text: str | Path) -> bool:
+    """Whether the database setting ``text`` is a PostgreSQL URL (rather than a file path)."""
+    return str(text).startswith(("postgresql://", "postgres://"))
+
+
+def url_problem(text: str) -> str | None:
+    """What is wrong with the database setting ``text``, in words that never hold its password;
+    ``None`` when it is a well-formed ``postgresql://`` URL or, having no ``scheme://`` at all,
+    the path of a SQLite file. Only the form is checked here; `Database.check` reaches it."""
+    scheme, sep, _ = text.partition("://")
+    if not sep or "/" in scheme or "\\" in scheme:
+        return None
+    if scheme not in ("postgresql", "postgres"):
+        return f"{scheme}:// is not a database this program can use (postgresql:// or a file path)"
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        params = conninfo_to_dict(text)
+    except ProgrammingError as exc:
+        return scrubbed(str(exc).strip(), text)
+    for port in str(params.get("port", "")).split(","):
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            return f"the port {scrubbed(port, text)!r} is not a number from 1 to 65535"
+    return None
+
+
+def scrubbed(message: str, url: str) -> str:
+    """``message`` with ``url`` (and its password, wherever it appears) replaced by the URL
+    without its password: for errors of the database driver, which may quote the URL."""
+    from urllib.parse import unquote, urlsplit
+
+    message = message.replace(url, _redacted(url))
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = url.partition("://")[2].partition("@")[0].partition(":")[2] or None
+    for secret in {password, unquote(password or "")} - {None, ""}:
+        message = message.replace(str(secret), "***")
+    return message
 
 
 def _redacted(url: str) -> str:

@@ -84,8 +84,12 @@ class Access:
         behind the portal's back (by hand in SQLite) can go unseen. Expiry is checked on every
         use. So a phone revoked or granted by another worker or by the command line is
         answered correctly at once, while repeated probes from one phone skip the database.
+        On PostgreSQL (no such revision: other machines change the database) every call asks
+        the database, so a change on any node is seen by the very next probe on every node.
         """
         now = time.time()
+        if self.store.revision is None:  # a database several machines change: ask it
+            return self.store.session(client.key, now=now)
         revision = self.store.revision.current()
         cached = self._found.get(client.key)
         if cached is not None and cached[1] == revision and now - cached[2] < FOUND_FOR:

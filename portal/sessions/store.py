@@ -1,12 +1,13 @@
-"""Sessions and campaign figures in SQLite (one file at the instance path by default).
+"""Sessions and campaign figures in SQLite (one file at the instance path by default) or in
+PostgreSQL (shared by several portal nodes).
 
 Client identifiers are never stored as such: a session row holds an HMAC of the client key
 with a secret salt. The one exception is a gateway that must re-create its grants after a
 reboot (nftables): it keeps the device's MAC address in the row until the session ends.
 Expired sessions are deleted when purged; campaign events are stored
 only as hourly counts with no client identifier, and purged after the retention period.
-The database is opened once per process and thread (gunicorn forks workers), in WAL mode so
-readers never wait for a writer.
+The database is opened once per process and thread (gunicorn forks workers) for reading; a
+SQLite file is in WAL mode so readers never wait for a writer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import hmac
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -120,6 +122,15 @@ class EventKey:
     src: str
 
 
+def _close(opened: list[tuple[int, Connection]], lock: threading.Lock) -> None:
+    """Close the connections of ``opened`` that this process opened, and forget them all."""
+    with lock:
+        mine = [db for pid, db in opened if pid == os.getpid()]
+        opened.clear()
+    for db in mine:
+        db.close()
+
+
 class Store:
     """The portal's database. Thread- and fork-safe: each thread of each process connects."""
 
@@ -129,11 +140,21 @@ class Store:
         self.path = path
         self._salt = salt
         self._local = threading.local()
+        # Every thread's PostgreSQL connection, with the process that opened it, so that they
+        # can be closed with the store (a forked worker must leave its parent's alone).
+        self._opened: list[tuple[int, Connection]] = []
+        self._opened_lock = threading.Lock()
+        weakref.finalize(self, _close, self._opened, self._opened_lock)
         #: Bumped by every change to the sessions table, in any process (see revision.py),
-        #: when the database is a file. A PostgreSQL database shared by several machines needs
-        #: a counter they all see (a row bumped in the same transaction, or NOTIFY): until the
-        #: portal runs on several nodes, this counter is the process's own.
-        self.revision = Revision(path if isinstance(path, str) else ":memory:")
+        #: when the database is a file that only this machine's processes open. ``None`` for a
+        #: PostgreSQL database: other machines change it, and no counter they bump can be read
+        #: without asking the server, which costs what asking for the session itself costs
+        #: (one indexed read): so nothing is remembered, every answer comes from the database.
+        self.revision: Revision | None = (
+            Revision(path if isinstance(path, str) else ":memory:")
+            if self._database.engine == "sqlite"
+            else None
+        )
         migrate(self._database, COMPONENT, MIGRATIONS)
 
     @property
@@ -144,20 +165,30 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        """A connection to read with. SQLite: this thread's own, kept open (the probe path is
-        hot), in autocommit mode. PostgreSQL: one from the pool, for one transaction."""
-        if self._database.engine == "sqlite":
-            yield self._connect()
-            return
-        with self._database.transaction() as db:
-            yield db
+        """A connection to read with: this thread's own, kept open (the probe path is hot), in
+        autocommit mode, so that a read is one statement and no transaction around it. A
+        PostgreSQL connection the server dropped (a restart, a failover) is replaced before
+        use; a read that finds it dropped in the middle is not retried (the next one
+        reconnects)."""
+        yield self._connect()
 
     def _connect(self) -> Connection:
-        db = getattr(self._local, "db", None)
+        db: Connection | None = getattr(self._local, "db", None)
+        if db is not None and db.engine == "postgresql" and (db.raw.closed or db.raw.broken):
+            db = None
         if db is None or getattr(self._local, "pid", None) != os.getpid():
             db = self._database.open()
             self._local.db, self._local.pid = db, os.getpid()
+            if db.engine == "postgresql":  # sqlite3 closes only in its own thread, and at exit
+                with self._opened_lock:
+                    self._opened.append((os.getpid(), db))
         return db
+
+    def close(self) -> None:
+        """Close the connections this process's threads opened (they reopen at next use).
+        Also done when the store is collected."""
+        self._local = threading.local()
+        _close(self._opened, self._opened_lock)
 
     @contextmanager
     def _write(self, sessions: bool = True) -> Iterator[Connection]:
@@ -175,7 +206,7 @@ class Store:
         else:
             with self._database.immediate() as db:
                 yield db
-        if sessions:
+        if sessions and self.revision is not None:
             # After the commit: whoever reads the new count must find the new rows.
             self.revision.bump()
 

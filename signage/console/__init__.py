@@ -19,6 +19,7 @@ from flask_babel import Babel
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bluezone.secretkey import SecretKeyError, load_secret_key
+from bluezone.storage.database import Database
 from signage import services
 from signage.accounts.audit import AuditLog
 from signage.accounts.lockout import LoginGuard
@@ -26,7 +27,7 @@ from signage.accounts.operators import OperatorStore
 from signage.accounts.passwords import Scrypt
 from signage.accounts.sessions import SessionStore
 from signage.config import ConfigError, SignageSettings
-from signage.database import database_path
+from signage.database import database as signage_database
 
 from . import (
     auditlog,
@@ -66,7 +67,9 @@ def password_params(settings: SignageSettings) -> Scrypt:
         raise ConfigError(f"PASSWORD_SCRYPT_N: {exc}") from None
 
 
-def console_services(settings: SignageSettings, database: Path, offload: Any = None) -> Console:
+def console_services(
+    settings: SignageSettings, database: Database | Path, offload: Any = None
+) -> Console:
     """The console's accounts, sign-in guard, sessions and audit log for `settings`, in
     `database`.
 
@@ -138,7 +141,9 @@ def init_app(app: Flask) -> None:
         BABEL_DEFAULT_LOCALE=language.DEFAULT,
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS),
     )
-    services.console.set(app, console_services(settings, database_path(app), offload=run_in_thread))
+    services.console.set(
+        app, console_services(settings, signage_database(app), offload=run_in_thread)
+    )
     if settings.proxy_count:
         count = settings.proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
@@ -150,7 +155,7 @@ def init_app(app: Flask) -> None:
     app.context_processor(_template_context)
     for blueprint in (auth.bp, home.bp, auditlog.bp, operators.bp):
         app.register_blueprint(blueprint)
-    playlists.init_app(app, database_path(app))
+    playlists.init_app(app, signage_database(app))
     # The live areas: the screens board and emergency messages.
     app.register_blueprint(screens.bp)
     app.register_blueprint(emergency.bp)

@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from portal.web.language import NATIVE_NAMES
 from signage import services
 from signage.config import ConfigError
-from signage.database import database_path
+from signage.database import database
 from signage.results.printlog import MAX_COPIES, PrintLog
 from signage.results.printshop import PrintError, PrintShop, Sheet, parse_venues
 
@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
 
     shop = PrintShop(settings.campaign_file, settings.portal_url, offload=run_in_thread)
     services.print_shop.set(app, shop)
-    services.print_log.set(app, PrintLog(database_path(app)))
+    services.print_log.set(app, PrintLog(database(app)))
     app.register_blueprint(bp)
 
 

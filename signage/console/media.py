@@ -31,7 +31,7 @@ from signage import services
 from signage.catalog.loader import MEDIA_DIR
 from signage.catalog.playlist import DEFAULT_TIMEZONE
 from signage.config import SignageSettings
-from signage.database import database_path
+from signage.database import local_folder
 from signage.media import library, thumbnails
 from signage.media.library import Limits
 from signage.media.sniff import MediaError
@@ -258,11 +258,11 @@ def delete() -> ResponseReturnValue:
 
 
 def _thumbnail_path(name: str, path: Path) -> Path:
-    """Where the thumbnail of this version of the file is kept: beside the signage database,
-    under a name that changes when the file does."""
+    """Where the thumbnail of this version of the file is kept: in this node's folder
+    (`signage.database.local_folder`), under a name that changes when the file does."""
     info = path.stat()
     key = hashlib.sha256(f"{name}\0{info.st_size}\0{info.st_mtime_ns}".encode()).hexdigest()
-    return database_path(current_app).parent / THUMBNAILS / f"{key[:32]}.jpg"
+    return local_folder(current_app) / THUMBNAILS / f"{key[:32]}.jpg"
 
 
 def _thumbnail(name: str, path: Path) -> Path | None:

@@ -7,6 +7,11 @@ pass goes on with the next file, so one bad file never holds back the alerts dro
 The feed is fetched every `CAP_POLL_INTERVAL` seconds in its own task so that a slow feed never
 delays playlist pushes.
 An alert already stored (same sender, identifier and sent time) is not stored twice.
+
+Several nodes may watch one drop folder (a shared volume) and one feed: only the node holding
+the cluster's CAP duty (`signage.live.cluster`) reads them, and it renews its lease before each
+file, so a file is never applied by two nodes; when that node dies another takes the duty over
+once its lease has run out.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from signage.emergency.cap import Alert, CapError, decide, parse_document
+from signage.live.cluster import CAP
 from signage.live.hub import Hub
 from signage.web.socket import push_override, push_override_end, socketio
 
@@ -49,12 +55,18 @@ class CapSource:
         self._fetching = threading.Lock()
 
     def __call__(self, now: float) -> None:
+        if not self._holding(now):
+            return
         if self.drop_dir is not None:
             self.scan_drop_dir(now)
         if self.feed_url and now >= self._next_fetch:
             self._next_fetch = now + self.poll_interval
             if self._fetching.acquire(blocking=False):
                 socketio.start_background_task(self._fetch)
+
+    def _holding(self, now: float) -> bool:
+        """Whether this node reads the CAP sources now (always, when it is alone)."""
+        return self.hub.cluster is None or self.hub.cluster.claim(CAP, now)
 
     def _fetch(self) -> None:
         try:
@@ -80,7 +92,11 @@ class CapSource:
         assert self.drop_dir is not None
         if not self.drop_dir.is_dir():
             return
-        for path in sorted(self.drop_dir.glob("*.xml")):
+        for index, path in enumerate(sorted(self.drop_dir.glob("*.xml"))):
+            # The lease was claimed at the start of the pass: renew it before each further file,
+            # so that a slow pass never runs on after another node has taken the duty over.
+            if index and not self._holding(time.time()):
+                return
             try:
                 info = path.stat()
                 if now - info.st_mtime < SETTLE_SECONDS:

@@ -199,10 +199,17 @@ class OverrideStore:
                 " AND expiry_logged = 0",
                 (now,),
             ).fetchall()
-            ids = [int(r["id"]) for r in rows]
-            for override_id in ids:
-                db.execute("UPDATE overrides SET expiry_logged = 1 WHERE id = ?", (override_id,))
-                self._audit(db, override_id, "expire", "system", {})
+            ids = []
+            for row in rows:
+                # Another node may log the same expiry at the same moment: the update waits for
+                # its row lock and then finds the row logged, so only one of them audits it.
+                logged = db.execute(
+                    "UPDATE overrides SET expiry_logged = 1 WHERE id = ? AND expiry_logged = 0",
+                    (row["id"],),
+                ).rowcount
+                if logged:
+                    ids.append(int(row["id"]))
+                    self._audit(db, int(row["id"]), "expire", "system", {})
             if ids:
                 self._bump(db)
         return ids

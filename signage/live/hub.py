@@ -30,6 +30,7 @@ from signage.emergency.model import Override
 from signage.emergency.store import OverrideStore
 from signage.live.acknowledgement import Acknowledgements
 from signage.live.alerts import Alert, Alerts
+from signage.live.cluster import ALERTS, PRUNE, Cluster
 from signage.live.enrollment import Snapshot, Throttle, Trust
 from signage.live.playlog import PlayLog
 from signage.live.presence import Registry, Report
@@ -109,7 +110,11 @@ class Hub:
     alerts: Alerts = field(default_factory=lambda: Alerts(60.0))
     # Hands an alert to the webhook (which queues it and returns at once); None without one.
     notify: Callable[[dict[str, Any]], None] | None = None
-    acks: Acknowledgements = field(default_factory=Acknowledgements)
+    # In the overrides' database (see `__post_init__`).
+    acks: Acknowledgements = field(init=False)
+    # The nodes sharing the database: who sends alerts and prunes, which screens are online
+    # on any node. None: this process is alone and does everything itself.
+    cluster: Cluster | None = None
     # Pairing events per socket: at most one a second (the player polls every few seconds).
     pairing_throttle: Throttle = field(default_factory=lambda: Throttle(1.0))
     _downgraded: list[str] = field(default_factory=list)
@@ -123,6 +128,13 @@ class Hub:
     _revision: int = -1
     _known: dict[int, Override] = field(default_factory=dict)
     _next_prune: float = 0.0
+    _next_sighting: float = 0.0
+    _online_written: dict[str, bool] = field(default_factory=dict)
+    # Screens another node saw online at the last presence pass.
+    _elsewhere: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.acks = Acknowledgements(self.overrides.path)
 
     @property
     def timezone(self) -> ZoneInfo:
@@ -193,7 +205,12 @@ class Hub:
         self.overrides.expire(now)
         if now >= self._next_prune:
             self._next_prune = now + 3600
-            self.plays.prune(now - self.play_log_days * 86400)
+            # Once an hour in the whole cluster: the lease lasts the hour (a node that dies
+            # holding it leaves the pruning to the next node whose hour comes after that).
+            if self.cluster is None or self.cluster.claim(PRUNE, now, lease=3600):
+                self.plays.prune(now - self.play_log_days * 86400)
+                if self.cluster is not None:
+                    self.cluster.forget(now - 86400)
         revision = self.overrides.revision()
         if revision != self._revision:
             self._revision = revision
@@ -219,19 +236,41 @@ class Hub:
                 screen_id: self.presence.get(screen_id).online(now, self.offline_after)
                 for screen_id in self.programme.screen_ids()
             }
-            changed.update(s for s, online in states.items() if self._online.get(s) != online)
-            self._online = states
+            # Online on any node: the board shows it, and every node follows it so that
+            # whichever takes the alert duty over knows what was reported.
+            shared = self._cluster_states(states, now)
+            changed.update(s for s, online in shared.items() if self._online.get(s) != online)
+            self._online = shared
             # Undeclared ids that stopped asking leave the board (their rows say `gone`).
             strangers = {s.screen_id for s in self.presence.strangers(now, STRANGER_WITHIN)}
             changed.update(self._strangers - strangers)
             self._strangers = strangers
-            for alert in self.alerts.observe(states, now):
+            # Only the holder of the alert duty sends the alerts (to the webhook and, through
+            # the message queue, to every console).
+            sends = self.cluster is None or self.cluster.claim(ALERTS, now)
+            for alert in self.alerts.observe(shared, now):
+                if not sends:
+                    continue
                 message = self.alert_message(alert)
                 changes.alerts.append(message)
                 if self.notify is not None:
                     self.notify(message)
         if not board:
             changes.screens.extend(self.screen_row(s, now) for s in sorted(changed))
+
+    def _cluster_states(self, states: dict[str, bool], now: float) -> dict[str, bool]:
+        """``states`` (online here) with the screens online on another node (kept in
+        `_elsewhere` for the board rows): this node's
+        sightings are written when they change and every third of `offline_after`, and a
+        screen counts as online while any node's sighting is younger than `offline_after`."""
+        if self.cluster is None:
+            return states
+        if states != self._online_written or now >= self._next_sighting:
+            self._next_sighting = now + max(1.0, self.offline_after / 3)
+            self.cluster.saw(states, now)
+            self._online_written = dict(states)
+        self._elsewhere = self.cluster.online(now - self.offline_after)
+        return {screen: online or screen in self._elsewhere for screen, online in states.items()}
 
     def _enrollment_pass(self) -> set[str]:
         """Read the enrollment store again when another process (or this one) changed it:
@@ -318,6 +357,9 @@ class Hub:
         catalog = self.programme.catalog
         screen = catalog.screens.get(screen_id) if catalog is not None else None
         presence = self.presence.get(screen_id).to_json(now, self.offline_after)
+        if not presence["online"] and screen_id in self._elsewhere:
+            # Connected to another node: online, with what that node alone knows left out.
+            presence = {**presence, "online": True, "elsewhere": True}
         if screen is None or catalog is None:
             strangers = {s.screen_id: s for s in self.presence.strangers(now, STRANGER_WITHIN)}
             stranger = strangers.get(screen_id)

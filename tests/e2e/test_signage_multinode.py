@@ -6,46 +6,22 @@ on the other is the Redis message queue.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import urllib.request
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import pytest
 import socketio
 
-from tests.conftest import free_port, require_tool, stop, wait_for_port
 from tests.signage.serverkit import (
     Server,
     guest_auth,
     make_playlists,
     playlist_yaml,
     running_server,
+    send_override,
     wait_until,
     write_atomically,
 )
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    binary = require_tool("redis-server")
-    port = free_port()
-    log = tmp_path / "redis.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(tmp_path)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        wait_for_port(process, "127.0.0.1", port, log)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        stop(process)
 
 
 def connect(server: Server, screen_id: str, received: list[tuple[str, Any]]) -> Any:
@@ -88,16 +64,7 @@ def test_override_and_edit_reach_screens_on_both_nodes(tmp_path: Path, redis_url
             clients.append(connect(second, "lobby-2", on_second))
             assert wait_until(lambda: on_first and on_second, 5)
 
-            request = urllib.request.Request(
-                first.url + "/api/overrides",
-                method="POST",
-                data=json.dumps(
-                    {"target": "group:lobby", "until": "+5m", "messages": {"vi": "Sơ tán"}}
-                ).encode(),
-                headers={"Authorization": "Bearer test-token", "Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(request, timeout=5) as response:
-                assert response.status == 201
+            send_override(first)
 
             # Through the message queue each node hears the override in its own time, the node
             # it was sent to included: wait for both screens, in no particular order.

@@ -57,6 +57,19 @@ def test_yaml_then_environment(tmp_path: Path) -> None:
         ("venue_id: a b\n", "portal.yaml:1: venue_id: use letters"),
         ("gateway: none\ngateway: none\n", "portal.yaml:2: gateway: given twice"),
         ("gateway: iptables\n", "portal.yaml:1: gateway: unknown backend 'iptables'"),
+        ("database: mysql://db/portal\n", "portal.yaml:1: database: mysql:// is not a database"),
+        (
+            "database: postgresql://bz:hunter2@db:54x/portal\n",
+            "portal.yaml:1: database: the port '54x' is not a number",
+        ),
+        (
+            "database: postgresql:///portal?hots=/run\n",
+            'portal.yaml:1: database: invalid URI query parameter: "hots"',
+        ),
+        (
+            "database: postgresql://bz:hunter2@[::1/portal\n",
+            "portal.yaml:1: database: end of string reached",
+        ),
     ],
 )
 def test_bad_values_name_file_line_and_key(tmp_path: Path, text: str, message: str) -> None:
@@ -127,3 +140,25 @@ def test_complete_gateway_settings() -> None:
         },
     )
     assert (config.lan_ipv6, config.walled_garden) == ("fd77::1", ("pool.ntp.org", "192.0.2.0/24"))
+
+
+def test_a_database_url_never_shows_its_password(tmp_path: Path) -> None:
+    path = tmp_path / "portal.yaml"
+    path.write_text("database: postgresql://bz:hunter2@[::1/portal\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={})
+    assert "hunter2" not in str(caught.value) and "bz:***@" in str(caught.value)
+
+
+def test_nodes_sharing_a_database_must_share_the_secret_key() -> None:
+    url = "postgresql://bz@db.example/portal"
+    with pytest.raises(ConfigError, match=r"database: .* same secret_key"):
+        load_config(environ={"PORTAL_DATABASE": url})
+    config = load_config(environ={"PORTAL_DATABASE": url, "PORTAL_SECRET_KEY": "k" * 32})
+    assert config.database == url
+
+
+def test_the_settings_repr_leaves_the_database_url_out() -> None:
+    url = "postgresql://bz:hunter2@db.example/portal"
+    config = load_config(environ={"PORTAL_DATABASE": url, "PORTAL_SECRET_KEY": "k" * 32})
+    assert "hunter2" not in repr(config)

@@ -21,13 +21,13 @@ BIN = Path(sys.executable).parent
 class Portal:
     """A gunicorn process serving the portal, restartable on the same database."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, database: str = "", name: str = "gunicorn") -> None:
         self.port = free_port()
-        self.log = tmp_path / "gunicorn.log"
+        self.log = tmp_path / f"{name}.log"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")},
             "PORTAL_PORTAL_URL": f"http://127.0.0.1:{self.port}",
-            "PORTAL_DATABASE": str(tmp_path / "portal.sqlite3"),
+            "PORTAL_DATABASE": database or str(tmp_path / "portal.sqlite3"),
             "PORTAL_SECRET_KEY": "gunicorn-test-secret-key-0123456789",
             "PORTAL_MAC_LOOKUP": "false",
             "PORTAL_EVENT_FLUSH_SECONDS": "0",
@@ -69,15 +69,14 @@ def _get(port: int, path: str, host: str) -> tuple[int, dict[str, str], bytes]:
         connection.close()
 
 
-def test_accept_survives_a_restart(portal: Portal) -> None:
-    host = f"127.0.0.1:{portal.port}"
-    status, _, _ = _get(portal.port, "/generate_204", "connectivitycheck.gstatic.com")
-    assert status == 302
-    status, headers, page = _get(portal.port, "/", host)
+def accept(port: int) -> None:
+    """Open the splash page of the portal on ``port`` and accept, as a phone on 127.0.0.1."""
+    host = f"127.0.0.1:{port}"
+    status, headers, page = _get(port, "/", host)
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     token = re.search(rb'name="token" value="([^"]+)"', page)
     assert token
-    connection = http.client.HTTPConnection("127.0.0.1", portal.port, timeout=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     connection.request(
         "POST",
         "/accept",
@@ -87,7 +86,17 @@ def test_accept_survives_a_restart(portal: Portal) -> None:
     response = connection.getresponse()
     connection.close()
     assert response.status == 303
-    assert _get(portal.port, "/generate_204", "connectivitycheck.gstatic.com")[0] == 204
+
+
+def probe(port: int) -> int:
+    """The status of an Android connectivity probe to the portal on ``port``."""
+    return _get(port, "/generate_204", "connectivitycheck.gstatic.com")[0]
+
+
+def test_accept_survives_a_restart(portal: Portal) -> None:
+    assert probe(portal.port) == 302
+    accept(portal.port)
+    assert probe(portal.port) == 204
     portal.stop()
     portal.start()
     status, _, body = _get(portal.port, "/hotspot-detect.html", "captive.apple.com")

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from bluezone.storage.database import Database, is_url
 from signage.live.enrollment import EnrollmentStore
 from tests.conftest import ARTIFACTS, ROOT, free_port, wait_for_port
 
@@ -104,13 +106,13 @@ def wait_until(condition: Callable[[], Any], timeout: float, step: float = 0.02)
         time.sleep(step)
 
 
-def enroll(database: Path, screen_id: str) -> str:
+def enroll(database: Database | Path, screen_id: str) -> str:
     """Give `screen_id` a credential in the signage database, as an approved pairing does, and
     return its token (what a paired player keeps and sends as `auth.token`)."""
     return EnrollmentStore(database).enroll(screen_id, "admin").token
 
 
-def screen_auth(database: Path, screen_id: str) -> dict[str, object]:
+def screen_auth(database: Database | Path, screen_id: str) -> dict[str, object]:
     """The Socket.IO `auth` of an enrolled screen: its id and a fresh credential."""
     return {"screen": screen_id, "token": enroll(database, screen_id), "protocol": 2}
 
@@ -137,7 +139,8 @@ class Server:
     port: int
     log: Path
     playlists: Path
-    database: Path
+    # A SQLite file, or a PostgreSQL database.
+    database: Database | Path
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -173,7 +176,10 @@ def running_server(
     """
     port = port or free_port()
     log = workdir / f"{name}-{port}.log"
-    database = Path((env or {}).get("SIGNAGE_DATABASE", workdir / f"{name}.sqlite3"))
+    given = (env or {}).get("SIGNAGE_DATABASE", "")
+    database = (
+        Database.from_url(given) if is_url(given) else Path(given or workdir / f"{name}.sqlite3")
+    )
     environment = {
         **os.environ,
         "SIGNAGE_PLAYLISTS_DIR": str(playlists),
@@ -204,6 +210,21 @@ def running_server(
         stop_group(process)
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / log.name).write_bytes(log.read_bytes())
+
+
+def send_override(server: Server, target: str = "group:lobby") -> dict[str, Any]:
+    """Send a five-minute override to ``target`` through the HTTP API of ``server`` (whose
+    token `running_server` sets); the override as the API returns it."""
+    request = urllib.request.Request(
+        server.url + "/api/overrides",
+        method="POST",
+        data=json.dumps({"target": target, "until": "+5m", "messages": {"vi": "Sơ tán"}}).encode(),
+        headers={"Authorization": "Bearer test-token", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+        created: dict[str, Any] = json.loads(response.read())
+        return created
 
 
 class Receiver:

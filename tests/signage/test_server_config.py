@@ -50,6 +50,9 @@ def test_precedence_file_then_environment_then_overrides(tmp_path: Path) -> None
         ("background: maybe\n", "BACKGROUND must be true or false"),
         ("- a\n- b\n", "must be a mapping"),
         ("a: [\n", "signage.yaml:2:1: not valid YAML"),
+        ("database: mysql://db/signage\n", "signage.yaml:1: DATABASE: mysql:// is not"),
+        ("database: postgresql://bz:hunter2@db:0/s\n", "DATABASE: the port '0' is not a"),
+        ("database: postgresql:///s?hots=/run\n", 'DATABASE: invalid URI query parameter: "hots"'),
     ],
 )
 def test_bad_file_says_what_and_where(tmp_path: Path, text: str, message: str) -> None:
@@ -137,3 +140,40 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     expected |= {name.lower() for name in gunicorn}
     assert expected <= documented, f"undocumented: {sorted(expected - documented)}"
     assert documented <= expected | {"config"}, f"stale: {sorted(documented - expected)}"
+
+
+def test_a_database_url_never_shows_its_password() -> None:
+    url = "postgresql://bz:hunter2@[::1/signage"
+    with pytest.raises(config.ConfigError) as caught:
+        config.load({"SIGNAGE_DATABASE": url})
+    assert "environment SIGNAGE_DATABASE: DATABASE:" in str(caught.value)
+    assert "hunter2" not in str(caught.value) and "bz:***@" in str(caught.value)
+
+
+def test_nodes_sharing_a_database_must_share_the_session_key(tmp_path: Path) -> None:
+    url = "postgresql://bz@db.example/signage"
+    with pytest.raises(config.ConfigError, match=r"DATABASE: .* same session key"):
+        config.load({"SIGNAGE_DATABASE": url})
+    shared = config.load({"SIGNAGE_DATABASE": url, "SIGNAGE_SECRET_KEY_FILE": "/srv/key"})
+    assert shared.database == url
+    with_password = url.replace("bz@", "bz:hunter2@")
+    loaded = config.load({"SIGNAGE_DATABASE": with_password, "SIGNAGE_SECRET_KEY": "k" * 32})
+    assert "hunter2" not in repr(loaded)
+
+
+def test_an_unreachable_database_stops_the_app_with_one_clear_line(tmp_path: Path) -> None:
+    from signage import create_app
+    from tests.conftest import free_port
+
+    url = f"postgresql://bz:hunter2@127.0.0.1:{free_port()}/signage"
+    with pytest.raises(config.ConfigError) as caught:
+        create_app(
+            {
+                "PLAYLISTS_DIR": str(tmp_path),
+                "DATABASE": url,
+                "SECRET_KEY_FILE": str(tmp_path / "secret_key"),
+            }
+        )
+    message = str(caught.value)
+    assert message.startswith("DATABASE: cannot use postgresql://bz:***@127.0.0.1:")
+    assert "Connection refused" in message and "hunter2" not in message

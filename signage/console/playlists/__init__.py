@@ -17,6 +17,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from bluezone.storage.database import Database
 from signage import services
 from signage.editing.history import History
 from signage.editing.publish import Publisher
@@ -26,7 +27,7 @@ from . import editor, history, listing, preview, yamltext  # noqa: F401
 from .blueprint import PlaylistIdConverter, bp
 
 
-def init_app(app: Flask, database: Path) -> None:
+def init_app(app: Flask, database: Database) -> None:
     """Give the app its playlist publisher (history in `database`) and register the pages."""
     hub = services.hub(app)
     # Before the blueprint: its rules are bound to the converter when they are registered.

@@ -77,21 +77,27 @@ def test_buffered_counts_are_written_when_flushed(tmp_path: Path) -> None:
 def test_every_session_change_counts_in_every_process(tmp_path: Path) -> None:
     path = str(tmp_path / "db.sqlite3")
     store = Store(path, salt=b"s")
-    start = store.revision.current()
+    revision = store.revision
+    assert revision is not None
+    start = revision.current()
     store.grant("ip:10.0.0.1", "v", 600)
-    assert store.revision.current() == start + 1
+    assert revision.current() == start + 1
     store.add_events([(EventKey("2026-01-01T00", "view", "v", "vi", "ios", ""), 1)])
-    assert store.revision.current() == start + 1  # counters are not sessions
+    assert revision.current() == start + 1  # counters are not sessions
     script = (
         "import sys; from portal.sessions.store import Store; "
         "Store(sys.argv[1], salt=b's').revoke('ip:10.0.0.1')"
     )
     subprocess.run([sys.executable, "-c", script, path], check=True, timeout=30)
-    assert store.revision.current() == start + 2
+    assert revision.current() == start + 2
 
 
-def test_a_remembered_probe_answer_never_outlives_a_change_elsewhere(tmp_path: Path) -> None:
-    app = create_app(make_config(tmp_path))
+def test_a_remembered_probe_answer_never_outlives_a_change_elsewhere(
+    tmp_path: Path, database: Database
+) -> None:
+    # On PostgreSQL the other store stands for another machine: nothing is shared but the
+    # database.
+    app = create_app(make_config(tmp_path, database=database.url or str(database.path)))
     service: Access = app.extensions["bluezone.access"]
     phone = app.test_client()
     accept(phone, {"REMOTE_ADDR": "10.1.1.1"})

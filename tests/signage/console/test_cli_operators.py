@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from bluezone.storage.database import Database
 from signage.accounts.operators import Operator, OperatorStore
 from signage.cli import main
 from tests.signage.console.conftest import Login, console_of
+
+
+@pytest.fixture
+def console_settings(console_settings: dict[str, Any], database: Database) -> dict[str, Any]:
+    """These tests run on both engines: the console's database is the engine's."""
+    return {**console_settings, "DATABASE": database.url or str(database.path)}
 
 
 @pytest.fixture

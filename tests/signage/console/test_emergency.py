@@ -10,10 +10,18 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bluezone.storage.database import Database
 from signage.live.hub import Hub
 from signage.web.socket import socketio
 from tests.signage.console.conftest import Login
 from tests.signage.serverkit import screen_auth
+
+
+@pytest.fixture
+def console_settings(console_settings: dict[str, Any], database: Database) -> dict[str, Any]:
+    """These tests run on both engines: the console's database is the engine's."""
+    return {**console_settings, "DATABASE": database.url or str(database.path)}
+
 
 EN = {"Accept-Language": "en"}
 
@@ -95,7 +103,7 @@ def test_bad_drafts_are_explained_next_to_the_field(
 def test_sent_message_reaches_screens_and_is_audited_like_the_api(
     app: Flask, client: FlaskClient, login: Login
 ) -> None:
-    auth = screen_auth(Path(app.config["DATABASE"]), "lobby-1")
+    auth = screen_auth(Database.of(app.config["DATABASE"]), "lobby-1")
     screen = socketio.test_client(app, auth=auth)
     screen.get_received()
     login(client, "editor")

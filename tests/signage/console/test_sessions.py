@@ -5,6 +5,7 @@ removing an account or setting its password does it too."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -15,6 +16,13 @@ from signage.accounts.sessions import TOUCH_EVERY, SessionStore
 from signage.cli import main
 from signage.web.socket import CONSOLE, SWEEP_EVERY, ConsoleSockets, socketio
 from tests.signage.console.conftest import PASSWORD, Login, console_of
+
+
+@pytest.fixture
+def console_settings(console_settings: dict[str, Any], database: Database) -> dict[str, Any]:
+    """These tests run on both engines: the console's database is the engine's."""
+    return {**console_settings, "DATABASE": database.url or str(database.path)}
+
 
 COOKIE = "signage_session"
 EN = {"Accept-Language": "en"}
