@@ -120,6 +120,7 @@ class Nginx:
         self.prefix = prefix
         self.config = prefix / "nginx.conf"
         self.error_log = prefix / "error.log"
+        self.access_log = prefix / "access.log"
         self.process: subprocess.Popen[bytes] | None = None
         temporary = prefix / "temp"
         temporary.mkdir(parents=True, exist_ok=True)
@@ -137,7 +138,9 @@ class Nginx:
             f"error_log {self.error_log} info;\n"
             "events { worker_connections 1024; }\n"
             "http {\n"
-            f"    access_log {prefix / 'access.log'};\n{paths}\n" + "\n".join(includes) + "\n}\n"
+            # Which node served each request: tests read it (`requests`).
+            "    log_format upstream '$remote_addr \"$request\" $status $upstream_addr';\n"
+            f"    access_log {self.access_log} upstream;\n{paths}\n" + "\n".join(includes) + "\n}\n"
         )
 
     def command(self, *extra: str) -> list[str]:
@@ -158,6 +161,19 @@ class Nginx:
             start_new_session=True,
         )
         log.close()
+
+    def requests(self, fragment: str) -> list[tuple[int, str]]:
+        """The status and node (``host:port``, several when nginx tried more than one) of
+        every finished request whose request line contains ``fragment``, oldest first."""
+        found = []
+        if self.access_log.exists():
+            for line in self.access_log.read_text(errors="replace").splitlines():
+                _, _, rest = line.partition(' "')
+                request, _, tail = rest.rpartition('" ')
+                if fragment in request:
+                    status, _, node = tail.partition(" ")
+                    found.append((int(status), node))
+        return found
 
     def log_text(self) -> str:
         parts = []

@@ -7,17 +7,13 @@ on the other is the Redis message queue.
 from __future__ import annotations
 
 import json
-import subprocess
 import urllib.request
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import pytest
 import socketio
 
-from tests.conftest import free_port, require_tool, stop, wait_for_port
 from tests.signage.serverkit import (
     Server,
     guest_auth,
@@ -27,25 +23,6 @@ from tests.signage.serverkit import (
     wait_until,
     write_atomically,
 )
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    binary = require_tool("redis-server")
-    port = free_port()
-    log = tmp_path / "redis.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(tmp_path)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        wait_for_port(process, "127.0.0.1", port, log)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        stop(process)
 
 
 def connect(server: Server, screen_id: str, received: list[tuple[str, Any]]) -> Any:
