@@ -22,9 +22,11 @@ import json
 import os
 import re
 import signal
+import socket
 import ssl
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -128,6 +130,76 @@ def established(port: int) -> int:
         if local_port == port and fields[3] == "01":
             count += 1
     return count
+
+
+class Uplink:
+    """A venue box's link to the centre: a TCP relay on a loopback port that passes bytes to
+    ``target`` (nginx's HTTPS port; TLS goes through untouched) while it is up, and while it is
+    down accepts and drops every connection at once, counting them: the box's sends fail as
+    over a dead line, and the test sees that the box kept trying."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.up = True
+        self.refused = 0
+        self._open: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                inbound, _ = self._listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                self.refused += 1
+                inbound.close()
+                continue
+            try:
+                outbound = socket.create_connection(("127.0.0.1", self.target), timeout=5)
+            except OSError:
+                inbound.close()
+                continue
+            outbound.settimeout(None)
+            with self._lock:
+                self._open += [inbound, outbound]
+            for source, sink in ((inbound, outbound), (outbound, inbound)):
+                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+
+    def cut(self) -> None:
+        """Down: open connections (a kept-alive one too) end, new ones are dropped."""
+        self.up = False
+        with self._lock:
+            ending, self._open = self._open, []
+        for end in ending:
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+    def restore(self) -> None:
+        self.up = True
+
+    def close(self) -> None:
+        self._closed = True
+        self._listener.close()
+        self.cut()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    """Copy ``source`` to ``sink`` until either side ends; then end both."""
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
 
 
 class Client:
@@ -245,6 +317,7 @@ class Province:
     signage: list[Node] = field(default_factory=list)
     portal_nodes: list[Node] = field(default_factory=list)
     box: Node | None = None
+    uplink: Uplink | None = None
     databases: list[str] = field(default_factory=list)
     certificate: Path = field(init=False)
 
@@ -292,7 +365,7 @@ class Province:
         self.databases.append(self.signage_database)
         self.portal_database = self.cluster.new_database()
         self.databases.append(self.portal_database)
-        self.reconnect()
+        self.start_nginx()
         settings = self.folder / "etc" / "signage.yaml"
         settings.parent.mkdir(parents=True, exist_ok=True)
         settings.write_text(
@@ -362,8 +435,10 @@ class Province:
 
     def start_box(self, token: str) -> Node:
         """The venue box: a portal on its own SQLite file, reporting with ``token`` to the
-        centre's signage side through nginx (HTTPS, trusting the centre's certificate)."""
+        centre's signage side through nginx (HTTPS, trusting the centre's certificate), over
+        its `uplink`, which the test can cut."""
         assert self.box is None
+        self.uplink = Uplink(self.ports.signage_https)
         folder = self.folder / "box"
         folder.mkdir(parents=True)
         port = free_port()
@@ -376,7 +451,7 @@ class Province:
             "mac_lookup: false\n"
             f"database: {json.dumps(str(folder / 'portal.sqlite3'))}\n"
             "event_flush_seconds: 0\n"
-            f"report_url: {json.dumps(str(self.signage_https))}\n"
+            f"report_url: https://127.0.0.1:{self.uplink.port}\n"
             f"report_interval: {REPORT_INTERVAL}\n",
             encoding="utf-8",
         )
@@ -392,12 +467,8 @@ class Province:
         self.box.start()
         return self.box
 
-    def cut_off(self) -> None:
-        """The centre unreachable from outside: nginx stopped, nothing listens at its ports."""
-        self.nginx.stop()
-
-    def reconnect(self) -> None:
-        """nginx (re)started with the same files and ports, and listening."""
+    def start_nginx(self) -> None:
+        """nginx started with the rendered files, and listening."""
         self.nginx.start()
         assert self.nginx.process is not None
         for port in (self.ports.signage_http, self.ports.signage_https, self.ports.portal_https):
@@ -428,6 +499,8 @@ class Province:
             for node in [*self.signage, *self.portal_nodes, *([self.box] if self.box else [])]:
                 node.stop()
             self.nginx.stop()
+            if self.uplink is not None:
+                self.uplink.close()
         finally:
             ARTIFACTS.mkdir(exist_ok=True)
             (ARTIFACTS / "province.log").write_text(self.logs())
