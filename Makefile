@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the test suite drives for real.
-DEBIAN_TEST_PACKAGES := chromium fonts-noto-cjk iproute2 nftables conntrack dnsmasq-base redis-server ffmpeg postgresql nginx \
+DEBIAN_TEST_PACKAGES := chromium fonts-noto-cjk iproute2 nftables conntrack dnsmasq-base redis-server ffmpeg postgresql nginx openssl systemd \
   libpango-1.0-0 libpangoft2-1.0-0 poppler-utils zbar-tools fonts-dejavu-core
 
 .PHONY: demo test lint typecheck pytest catalogs messages install debian-packages bench-packages bench clean
