@@ -391,7 +391,7 @@ class Province:
             # The console reads the central portal's figures through nginx over HTTPS.
             "SSL_CERT_FILE": str(self.certificate),
         }
-        self.signage += self._start_nodes("signage", self.ports.signage_nodes, env)
+        self._start_nodes("signage", self.ports.signage_nodes, env, self.signage)
 
     def portals(self) -> list[Node]:
         """The two central portal nodes (started at the first call)."""
@@ -419,19 +419,21 @@ class Province:
             "PORTAL_SECRET_KEY": "province-portal-secret-key-0123456789-abcdef",
             "PORTAL_STATS_TOKEN": STATS_TOKEN,
         }
-        self.portal_nodes += self._start_nodes("portal", self.ports.portal_nodes, env)
+        self._start_nodes("portal", self.ports.portal_nodes, env, self.portal_nodes)
         return self.portal_nodes
 
-    def _start_nodes(self, service: str, ports: Sequence[int], env: dict[str, str]) -> list[Node]:
+    def _start_nodes(
+        self, service: str, ports: Sequence[int], env: dict[str, str], into: list[Node]
+    ) -> None:
         """Nodes ``<service>-a``, ``-b``... on ``ports``, each in its own folder under var/ (as
-        the templated units' /var/lib/bluezone-<service>/<port>), all with ``env``; started."""
-        nodes = []
+        the templated units' /var/lib/bluezone-<service>/<port>), all with ``env``, started and
+        added to ``into`` (before they start, so that `close` stops one that never listened).
+        """
         for letter, port in zip("abcdefgh", ports, strict=False):
             name = f"{service}-{letter}"
             node = Node(name, self.folder / "var" / name, port, _command(service, port), env)
-            nodes.append(node)
+            into.append(node)
             node.start()
-        return nodes
 
     def start_box(self, token: str) -> Node:
         """The venue box: a portal on its own SQLite file, reporting with ``token`` to the
@@ -463,9 +465,9 @@ class Province:
             "SSL_CERT_FILE": str(self.certificate),
             "REQUESTS_CA_BUNDLE": str(self.certificate),
         }
-        self.box = Node("box", folder, port, _command("portal", port), env)
-        self.box.start()
-        return self.box
+        box = self.box = Node("box", folder, port, _command("portal", port), env)
+        box.start()
+        return box
 
     def start_nginx(self) -> None:
         """nginx started with the rendered files, and listening."""
