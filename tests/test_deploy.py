@@ -1,10 +1,12 @@
 """The shipped deployment files pass the real tools' checks: `nginx -t` for the nginx sites
-(rendered for a private prefix: `tests.nginx`), `systemd-analyze verify` for every unit,
-templated ones as instances."""
+(rendered for a private prefix: `tests.nginx`), `systemd-analyze verify` for every unit
+(templated ones as instances, the kiosk's as a user unit), `dnsmasq --test` for the guest
+network's file and `bash -n` for the scripts. Each check is shown to fail on a broken file."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +127,58 @@ def test_the_templates_give_each_instance_its_port_and_folder() -> None:
         assert f"WorkingDirectory=%S/bluezone-{service}/%i" in text
         assert f"EnvironmentFile=-/etc/bluezone/{service}.env" in text
         assert (UNITS / f"{service}.env.example").exists()
+
+
+def test_the_kiosk_user_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
+    """The screen computers' user unit, installed as deploy/kiosk/README.md says (the
+    launcher in ~/.local/bin), verified by a user manager of a home of its own."""
+    binary = require_tool("systemd-analyze")
+    kiosk = ROOT / "deploy" / "kiosk"
+    home, units, runtime = tmp_path / "home", tmp_path / "units", tmp_path / "run"
+    (home / ".local" / "bin").mkdir(parents=True)
+    units.mkdir()
+    runtime.mkdir(mode=0o700)
+    launcher = home / ".local" / "bin" / "signage-kiosk.sh"
+    shutil.copyfile(kiosk / "signage-kiosk.sh", launcher)
+    launcher.chmod(0o755)
+    shutil.copyfile(kiosk / "signage-kiosk.service", units / "signage-kiosk.service")
+    done = subprocess.run(
+        [binary, "--user", "verify", "--man=no", "signage-kiosk.service"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(home),
+            "XDG_RUNTIME_DIR": str(runtime),
+            "SYSTEMD_UNIT_PATH": f"{units}:",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "" and done.stdout.strip() == "", done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("script", ["kiosk/signage-kiosk.sh", "demo.sh"])
+def test_the_shell_scripts_parse(script: str) -> None:
+    binary = require_tool("bash")
+    done = subprocess.run(
+        [binary, "-n", str(ROOT / "deploy" / script)], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+def test_the_dnsmasq_file_passes_dnsmasq_test(tmp_path: Path) -> None:
+    binary = require_tool("dnsmasq")
+    shipped = ROOT / "deploy" / "dnsmasq" / "bluezone-guest.conf"
+    done = subprocess.run(
+        [binary, "--test", "-C", str(shipped)], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert "syntax check OK" in done.stderr
+    # The check can fail: a misspelt option does not pass.
+    broken = tmp_path / "broken.conf"
+    broken.write_text(shipped.read_text().replace("bind-interfaces", "bind-interface"))
+    done = subprocess.run(
+        [binary, "--test", "-C", str(broken)], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode != 0 and "bad option" in done.stderr
