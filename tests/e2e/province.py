@@ -155,25 +155,26 @@ class Uplink:
                 inbound, _ = self._listener.accept()
             except OSError:
                 return
-            if not self.up:
-                self.refused += 1
-                inbound.close()
-                continue
             try:
                 outbound = socket.create_connection(("127.0.0.1", self.target), timeout=5)
             except OSError:
                 inbound.close()
                 continue
             outbound.settimeout(None)
-            with self._lock:
+            with self._lock:  # a `cut` is either before (refused) or after (ended by it)
+                if not self.up:
+                    self.refused += 1
+                    inbound.close()
+                    outbound.close()
+                    continue
                 self._open += [inbound, outbound]
             for source, sink in ((inbound, outbound), (outbound, inbound)):
                 threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
 
     def cut(self) -> None:
         """Down: open connections (a kept-alive one too) end, new ones are dropped."""
-        self.up = False
         with self._lock:
+            self.up = False
             ending, self._open = self._open, []
         for end in ending:
             with contextlib.suppress(OSError):
