@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Debian packages the test suite drives for real.
-DEBIAN_TEST_PACKAGES := chromium espeak-ng sox fonts-noto-cjk iproute2 nftables conntrack dnsmasq-base redis-server ffmpeg postgresql \
+DEBIAN_TEST_PACKAGES := chromium espeak-ng sox fonts-noto-cjk iproute2 nftables conntrack dnsmasq-base redis-server ffmpeg postgresql nginx openssl systemd \
   libpango-1.0-0 libpangoft2-1.0-0 poppler-utils zbar-tools fonts-dejavu-core
 
 .PHONY: demo test lint typecheck pytest catalogs messages install debian-packages bench-packages bench clean
@@ -53,7 +53,7 @@ debian-packages:
 # What the benchmarks drive besides the test packages: nginx and wrk as the reference, Node.js and
 # npm for socket.io (a machine that already has a `node`, from Debian or elsewhere, keeps it).
 bench-packages: debian-packages
-	$(call install-debian,nginx wrk $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm))
+	$(call install-debian,wrk $(if $(shell command -v node),,nodejs) $(if $(shell command -v npm),,npm))
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,7 +17,9 @@ from flask_babel import format_timedelta
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from bluezone.health import database_health
 from bluezone.qr import inline_svg
+from bluezone.storage.database import Database
 
 from .. import services
 from ..campaign.content import Campaign
@@ -177,11 +179,15 @@ def captive_api() -> Response:
 
 @bp.get("/healthz")
 def health() -> Response:
-    """For monitoring: the database answers and the gateway backend is loaded."""
+    """For nginx and monitoring: 200 while the database answers (one ``SELECT 1``, cheap
+    however many sessions there are), 503 with what failed otherwise; with the gateway
+    backend's name either way."""
     service = access()
-    service.store.active_sessions()
-    body = json.dumps({"status": "ok", "gateway": service.gateway.name})
-    return Response(body, content_type="application/json")
+    found = database_health(Database.of(service.store.path))
+    body = json.dumps({**found.to_json(), "gateway": service.gateway.name})
+    response = Response(body, status=found.status, content_type="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def render_error(reason: str, status: int, retry: dict[str, Any] | None = None) -> tuple[str, int]:

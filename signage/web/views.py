@@ -21,9 +21,11 @@ from flask import (
     url_for,
 )
 
+from bluezone.health import database_health
 from bluezone.qr import QrError, svg_document
 from signage import services
 from signage.catalog.loader import MEDIA_DIR
+from signage.database import database
 from signage.live.hub import Hub
 
 bp = Blueprint("player", __name__)
@@ -45,6 +47,17 @@ def index() -> Response:
     return Response(
         render_template("index.html", screens=hub.programme.screen_ids()), mimetype="text/html"
     )
+
+
+@bp.get("/healthz")
+def health() -> Response:
+    """For nginx and monitoring: 200 ``{"status": "ok"}`` while this node reaches its database,
+    503 with what failed otherwise (see `bluezone.health`). Cheap: one ``SELECT 1``."""
+    found = database_health(database(current_app))
+    response = jsonify(found.to_json())
+    response.status_code = found.status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/screen/<screen_id>")

@@ -1,4 +1,4 @@
-"""Fixtures for the real-browser tests."""
+"""Fixtures for the end-to-end tests: a real browser, a real redis-server."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A real redis-server of this test, on a free loopback port: its URL."""
+    """A private redis-server on a free loopback port, no persistence; its URL (db 0)."""
     binary = require_tool("redis-server")
     port = free_port()
     log = tmp_path / "redis.log"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -158,4 +159,21 @@ def test_campaign_counts_views_and_accepts(app: Flask, client: FlaskClient) -> N
 
 def test_health(client: FlaskClient) -> None:
     response = client.get("/healthz", headers={"Host": PORTAL_HOST})
+    assert response.status_code == 200
     assert response.json == {"status": "ok", "gateway": "none"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_health_answers_503_when_the_database_cannot_be_reached(
+    client: FlaskClient, tmp_path: Path
+) -> None:
+    database = tmp_path / "portal.sqlite3"
+    for leftover in tmp_path.glob("portal.sqlite3*"):
+        leftover.unlink()
+    database.mkdir()  # SQLite cannot open a folder, whoever runs the test
+    response = client.get("/healthz", headers={"Host": PORTAL_HOST})
+    assert response.status_code == 503
+    assert response.json is not None
+    assert response.json["status"] == "unavailable"
+    assert response.json["gateway"] == "none"
+    assert "unable to open database file" in response.json["database"]
