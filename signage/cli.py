@@ -696,6 +696,8 @@ def results(
     from signage.results.figures import Choice, build
     from signage.results.tables import ResultsError
 
+    # An empty option means "all", as an empty field of the page's form does.
+    first, last, venue, screen = (text or None for text in (first, last, venue, screen))
     with force_locale(lang):
         titles = page.table_titles()
     if name is None:

@@ -64,6 +64,8 @@ def test_the_list_names_every_table_the_console_downloads(app: Flask) -> None:
     [
         {"from": FIRST, "to": LAST},
         {"from": FIRST, "to": LAST, "venue": "san-bay"},
+        # Empty fields mean "all", on the page's form and on the command line.
+        {"from": FIRST, "to": LAST, "venue": "", "screen": ""},
         {"from": FIRST, "to": LAST, "venue": "tuyhoa-bus", "screen": "lobby-1"},
     ],
 )
