@@ -655,7 +655,9 @@ RESULTS_LANGUAGES = ("en", "vi")
 
 @main.command("results")
 @click.argument("name", required=False)
-@click.option("--from", "first", metavar="YYYY-MM-DD", help="First day (default: 30 days ago).")
+@click.option(
+    "--from", "first", metavar="YYYY-MM-DD", help="First day (default: 30 days up to --to)."
+)
 @click.option("--to", "last", metavar="YYYY-MM-DD", help="Last day (default: today).")
 @click.option("--venue", metavar="ID", help="Only this venue (default: every venue).")
 @click.option("--screen", metavar="ID", help="Only this screen's QR scans and plays.")
