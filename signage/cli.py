@@ -1,5 +1,5 @@
 """`bluezone-signage`: run, serve, check playlists, send or cancel emergency overrides, manage
-the console's operator accounts, and enroll screens.
+the console's operator accounts, enroll screens, and write the campaign results as CSV.
 
 The Flask commands (`run`, `routes`, `shell`) come from `FlaskGroup`; `serve` runs gunicorn
 with `deploy/gunicorn/signage.conf.py`. Operator messages are English; screens speak the
@@ -647,6 +647,103 @@ def announcements_export(day: datetime, group: str | None, out: Path) -> None:
     click.echo(f"{len(found)} announcement files for {day:%Y-%m-%d} written to {out}")
     for path in written:
         click.echo(f"  {path.name}")
+
+
+#: The console languages the results command can write headings in; English by default.
+RESULTS_LANGUAGES = ("en", "vi")
+
+
+@main.command("results")
+@click.argument("name", required=False)
+@click.option(
+    "--from", "first", metavar="YYYY-MM-DD", help="First day (default: 30 days up to --to)."
+)
+@click.option("--to", "last", metavar="YYYY-MM-DD", help="Last day (default: today).")
+@click.option("--venue", metavar="ID", help="Only this venue (default: every venue).")
+@click.option("--screen", metavar="ID", help="Only this screen's QR scans and plays.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the CSV to this file (default: standard output).",
+)
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
+@click.option(
+    "--lang",
+    type=click.Choice(RESULTS_LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the titles and CSV headings, as the console shows them in it.",
+)
+def results(
+    name: str | None,
+    first: str | None,
+    last: str | None,
+    venue: str | None,
+    screen: str | None,
+    out: Path | None,
+    force: bool,
+    lang: str,
+) -> None:
+    """Campaign results as CSV: the table NAME, byte for byte as the console's CSV link gives it
+    for the same days, venue and screen (and console language, --lang). Without NAME, list the
+    tables: name and title.
+
+    When the central portal's figures cannot be read, the problem goes to standard error and
+    the table is written from the rest, as the page does (exit status 0).
+    """
+    from flask_babel import force_locale
+
+    from bluezone.files import create_whole, write_whole
+    from signage.console import results as page
+    from signage.results.figures import Choice, build
+    from signage.results.tables import ResultsError
+
+    # An empty option means "all", as an empty field of the page's form does.
+    first, last, venue, screen = (text or None for text in (first, last, venue, screen))
+    with force_locale(lang):
+        titles = page.table_titles()
+    if name is None:
+        for table, title in titles.items():
+            click.echo(f"{table}\t{title}")
+        return
+    if name not in titles:
+        raise click.BadParameter(
+            f"no table is called {name!r}; `bluezone-signage results` lists them",
+            param_hint="'NAME'",
+        )
+    if out is not None and out.exists() and not force:
+        raise click.ClickException(f"{out} exists; choose another file or add --force")
+    try:
+        built = build(
+            services.settings(),
+            services.hub(),
+            services.venues(),
+            Choice(first, last, venue, screen),
+        )
+    except ResultsError as exc:
+        raise click.BadParameter(
+            str(exc), param_hint=" / ".join(f"'--{field}'" for field in exc.fields)
+        ) from None
+    if built.problem is not None:
+        with force_locale("en"):
+            click.echo(f"warning: {page.portal_problem(built.problem)}", err=True)
+    with force_locale(lang):
+        data = page.csv_of(page.readable(built), name, venue)
+    # Every listed name is a table of the figures.
+    assert data is not None
+    if out is None:
+        click.echo(data, nl=False)
+        return
+    try:
+        if force:
+            write_whole(out, data)
+        else:
+            create_whole(out, data, mode=0o644)
+    except FileExistsError:
+        raise click.ClickException(f"{out} exists; choose another file or add --force") from None
+    except OSError as exc:
+        raise click.ClickException(f"{out}: {exc.strerror}") from None
+    click.echo(f"{name}: {built.period.first} to {built.period.last} written to {out}", err=True)
 
 
 if __name__ == "__main__":

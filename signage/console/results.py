@@ -1,17 +1,16 @@
 """The campaign results page: the portal's figures and proof of play, as charts, tables and CSV.
 
-Every signed-in operator may see it. The portal's counters are those the venue boxes reported
-and the central portal's, read through its `/api/stats` even when it runs on the same machine,
-merged by `signage.results.sources.portal_counts`; the plays come
-from this server's play log. Tables are made by `signage.results.tables`, charts by
+Every signed-in operator may see it. The figures are `signage.results.figures.build`'s: the
+portal's counters the venue boxes reported and the central portal's, read through its
+`/api/stats` even when it runs on the same machine, and the plays of this server's play log.
+This module puts them into the operator's language (`readable`, `csv_of`, which the
+`bluezone-signage results` command also uses under a chosen locale); charts are made by
 `signage.results.chart`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
@@ -19,12 +18,11 @@ from markupsafe import Markup
 
 from portal.web.language import NATIVE_NAMES
 from signage import services
-from signage.catalog.playlist import DEFAULT_TIMEZONE
 from signage.results import tables as results
 from signage.results.chart import Series, bar_chart
 from signage.results.export import to_csv
+from signage.results.figures import Choice, Figures, build
 from signage.results.portalstats import PortalStatsError
-from signage.results.sources import CentralPortal, portal_counts
 from signage.results.tables import Count, Period, ResultsError, Table
 
 from . import funnel
@@ -34,7 +32,6 @@ from .i18n import _
 bp = Blueprint("console_results", __name__, url_prefix="/console")
 
 CHART_ROWS = 15
-PORTAL_TIMEOUT = 5.0
 OS_NAMES = {
     "ios": "iOS",
     "android": "Android",
@@ -134,8 +131,9 @@ def _readable(table: Table) -> Table:
 
 
 @dataclass(frozen=True)
-class Figures:
-    """What the page shows for one choice of period, venue and screen."""
+class Readable:
+    """The figures as the page shows them: tables in the reader's language, and why the
+    central portal's figures are missing ("" when they are not)."""
 
     period: Period
     tables: tuple[Table, ...]
@@ -145,8 +143,8 @@ class Figures:
     counts: tuple[Count, ...] = ()
 
 
-def _portal_problem(error: PortalStatsError) -> str:
-    current_app.logger.warning("campaign results: %s", error)
+def portal_problem(error: PortalStatsError) -> str:
+    """Why the central portal's figures are missing, in the reader's language."""
     messages = {
         "off": _(
             "The portal's figures are not connected: set portal_stats_token (see the README, "
@@ -165,48 +163,50 @@ def _portal_problem(error: PortalStatsError) -> str:
     return messages.get(error.reason, _("The portal cannot be reached right now."))
 
 
-def _figures() -> Figures:
-    hub = services.hub()
-    catalog = hub.programme.catalog
-    zone = catalog.timezone if catalog is not None else ZoneInfo(DEFAULT_TIMEZONE)
-    chosen = results.period(
-        request.args.get("from") or None,
-        request.args.get("to") or None,
-        zone,
-        datetime.now(zone).date(),
-    )
-    venue = request.args.get("venue") or None
-    screen = request.args.get("screen") or None
-    start, end = chosen.bounds()
-    settings = services.settings()
-    merged = portal_counts(
-        CentralPortal(
-            settings.portal_stats_url or settings.portal_url,
-            settings.portal_stats_token,
-            settings.portal_stats_token_file,
-            PORTAL_TIMEOUT,
-        ),
-        services.venues(),
-        start,
-        end,
-    )
-    counts = list(merged.counts)
-    problem = _portal_problem(merged.problem) if merged.problem is not None else ""
-    plays = hub.plays.hourly(start.timestamp(), end.timestamp(), screen)
-    chosen_counts = results.select(counts, venue, screen)
-    names = {s.id: s.name for s in catalog.screens.values()} if catalog else {}
-    tables = [
-        results.days_table(chosen_counts, plays, chosen),
-        *results.portal_tables(chosen_counts, names),
-        *results.play_tables(plays, results.item_labels(catalog), catalog),
-    ]
-    return Figures(
-        chosen,
-        tuple(_readable(t) for t in tables),
-        tuple(sorted({c.venue for c in counts})),
-        problem,
-        tuple(counts),
-    )
+def readable(built: Figures) -> Readable:
+    """`built` in the reader's language."""
+    problem = portal_problem(built.problem) if built.problem is not None else ""
+    tables = tuple(_readable(t) for t in built.tables)
+    return Readable(built.period, tables, built.venues, problem, built.counts)
+
+
+def table_titles() -> dict[str, str]:
+    """The title of every table that downloads as CSV, by its name (the CSV link's), in the
+    order of the page's CSV links after the funnel's: the funnel's, then the results'."""
+    return {
+        **funnel.titles(),
+        **{name: title for name, (title, _description) in _titles().items()},
+    }
+
+
+def csv_of(shown: Readable, name: str, venue: str | None) -> bytes | None:
+    """The table `name` of `shown` as the CSV link gives it (None: no such table); the funnel's
+    tables are made for `venue` (None: the province)."""
+    if name in funnel.NAMES:
+        found = funnel.tables(shown.counts, shown.period, venue)
+        names = funnel.names()
+    else:
+        found, names = list(shown.tables), _names()
+    table = next((t for t in found if t.name == name), None)
+    if table is None:
+        return None
+    return to_csv(table, [names[c] for c in (*table.headings, *table.columns)])
+
+
+def csv_file_name(name: str, period: Period) -> str:
+    """The name a downloaded table is saved under."""
+    return f"results-{name}-{period.first}-{period.last}.csv"
+
+
+def _choice() -> Choice:
+    return Choice(*(request.args.get(key) or None for key in ("from", "to", "venue", "screen")))
+
+
+def _figures() -> Readable:
+    built = build(services.settings(), services.hub(), services.venues(), _choice())
+    if built.problem is not None:
+        current_app.logger.warning("campaign results: %s", built.problem)
+    return readable(built)
 
 
 def _category(table: Table, row: results.Row) -> str:
@@ -275,7 +275,7 @@ def index() -> ResponseReturnValue:
         names=_names(),
         titles=_titles(),
         charts={t.name: _chart(t) for t in figures.tables},
-        funnel=funnel.section(figures.counts, figures.period, request.args.get("venue") or None),
+        funnel=funnel.section(figures.counts, figures.period, _choice().venue),
         funnel_names=funnel.names(),
         funnel_titles=funnel.titles(),
         screens=sorted(catalog.screens.values(), key=lambda s: s.id) if catalog else [],
@@ -288,19 +288,13 @@ def index() -> ResponseReturnValue:
 def csv_file(name: str) -> ResponseReturnValue:
     """One table as CSV (UTF-8 with a byte order mark, for Excel), same filters as the page."""
     try:
-        figures = _figures()
+        shown = _figures()
     except ResultsError as error:
         return _problem_page(error)
-    if name in funnel.NAMES:
-        found = funnel.tables(figures.counts, figures.period, request.args.get("venue") or None)
-        names = funnel.names()
-    else:
-        found, names = list(figures.tables), _names()
-    table = next((t for t in found if t.name == name), None)
-    if table is None:
+    data = csv_of(shown, name, _choice().venue)
+    if data is None:
         abort(404)
-    data = to_csv(table, [names[c] for c in (*table.headings, *table.columns)])
-    file_name = f"results-{name}-{figures.period.first}-{figures.period.last}.csv"
     response = Response(data, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    disposition = f'attachment; filename="{csv_file_name(name, shown.period)}"'
+    response.headers["Content-Disposition"] = disposition
     return response

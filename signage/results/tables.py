@@ -37,11 +37,13 @@ LABEL_LIMIT = 60
 
 
 class ResultsError(ValueError):
-    """A chosen period is malformed; `reason` is a code the console translates."""
+    """A chosen period is malformed; `reason` is a code the console translates, `fields` the
+    period fields at fault (`from`, `to`), which the command line names as its options."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, fields: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.reason = reason
+        self.fields = fields
 
 
 @dataclass(frozen=True)
@@ -81,20 +83,20 @@ class Period:
 def period(first: str | None, last: str | None, timezone: ZoneInfo, today: date) -> Period:
     """The period from two `YYYY-MM-DD` fields; by default the last `DEFAULT_DAYS` days up to
     `today`. Raise `ResultsError` for a malformed date, an inverted or too long period."""
-    end = _date(last, "bad_date") if last else today
-    start = _date(first, "bad_date") if first else end - timedelta(days=DEFAULT_DAYS - 1)
+    end = _date(last, "to") if last else today
+    start = _date(first, "from") if first else end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
-        raise ResultsError("order", "the first day is after the last day")
+        raise ResultsError("order", "the first day is after the last day", ("from", "to"))
     if (end - start).days >= MAX_DAYS:
-        raise ResultsError("too_long", f"choose at most {MAX_DAYS} days")
+        raise ResultsError("too_long", f"choose at most {MAX_DAYS} days", ("from", "to"))
     return Period(start, end, timezone)
 
 
-def _date(text: str, reason: str) -> date:
+def _date(text: str, field: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ResultsError(reason, f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise ResultsError("bad_date", f"{text!r} is not a date (YYYY-MM-DD)", (field,)) from None
 
 
 @dataclass(frozen=True)
