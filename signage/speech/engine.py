@@ -164,10 +164,9 @@ def run_bounded(
     was collected by someone else) having written `output`.
 
     The child is started with `posix.posix_spawn` (not `os.`, which gevent replaces) and its
-    end is seen as the end of a pipe only it holds, waited for with `select`: the server runs
-    under gevent, whose `subprocess` can wait for children only on its main loop, and
-    hand-edited playlists are read (and spoken) in a worker thread. gevent makes `select`
-    cooperative, so the event loop is never held up."""
+    end is seen as the end of a pipe only it holds, waited for with `_readable`: the server
+    runs under gevent, whose `subprocess` can wait for children only on its main loop, and
+    hand-edited playlists are read (and spoken) in a worker thread."""
     with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as errors:
         given.write(text.encode("utf-8") + b"\n")
         given.flush()
@@ -196,7 +195,7 @@ def run_bounded(
         status: int | None = None
         try:
             deadline = time.monotonic() + timeout
-            while not select.select([alive], [], [], _POLL)[0]:
+            while not _readable(alive, _POLL):
                 if time.monotonic() > deadline:
                     raise SpeechError(
                         "speech-timeout", "the speech engine took too long", seconds=int(timeout)
@@ -234,6 +233,20 @@ def run_bounded(
             "the speech engine wrote too much audio",
             limit=max_bytes // (1024 * 1024),
         )
+
+
+def _readable(fd: int, timeout: float) -> bool:
+    """Whether `fd` becomes readable (or closed) within `timeout` seconds.
+
+    `poll`, not `select`: a server holding thousands of screens' sockets has descriptors
+    above `select`'s limit of 1024. gevent's monkey-patching removes `poll` and makes `select`
+    cooperative (and unlimited, as it watches each descriptor with the event loop), so under
+    gevent `select` is the right call and the event loop is never held up."""
+    if not hasattr(select, "poll"):
+        return bool(select.select([fd], [], [], timeout)[0])
+    waiting = select.poll()
+    waiting.register(fd, select.POLLIN)
+    return bool(waiting.poll(timeout * 1000))
 
 
 def _reap(pid: int, deadline: float) -> int | None:
