@@ -12,7 +12,9 @@ import functools
 import logging
 import threading
 import time
+import weakref
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bluezone import venuereport
@@ -33,6 +35,13 @@ def _hour(hours_since_epoch: int) -> str:
 KINDS = venuereport.KINDS
 
 
+def _flush_at_exit(flush: weakref.WeakMethod[Callable[[], None]]) -> None:
+    """Call `flush` if its event log still exists."""
+    method = flush()
+    if method is not None:
+        method()
+
+
 class EventLog:
     """Buffers event counts for one process and flushes them to a :class:`Store`."""
 
@@ -42,7 +51,9 @@ class EventLog:
         self._lock = threading.Lock()
         self._pending: Counter[EventKey] = Counter()
         self._last_flush = time.monotonic()
-        atexit.register(self.flush)
+        # Flush what is pending at exit. Held weakly: an app given up before then (each test
+        # makes its own) must not stay alive, with its database connections, until exit.
+        atexit.register(_flush_at_exit, weakref.WeakMethod(self.flush))
 
     def record(self, kind: str, venue: str, lang: str, os: str, src: str = "") -> None:
         """Count one event of ``kind`` (one of ``KINDS``) now."""
