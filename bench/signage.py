@@ -287,8 +287,13 @@ httpServer.listen(Number(portArg), '127.0.0.1');
 
 
 def _raise_nofile(wanted: int) -> int:
-    """Raise the soft limit of open files (inherited by every child) as far as allowed."""
+    """Raise the soft limit of open files (inherited by every child) as far as allowed, and
+    as root the hard limit too when it is lower (some machines start at 4,096)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < wanted and os.geteuid() == 0:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), wanted))
+            soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     target = wanted if hard == resource.RLIM_INFINITY else min(max(soft, wanted), hard)
     if target > soft:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
