@@ -4,6 +4,7 @@ written directly, reading in the serving greenlet, against the real server under
 from __future__ import annotations
 
 import json
+import socket
 import struct
 import time
 import urllib.request
@@ -64,8 +65,9 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield running
 
 
-def _override(server: Server, target: str) -> int:
-    body = {"target": target, "until": "+5m", "messages": {"vi": {"headline": "Khẩn"}}}
+def _override(server: Server, target: str, text: str = "") -> int:
+    message = {"headline": "Khẩn", **({"body": text} if text else {})}
+    body = {"target": target, "until": "+5m", "messages": {"vi": message}}
     request = urllib.request.Request(
         server.url + "/api/overrides",
         method="POST",
@@ -174,5 +176,34 @@ def test_the_compression_offer_is_declined(server: Server) -> None:
         headers = {k.lower(): v for k, v in (ws.getheaders() or {}).items()}
         assert "sec-websocket-extensions" not in headers
         assert str(ws.recv()).startswith("0{")
+    finally:
+        ws.close()
+
+
+def test_a_slow_reader_gets_every_message_in_order(server: Server) -> None:
+    """A screen that does not read while a burst goes out: what its socket does not take at
+    once waits in the backlog and arrives complete and in order."""
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket",
+        timeout=20,
+        sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),),
+    )
+    try:
+        assert str(ws.recv()).startswith("0{")
+        ws.send("40" + json.dumps(guest_auth("lobby-1")))
+        # What the connect handler emits (state, overrides) comes before the connect answer.
+        while not str(ws.recv()).startswith("40{"):
+            pass
+        # About 12 KB each (escaped Vietnamese), 5 MB in all: more than the kernel buffers
+        # of a loopback connection take (up to 4 MB here), less than MAX_BACKLOG beyond.
+        sent = [_override(server, "all", "ể" * 2000) for _ in range(450)]
+        received: list[int] = []
+        while len(received) < len(sent):
+            message = str(ws.recv())
+            if message == "2":
+                ws.send("3")
+            elif message.startswith('42["override"'):
+                received.append(int(json.loads(message[2:])[1]["id"]))
+        assert received == sent
     finally:
         ws.close()
