@@ -1178,6 +1178,17 @@ def soak(args: argparse.Namespace, tmp: Path, procs: Processes, node: str) -> So
                     last = max(float(e["last"]) for e in events)
                     result.fan_ms.append((now - began, last - emitted.sent_ms))
                 result.rss.append((now - began, _memory_kib(server.worker_pid)[0]))
+                if int((now - began) // SOAK_WINDOW) != int(
+                    (now - began - SOAK_OVERRIDE_EVERY) // SOAK_WINDOW
+                ):
+                    # A line per window, so a soak cut short still leaves its figures.
+                    window = [ms for at, ms in result.fan_ms if at >= now - began - SOAK_WINDOW]
+                    _log(
+                        f"  soak {(now - began) / 60:.1f} min: {len(result.sent)} overrides, "
+                        f"{result.late} late, last window p99 {_percentile(window, 0.99):.0f} ms, "
+                        f"RSS {result.rss[-1][1] / 1024:.1f} MiB, saves {len(result.saves)} "
+                        f"({result.save_misses} missed)"
+                    )
             else:
                 time.sleep(min(next_override, next_save) - now)
         time.sleep(2.0)
