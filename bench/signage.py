@@ -733,6 +733,36 @@ class Result:
     def save(self, which: int, q: float) -> float:
         return _percentile([s[which] for s in self.saves], q)
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Result:
+        """The result `to_json` wrote (each delivery rebuilt with times relative to its send)."""
+        result = cls(str(data["server"]), int(data["screens"]))
+        result.connected = int(data["connected"])
+        for last, server, first, api in zip(
+            data["fan_out_from_send_ms"],
+            data["fan_out_from_server_ms"],
+            data["first_screen_ms"],
+            data["api_ms"],
+            strict=True,
+        ):
+            emitted = Emitted("", 0.0, float(last) - float(server), float(api))
+            result.deliveries.append(Delivery(emitted, result.connected, float(first), last))
+        result.missing = int(data["missing"])
+        result.cpu_s, result.idle_cpu_s = float(data["cpu_s"]), float(data["idle_cpu_s"])
+        result.window_s = float(data["window_s"])
+        per_message = float(data["client_cpu_us_per_screen_message"])
+        if "client_cpu_s" in data:
+            result.client_cpu_s = float(data["client_cpu_s"])
+        elif not math.isnan(per_message):
+            result.client_cpu_s = per_message * result.connected * result.messages / 1e6
+        result.threads = int(data["threads"])
+        result.rss_before, result.rss_after = (int(v) for v in data["rss_kib"])
+        result.pss_before, result.pss_after = (int(v) for v in data["pss_kib"])
+        result.saves = [(float(a), float(b)) for a, b in data["saves_ms"]]
+        result.save_misses = int(data["save_misses"])
+        result.failure = str(data["failure"])
+        return result
+
     def to_json(self) -> dict[str, Any]:
         return {
             "server": self.server,
@@ -746,6 +776,7 @@ class Result:
             "cpu_s": self.cpu_s,
             "idle_cpu_s": self.idle_cpu_s,
             "window_s": self.window_s,
+            "client_cpu_s": self.client_cpu_s,
             "cpu_us_per_screen_message": self.cpu_us,
             "gross_cpu_us_per_screen_message": self.gross_cpu_us,
             "client_cpu_us_per_screen_message": self.client_cpu_us,
@@ -1030,11 +1061,24 @@ class Summary:
         return f"{_num(self.median, unit)} ({_num(self.low, unit)} - {_num(self.high, unit)})"
 
 
+def failures(runs: Sequence[Sequence[Result]]) -> dict[tuple[str, int], int]:
+    """(server, screens) -> how many runs failed there (screens not all connected, a server
+    that stopped answering); their figures are left out of the medians."""
+    found: dict[tuple[str, int], int] = {}
+    for results in runs:
+        for r in results:
+            if r.failure:
+                found[(r.server, r.screens)] = found.get((r.server, r.screens), 0) + 1
+    return found
+
+
 def summaries(runs: Sequence[Sequence[Result]]) -> dict[tuple[str, int, str], Summary]:
-    """(server, screens, figure) -> its median and spread over the runs."""
+    """(server, screens, figure) -> its median and spread over the runs that did not fail."""
     found: dict[tuple[str, int, str], list[float]] = {}
     for results in runs:
         for r in results:
+            if r.failure:
+                continue
             for name, _unit, read in FIGURES:
                 found.setdefault((r.server, r.screens, name), []).append(float(read(r)))
     return {key: Summary.of(values) for key, values in found.items()}
@@ -1042,11 +1086,14 @@ def summaries(runs: Sequence[Sequence[Result]]) -> dict[tuple[str, int, str], Su
 
 def median_table(runs: Sequence[Sequence[Result]]) -> str:
     table = summaries(runs)
-    sizes = sorted({n for _, n, _ in table})
+    failed = failures(runs)
+    sizes = sorted({n for _, n, _ in table} | {n for _, n in failed})
     servers = [k for k in ("signage", "node") if any(s == k for s, _, _ in table)]
     lines = [
-        "| screens | server | " + " | ".join(f"{name}" for name, _, _ in FIGURES) + " |",
-        "|---:|---|" + "---:|" * len(FIGURES),
+        "| screens | server | runs measured | "
+        + " | ".join(f"{name}" for name, _, _ in FIGURES)
+        + " |",
+        "|---:|---|---:|" + "---:|" * len(FIGURES),
     ]
     for n in sizes:
         for server in servers:
@@ -1057,7 +1104,9 @@ def median_table(runs: Sequence[Sequence[Result]]) -> str:
                 for name, unit, _ in FIGURES
             ]
             label = "bluezone-signage" if server == "signage" else "Node socket.io 4"
-            lines.append(f"| {n:,} | {label} | " + " | ".join(cells) + " |")
+            failing = failed.get((server, n), 0)
+            measured = f"{len(runs) - failing} of {len(runs)}"
+            lines.append(f"| {n:,} | {label} | {measured} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -1418,6 +1467,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="skip the remaining sizes once the runs have taken this long (default 120)",
     )
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        help="measure nothing: report the runs that --json wrote to this file",
+    )
     parser.add_argument("--write", action="store_true", help="record the section in BENCHMARKS.md")
     return parser.parse_args(argv)
 
@@ -1493,6 +1547,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     load_before = _load_average()
     began = time.monotonic()
+    if args.from_json is not None:
+        saved = json.loads(args.from_json.read_text())
+        runs = [[Result.from_json(r) for r in results] for results in saved]
+        return _report_runs(runs, args, command, node, ROOT, load_before, load_before, 0.0)
     try:
         with workspace("bluezone-signage-bench-") as (tmp, procs):
             _install_node_packages(tmp, args.node_modules)
@@ -1528,6 +1586,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if kept else 1
     if args.json is not None:
         args.json.write_text(json.dumps([[r.to_json() for r in rs] for rs in runs], indent=1))
+    if args.write:
+        write_section(section, SECTION_TITLE)
+        print(f"wrote the section to {ROOT / 'BENCHMARKS.md'}", file=sys.stderr)
+    return 0 if all(ok is not False for ok, _ in targets(runs)) else 1
+
+
+def _report_runs(
+    runs: list[list[Result]],
+    args: argparse.Namespace,
+    command: str,
+    node: str,
+    tmp: Path,
+    load_before: str,
+    load_after: str,
+    seconds: float,
+) -> int:
+    """Print (and with --write record) the report of runs read back from --from-json."""
+    context = Context(command, node, tmp, args, load_before, load_after, seconds)
+    section = report(runs, context)
+    print(section)
     if args.write:
         write_section(section, SECTION_TITLE)
         print(f"wrote the section to {ROOT / 'BENCHMARKS.md'}", file=sys.stderr)
