@@ -7,9 +7,10 @@ several `serve` processes on different ports behind nginx with `ip_hash` (see
 deploy/nginx/signage.conf) and set SIGNAGE_MESSAGE_QUEUE so they share rooms.
 
 Worker class gevent, matched by Flask-SocketIO's pinned async_mode "gevent"; websockets are
-served by simple-websocket (python-engineio's gevent driver uses it when gevent-websocket is
-absent; gevent-websocket must NOT be installed: with it every upgrade under this worker fails,
-and the app refuses to start). Chosen by measurement (bench/signage.py, BENCHMARKS.md): in
+served by signage.web.fanout in place of python-engineio's simple-websocket driver (frames
+built once per broadcast and written from the emitting greenlet; see that module and
+BENCHMARKS.md; gevent-websocket must NOT be installed: with it every upgrade under this worker
+fails, and the app refuses to start). Chosen by measurement (bench/signage.py, BENCHMARKS.md): in
 threading mode (gthread worker) every screen held four OS threads (gunicorn's handler thread,
 engineio's writer and simple-websocket's own threads): 4,003 threads for 1,000 screens, about
 255 KiB of memory and 150-330 microseconds of CPU per screen per message, and a fan-out to

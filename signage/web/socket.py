@@ -27,7 +27,7 @@ from signage.emergency.model import Override
 from signage.live.hub import Changes, Hub
 from signage.live.playlog import PlayError, parse_batch
 from signage.live.presence import Report
-from signage.web import enrollsocket
+from signage.web import enrollsocket, fanout
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -326,6 +326,8 @@ def init_app(app: Flask, *, message_queue: str | None) -> None:
         ping_timeout=10,
         cors_allowed_origins=[],
     )
+    # Screens' websockets: read in place, frames built once per broadcast (see fanout).
+    fanout.install(socketio.server.eio)  # type: ignore[attr-defined]
     # Flask declares wsgi_app as a method; wrapping it in middleware is the documented way.
     app.wsgi_app = _without_websocket_compression(app.wsgi_app)  # type: ignore[method-assign,assignment]
     socketio.on_event("connect", on_connect)

@@ -1,0 +1,212 @@
+"""Screens' websockets (signage.web.fanout): frames built by hand, broadcasts framed once and
+written directly, reading in the serving greenlet, against the real server under gunicorn."""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import struct
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import socketio
+import websocket
+from wsproto.frame_protocol import CloseReason
+
+from signage.web.fanout import MAX_BACKLOG, frame
+from tests.signage.serverkit import Server, guest_auth, make_playlists, running_server, wait_until
+
+
+def _parse(data: bytes) -> tuple[int, bytes]:
+    """The opcode byte and payload of one unmasked frame, checking its length fields."""
+    first, second = data[0], data[1]
+    assert second & 0x80 == 0, "a server's frames are not masked"
+    size, offset = second & 0x7F, 2
+    if size == 126:
+        (size,) = struct.unpack("!H", data[2:4])
+        offset = 4
+    elif size == 127:
+        (size,) = struct.unpack("!Q", data[2:10])
+        offset = 10
+    assert len(data) == offset + size
+    return first, data[offset:]
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 65535, 65536, 70000])
+def test_a_frame_carries_the_whole_message_with_the_shortest_length(size: int) -> None:
+    text = "é" * (size // 2) + "a" * (size % 2)
+    opcode, payload = _parse(frame(text))
+    assert opcode == 0x81
+    assert payload.decode() == text
+    header = len(frame(text)) - len(payload)
+    assert header == (2 if len(payload) < 126 else 4 if len(payload) < 65536 else 10)
+
+
+def test_bytes_go_as_a_binary_frame() -> None:
+    assert _parse(frame(b"\x00\xff")) == (0x82, b"\x00\xff")
+
+
+def test_the_same_message_is_framed_once_and_an_equal_new_one_again() -> None:
+    message = "42" + json.dumps(["override", {"id": 1}])
+    first = frame(message)
+    assert frame(message) is first
+    other = "".join(["42", message[2:]])
+    assert other is not message
+    assert frame(other) == first
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with running_server(tmp_path, make_playlists(tmp_path / "playlists")) as running:
+        yield running
+
+
+def _override(server: Server, target: str, text: str = "") -> int:
+    message = {"headline": "Khẩn", **({"body": text} if text else {})}
+    body = {"target": target, "until": "+5m", "messages": {"vi": message}}
+    request = urllib.request.Request(
+        server.url + "/api/overrides",
+        method="POST",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": "Bearer test-token", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        answer: dict[str, Any] = json.loads(response.read())
+    return int(answer["id"])
+
+
+class _Screen:
+    def __init__(self, server: Server, screen_id: str, transports: list[str]) -> None:
+        self.client = socketio.Client(reconnection=False)
+        self.overrides: list[int] = []
+        self.client.on("override", lambda data: self.overrides.append(int(data["id"])))
+        self.client.connect(
+            server.url, auth=guest_auth(screen_id), transports=transports, wait_timeout=10
+        )
+
+    def close(self) -> None:
+        if self.client.connected:
+            self.client.disconnect()
+        self.client.shutdown()
+
+
+def test_websocket_only_and_upgraded_screens_get_every_broadcast_in_order(
+    server: Server,
+) -> None:
+    direct = _Screen(server, "lobby-1", ["websocket"])
+    upgraded = _Screen(server, "lobby-2", ["polling", "websocket"])
+    try:
+        assert wait_until(lambda: upgraded.client.transport() == "websocket", 10)
+        sent = [_override(server, "all") for _ in range(30)]
+        for screen in (direct, upgraded):
+            assert wait_until(lambda s=screen: len(s.overrides) == 30, 10)  # type: ignore[misc]
+            assert screen.overrides == sent
+    finally:
+        direct.close()
+        upgraded.close()
+
+
+def test_a_quiet_screen_stays_connected_over_ping_cycles(server: Server) -> None:
+    """engine.io's writer gives up on a queue that stays empty for a ping cycle (20 s); with
+    every packet written directly, the queue always is."""
+    screen = _Screen(server, "gate-1", ["websocket"])
+    try:
+        time.sleep(25)
+        assert screen.client.connected
+        override = _override(server, "all")
+        assert wait_until(lambda: screen.overrides == [override], 10)
+    finally:
+        screen.close()
+
+
+def _raw(server: Server) -> websocket.WebSocket:
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket", timeout=10
+    )
+    opening = ws.recv()
+    assert isinstance(opening, str) and opening.startswith("0{")
+    return ws
+
+
+def test_a_websocket_ping_is_answered(server: Server) -> None:
+    ws = _raw(server)
+    try:
+        ws.ping(b"are you there")
+        opcode, data = ws.recv_data_frame(control_frame=True)
+        assert (opcode, data.data) == (websocket.ABNF.OPCODE_PONG, b"are you there")
+    finally:
+        ws.close()
+
+
+def test_a_message_over_the_size_limit_closes_the_connection(server: Server) -> None:
+    ws = _raw(server)
+    try:
+        ws.send("4" + "x" * 1_100_000)
+        # The raw frame: the client would answer a close and find the socket already shut.
+        closing = ws.recv_frame()  # type: ignore[no-untyped-call]
+        assert closing.opcode == websocket.ABNF.OPCODE_CLOSE
+        assert struct.unpack("!H", closing.data[:2])[0] == CloseReason.MESSAGE_TOO_BIG
+    finally:
+        ws.shutdown()  # type: ignore[no-untyped-call]
+
+
+def test_text_that_is_not_utf8_ends_the_connection(server: Server) -> None:
+    ws = _raw(server)
+    try:
+        ws.send(b"4\xff\xfe", opcode=websocket.ABNF.OPCODE_TEXT)
+        with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError)):
+            for _ in range(5):
+                ws.recv()
+    finally:
+        ws.shutdown()  # type: ignore[no-untyped-call]
+    assert "Traceback" not in server.log_text()
+
+
+def test_the_compression_offer_is_declined(server: Server) -> None:
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket",
+        timeout=10,
+        header=["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"],
+    )
+    try:
+        headers = {k.lower(): v for k, v in (ws.getheaders() or {}).items()}
+        assert "sec-websocket-extensions" not in headers
+        assert str(ws.recv()).startswith("0{")
+    finally:
+        ws.close()
+
+
+def test_a_slow_reader_gets_every_message_in_order(server: Server) -> None:
+    """A screen that does not read while a burst goes out: what its socket does not take at
+    once waits in the backlog and arrives complete and in order."""
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{server.port}/socket.io/?EIO=4&transport=websocket",
+        timeout=20,
+        sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),),
+    )
+    try:
+        assert str(ws.recv()).startswith("0{")
+        ws.send("40" + json.dumps(guest_auth("lobby-1")))
+        # What the connect handler emits (state, overrides) comes before the connect answer.
+        while not str(ws.recv()).startswith("40{"):
+            pass
+        # About 12 KB each (escaped Vietnamese): half of MAX_BACKLOG more than the kernel's
+        # largest send buffer, so the backlog fills but stays under its bound.
+        kernel_most = int(Path("/proc/sys/net/ipv4/tcp_wmem").read_text().split()[2])
+        burst = math.ceil((kernel_most + MAX_BACKLOG // 2) / 12_000)
+        sent = [_override(server, "all", "ể" * 2000) for _ in range(burst)]
+        received: list[int] = []
+        while len(received) < len(sent):
+            message = str(ws.recv())
+            if message == "2":
+                ws.send("3")
+            elif message.startswith('42["override"'):
+                received.append(int(json.loads(message[2:])[1]["id"]))
+        assert received == sent
+    finally:
+        ws.close()
