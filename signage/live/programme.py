@@ -35,10 +35,12 @@ def state_body(
     items: list[dict[str, Any]],
     boundary: datetime | None,
     sounds: list[dict[str, Any]] | None = None,
+    encoded_items: list[str] | None = None,
 ) -> dict[str, Any]:
     """The `state` message for `screen` showing `items` and playing `sounds` (see
     `Programme.payload`), with its `digest`; the console's preview builds its screens' states
-    with it too."""
+    with it too. `encoded_items`, when given, is `items` each already encoded with `encode`:
+    the digest is the same, without encoding again items that thousands of screens share."""
     body = {
         "screen": {
             "id": screen.id,
@@ -54,9 +56,34 @@ def state_body(
         "epoch": ROTATION_EPOCH_MS,
         "valid_until": int(boundary.timestamp() * 1000) if boundary is not None else None,
     }
-    encoded = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
-    digest = hashlib.sha256(encoded.encode()).hexdigest()[:16]
+    if encoded_items is None:
+        encoded_items = [encode(item) for item in items]
+    digest = hashlib.sha256(_encoded_body(body, encoded_items).encode()).hexdigest()[:16]
     return {**body, "digest": digest, "version": digest}
+
+
+def encode(value: object) -> str:
+    """The JSON text a state's digest is computed from (keys sorted, non-ASCII kept)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _encoded_body(body: dict[str, Any], encoded_items: list[str]) -> str:
+    """``encode(body)``, with its items given already encoded: a JSON object with sorted keys
+    is its members in key order, and a list its elements, joined with ", " (what `json.dumps`
+    writes with its default separators), so the text is the same character for character."""
+    members = [
+        f'"epoch": {_integer(body["epoch"])}',
+        f'"items": [{", ".join(encoded_items)}]',
+        f'"screen": {encode(body["screen"])}',
+        f'"sounds": {encode(body["sounds"]) if body["sounds"] else "[]"}',
+        f'"valid_until": {_integer(body["valid_until"])}',
+    ]
+    return "{" + ", ".join(members) + "}"
+
+
+def _integer(value: int | None) -> str:
+    """``encode(value)`` of an integer or None, without the encoder's overhead."""
+    return "null" if value is None else str(int(value))
 
 
 @dataclass(frozen=True)
@@ -90,6 +117,14 @@ class Programme:
     # Schedules evaluated at one moment, per playlist: thousands of screens share a handful of
     # playlists, and a push evaluates them all at the same moment.
     _evaluated: dict[tuple[str, str, datetime], Any] = field(default_factory=dict, repr=False)
+    # Each item's JSON (and its encoded text) per language order, for the catalog in
+    # `_items_of`: a save sends a state to every screen, and thousands of them share a handful
+    # of playlists and language orders; building and encoding each item once per screen was
+    # most of the time a save took to reach the last of 10,000 screens.
+    _items_of: object = field(default=None, repr=False)
+    _item_json: dict[
+        tuple[int, tuple[str, ...]], tuple[playlist_format.Item, dict[str, Any], str]
+    ] = field(default_factory=dict, repr=False)
 
     def reload(self) -> LoadReport:
         """Load the directory on top of the catalog in use.
@@ -146,19 +181,53 @@ class Programme:
         screen = catalog.screens[screen_id]
         playlist = playlist_format.playlist_for_screen(catalog, screen_id)
         items: list[dict[str, Any]] = []
+        encoded: list[str] = []
         sounds: list[dict[str, Any]] = []
         boundary: datetime | None = None
         if playlist is not None:
             at = now.astimezone(catalog.timezone)
-            items = [
-                item.to_json(screen, self.portal_url)
-                for item in self._once(catalog, playlist, at, schedule.active_items)
-            ]
+            active = self._once(catalog, playlist, at, schedule.active_items)
+            items, encoded = self._items_json(catalog, screen, active)
             boundary = self._once(catalog, playlist, at, schedule.next_change)
             if screen.sound:
                 sounds = self._sounds(screen, self._once(catalog, playlist, at, _today))
-        body = state_body(screen, items, boundary, sounds)
+        body = state_body(screen, items, boundary, sounds, encoded)
         return {**body, "catalog_version": catalog.version}
+
+    def _items_json(
+        self,
+        catalog: playlist_format.Catalog,
+        screen: playlist_format.Screen,
+        active: list[playlist_format.Item],
+    ) -> tuple[list[dict[str, Any]], list[str]]:
+        """`Item.to_json` of each of `active` on `screen`, and each encoded (see `encode`).
+
+        What an item shows depends on the screen's languages alone, except the address in a
+        campaign's QR code, which names the screen (`QrContent.target`): that one is put in a
+        copy of the shared JSON and encoded for the screen. The shared dicts go to many screens'
+        states: nothing may change them.
+        """
+        if self._items_of is not catalog:
+            self._items_of = catalog
+            self._item_json.clear()
+        items: list[dict[str, Any]] = []
+        encoded: list[str] = []
+        languages = screen.languages
+        for item in active:
+            key = (id(item), languages)
+            shared = self._item_json.get(key)
+            # An entry holds its item, so no other item can have that id while it is kept.
+            if shared is None or shared[0] is not item:
+                data = item.to_json(screen, self.portal_url)
+                shared = self._item_json[key] = (item, data, encode(data))
+            _, data, text = shared
+            content = item.content
+            if isinstance(content, playlist_format.QrContent) and content.campaign is not None:
+                data = {**data, "url": content.target(screen, self.portal_url)}
+                text = encode(data)
+            items.append(data)
+            encoded.append(text)
+        return items, encoded
 
     def _sounds(
         self, screen: playlist_format.Screen, due: list[announcements.Due]
