@@ -81,6 +81,43 @@ def _encoded_body(body: dict[str, Any], encoded_items: list[str]) -> str:
     return "{" + ", ".join(members) + "}"
 
 
+def compact(value: object) -> str:
+    """``value`` as python-socketio writes it in a packet (compact separators, ASCII)."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+class State(dict[str, Any]):
+    """A screen's `state` payload (see `Programme.payload`): a dict, which also keeps its
+    `items` each already encoded as sent (`items_sent`, see `compact`). Thousands of screens'
+    states share those texts, so the Socket.IO edge can write a state without encoding its
+    items again (`signage.web.statepacket`); a copy made with `State(state, key=value)` keeps
+    them. Nothing may change a state's `items` after it is built."""
+
+    items_sent: tuple[str, ...]
+
+    def __init__(
+        self, data: Mapping[str, Any], items_sent: tuple[str, ...] | None = None, **more: Any
+    ) -> None:
+        super().__init__(data, **more)
+        if items_sent is None:
+            items_sent = data.items_sent if isinstance(data, State) else ()
+        self.items_sent = items_sent
+
+    def sent(self) -> str:
+        """``compact(self)``, with the items' texts taken from `items_sent` when they are
+        those of `items` (a JSON object is its members in order, joined with ",")."""
+        items = self.get("items")
+        if not isinstance(items, list) or len(items) != len(self.items_sent):
+            return compact(dict(self))
+        members = [
+            compact(key)
+            + ":"
+            + ("[" + ",".join(self.items_sent) + "]" if key == "items" else compact(value))
+            for key, value in self.items()
+        ]
+        return "{" + ",".join(members) + "}"
+
+
 def _integer(value: int | None) -> str:
     """``encode(value)`` of an integer or None, without the encoder's overhead."""
     return "null" if value is None else str(int(value))
@@ -123,7 +160,7 @@ class Programme:
     # most of the time a save took to reach the last of 10,000 screens.
     _items_of: object = field(default=None, repr=False)
     _item_json: dict[
-        tuple[int, tuple[str, ...]], tuple[playlist_format.Item, dict[str, Any], str]
+        tuple[int, tuple[str, ...]], tuple[playlist_format.Item, dict[str, Any], str, str]
     ] = field(default_factory=dict, repr=False)
 
     def reload(self) -> LoadReport:
@@ -161,7 +198,7 @@ class Programme:
         catalog = self.catalog
         return catalog.screens.get(screen_id) if catalog is not None else None
 
-    def payload(self, screen_id: str, now: datetime) -> dict[str, Any] | None:
+    def payload(self, screen_id: str, now: datetime) -> State | None:
         """The `state` message for a screen at `now` (venue-aware), or None if it is unknown.
 
         `items` are the items active now in rotation order; `epoch` and the item durations fix
@@ -182,25 +219,27 @@ class Programme:
         playlist = playlist_format.playlist_for_screen(catalog, screen_id)
         items: list[dict[str, Any]] = []
         encoded: list[str] = []
+        wire: list[str] = []
         sounds: list[dict[str, Any]] = []
         boundary: datetime | None = None
         if playlist is not None:
             at = now.astimezone(catalog.timezone)
             active = self._once(catalog, playlist, at, schedule.active_items)
-            items, encoded = self._items_json(catalog, screen, active)
+            items, encoded, wire = self._items_json(catalog, screen, active)
             boundary = self._once(catalog, playlist, at, schedule.next_change)
             if screen.sound:
                 sounds = self._sounds(screen, self._once(catalog, playlist, at, _today))
         body = state_body(screen, items, boundary, sounds, encoded)
-        return {**body, "catalog_version": catalog.version}
+        return State({**body, "catalog_version": catalog.version}, items_sent=tuple(wire))
 
     def _items_json(
         self,
         catalog: playlist_format.Catalog,
         screen: playlist_format.Screen,
         active: list[playlist_format.Item],
-    ) -> tuple[list[dict[str, Any]], list[str]]:
-        """`Item.to_json` of each of `active` on `screen`, and each encoded (see `encode`).
+    ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """`Item.to_json` of each of `active` on `screen`, each encoded for the digest (see
+        `encode`) and each as sent (see `compact`).
 
         What an item shows depends on the screen's languages alone, except the address in a
         campaign's QR code, which names the screen (`QrContent.target`): that one is put in a
@@ -212,6 +251,7 @@ class Programme:
             self._item_json.clear()
         items: list[dict[str, Any]] = []
         encoded: list[str] = []
+        wire: list[str] = []
         languages = screen.languages
         for item in active:
             key = (id(item), languages)
@@ -219,15 +259,16 @@ class Programme:
             # An entry holds its item, so no other item can have that id while it is kept.
             if shared is None or shared[0] is not item:
                 data = item.to_json(screen, self.portal_url)
-                shared = self._item_json[key] = (item, data, encode(data))
-            _, data, text = shared
+                shared = self._item_json[key] = (item, data, encode(data), compact(data))
+            _, data, text, sent = shared
             content = item.content
             if isinstance(content, playlist_format.QrContent) and content.campaign is not None:
                 data = {**data, "url": content.target(screen, self.portal_url)}
-                text = encode(data)
+                text, sent = encode(data), compact(data)
             items.append(data)
             encoded.append(text)
-        return items, encoded
+            wire.append(sent)
+        return items, encoded, wire
 
     def _sounds(
         self, screen: playlist_format.Screen, due: list[announcements.Due]
