@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -110,12 +111,28 @@ class State(dict[str, Any]):
         if not isinstance(items, list) or len(items) != len(self.items_sent):
             return compact(dict(self))
         members = [
-            compact(key)
+            _string(key)
             + ":"
-            + ("[" + ",".join(self.items_sent) + "]" if key == "items" else compact(value))
+            + ("[" + ",".join(self.items_sent) + "]" if key == "items" else _scalar(value))
             for key, value in self.items()
         ]
         return "{" + ",".join(members) + "}"
+
+
+def _scalar(value: object) -> str:
+    """``compact(value)``; strings, integers and None (most of a state's members) directly, as
+    `json.dumps` writes them, without its per-call overhead (ten calls a screen on a save)."""
+    if type(value) is str:
+        return _string(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return compact(value)
+
+
+def _string(text: str) -> str:
+    return str(encode_basestring_ascii(text))
 
 
 def _integer(value: int | None) -> str:
