@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -35,10 +36,12 @@ def state_body(
     items: list[dict[str, Any]],
     boundary: datetime | None,
     sounds: list[dict[str, Any]] | None = None,
+    encoded_items: list[str] | None = None,
 ) -> dict[str, Any]:
     """The `state` message for `screen` showing `items` and playing `sounds` (see
     `Programme.payload`), with its `digest`; the console's preview builds its screens' states
-    with it too."""
+    with it too. `encoded_items`, when given, is `items` each already encoded with `encode`:
+    the digest is the same, without encoding again items that thousands of screens share."""
     body = {
         "screen": {
             "id": screen.id,
@@ -54,9 +57,87 @@ def state_body(
         "epoch": ROTATION_EPOCH_MS,
         "valid_until": int(boundary.timestamp() * 1000) if boundary is not None else None,
     }
-    encoded = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
-    digest = hashlib.sha256(encoded.encode()).hexdigest()[:16]
+    if encoded_items is None:
+        encoded_items = [encode(item) for item in items]
+    digest = hashlib.sha256(_encoded_body(body, encoded_items).encode()).hexdigest()[:16]
     return {**body, "digest": digest, "version": digest}
+
+
+def encode(value: object) -> str:
+    """The JSON text a state's digest is computed from (keys sorted, non-ASCII kept)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _encoded_body(body: dict[str, Any], encoded_items: list[str]) -> str:
+    """``encode(body)``, with its items given already encoded: a JSON object with sorted keys
+    is its members in key order, and a list its elements, joined with ", " (what `json.dumps`
+    writes with its default separators), so the text is the same character for character."""
+    members = [
+        f'"epoch": {_integer(body["epoch"])}',
+        f'"items": [{", ".join(encoded_items)}]',
+        f'"screen": {encode(body["screen"])}',
+        f'"sounds": {encode(body["sounds"]) if body["sounds"] else "[]"}',
+        f'"valid_until": {_integer(body["valid_until"])}',
+    ]
+    return "{" + ", ".join(members) + "}"
+
+
+def compact(value: object) -> str:
+    """``value`` as python-socketio writes it in a packet (compact separators, ASCII)."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+class State(dict[str, Any]):
+    """A screen's `state` payload (see `Programme.payload`): a dict, which also keeps its
+    `items` each already encoded as sent (`items_sent`, see `compact`). Thousands of screens'
+    states share those texts, so the Socket.IO edge can write a state without encoding its
+    items again (`signage.web.statepacket`); a copy made with `State(state, key=value)` keeps
+    them. Nothing may change a state's `items` after it is built."""
+
+    items_sent: tuple[str, ...]
+
+    def __init__(
+        self, data: Mapping[str, Any], items_sent: tuple[str, ...] | None = None, **more: Any
+    ) -> None:
+        super().__init__(data, **more)
+        if items_sent is None:
+            items_sent = data.items_sent if isinstance(data, State) else ()
+        self.items_sent = items_sent
+
+    def sent(self) -> str:
+        """``compact(self)``, with the items' texts taken from `items_sent` when they are
+        those of `items` (a JSON object is its members in order, joined with ",")."""
+        items = self.get("items")
+        if not isinstance(items, list) or len(items) != len(self.items_sent):
+            return compact(dict(self))
+        members = [
+            _string(key)
+            + ":"
+            + ("[" + ",".join(self.items_sent) + "]" if key == "items" else _scalar(value))
+            for key, value in self.items()
+        ]
+        return "{" + ",".join(members) + "}"
+
+
+def _scalar(value: object) -> str:
+    """``compact(value)``; strings, integers and None (most of a state's members) directly, as
+    `json.dumps` writes them, without its per-call overhead (ten calls a screen on a save)."""
+    if type(value) is str:
+        return _string(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return compact(value)
+
+
+def _string(text: str) -> str:
+    return str(encode_basestring_ascii(text))
+
+
+def _integer(value: int | None) -> str:
+    """``encode(value)`` of an integer or None, without the encoder's overhead."""
+    return "null" if value is None else str(int(value))
 
 
 @dataclass(frozen=True)
@@ -90,6 +171,14 @@ class Programme:
     # Schedules evaluated at one moment, per playlist: thousands of screens share a handful of
     # playlists, and a push evaluates them all at the same moment.
     _evaluated: dict[tuple[str, str, datetime], Any] = field(default_factory=dict, repr=False)
+    # Each item's JSON (and its encoded text) per language order, for the catalog in
+    # `_items_of`: a save sends a state to every screen, and thousands of them share a handful
+    # of playlists and language orders; building and encoding each item once per screen was
+    # most of the time a save took to reach the last of 10,000 screens.
+    _items_of: object = field(default=None, repr=False)
+    _item_json: dict[
+        tuple[int, tuple[str, ...]], tuple[playlist_format.Item, dict[str, Any], str, str]
+    ] = field(default_factory=dict, repr=False)
 
     def reload(self) -> LoadReport:
         """Load the directory on top of the catalog in use.
@@ -126,7 +215,7 @@ class Programme:
         catalog = self.catalog
         return catalog.screens.get(screen_id) if catalog is not None else None
 
-    def payload(self, screen_id: str, now: datetime) -> dict[str, Any] | None:
+    def payload(self, screen_id: str, now: datetime) -> State | None:
         """The `state` message for a screen at `now` (venue-aware), or None if it is unknown.
 
         `items` are the items active now in rotation order; `epoch` and the item durations fix
@@ -146,19 +235,57 @@ class Programme:
         screen = catalog.screens[screen_id]
         playlist = playlist_format.playlist_for_screen(catalog, screen_id)
         items: list[dict[str, Any]] = []
+        encoded: list[str] = []
+        wire: list[str] = []
         sounds: list[dict[str, Any]] = []
         boundary: datetime | None = None
         if playlist is not None:
             at = now.astimezone(catalog.timezone)
-            items = [
-                item.to_json(screen, self.portal_url)
-                for item in self._once(catalog, playlist, at, schedule.active_items)
-            ]
+            active = self._once(catalog, playlist, at, schedule.active_items)
+            items, encoded, wire = self._items_json(catalog, screen, active)
             boundary = self._once(catalog, playlist, at, schedule.next_change)
             if screen.sound:
                 sounds = self._sounds(screen, self._once(catalog, playlist, at, _today))
-        body = state_body(screen, items, boundary, sounds)
-        return {**body, "catalog_version": catalog.version}
+        body = state_body(screen, items, boundary, sounds, encoded)
+        return State({**body, "catalog_version": catalog.version}, items_sent=tuple(wire))
+
+    def _items_json(
+        self,
+        catalog: playlist_format.Catalog,
+        screen: playlist_format.Screen,
+        active: list[playlist_format.Item],
+    ) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+        """`Item.to_json` of each of `active` on `screen`, each encoded for the digest (see
+        `encode`) and each as sent (see `compact`).
+
+        What an item shows depends on the screen's languages alone, except the address in a
+        campaign's QR code, which names the screen (`QrContent.target`): that one is put in a
+        copy of the shared JSON and encoded for the screen. The shared dicts go to many screens'
+        states: nothing may change them.
+        """
+        if self._items_of is not catalog:
+            self._items_of = catalog
+            self._item_json.clear()
+        items: list[dict[str, Any]] = []
+        encoded: list[str] = []
+        wire: list[str] = []
+        languages = screen.languages
+        for item in active:
+            key = (id(item), languages)
+            shared = self._item_json.get(key)
+            # An entry holds its item, so no other item can have that id while it is kept.
+            if shared is None or shared[0] is not item:
+                data = item.to_json(screen, self.portal_url)
+                shared = self._item_json[key] = (item, data, encode(data), compact(data))
+            _, data, text, sent = shared
+            content = item.content
+            if isinstance(content, playlist_format.QrContent) and content.campaign is not None:
+                data = {**data, "url": content.target(screen, self.portal_url)}
+                text, sent = encode(data), compact(data)
+            items.append(data)
+            encoded.append(text)
+            wire.append(sent)
+        return items, encoded, wire
 
     def _sounds(
         self, screen: playlist_format.Screen, due: list[announcements.Due]

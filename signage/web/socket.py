@@ -27,7 +27,8 @@ from signage.emergency.model import Override
 from signage.live.hub import Changes, Hub
 from signage.live.playlog import PlayError, parse_batch
 from signage.live.presence import Report
-from signage.web import enrollsocket, fanout
+from signage.live.programme import State
+from signage.web import enrollsocket, fanout, statepacket
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -96,7 +97,8 @@ def _sid() -> str:
 
 
 def _state_message(payload: dict[str, Any]) -> dict[str, Any]:
-    return {**payload, "server_time": now_ms()}
+    # A `State` stays one, so that its packet is written from its items' texts (statepacket).
+    return State(payload, server_time=now_ms())
 
 
 def on_connect(auth: object = None) -> None:
@@ -318,13 +320,16 @@ def init_app(app: Flask, *, message_queue: str | None) -> None:
             "simple-websocket and every websocket upgrade under gunicorn's gevent worker "
             "would fail; uninstall gevent-websocket"
         )
-    socketio.init_app(
+    # `serializer` goes on to python-socketio's Server (the stubs list Flask-SocketIO's own only).
+    socketio.init_app(  # type: ignore[call-arg]
         app,
         async_mode=ASYNC_MODE,
         message_queue=message_queue or None,
         ping_interval=10,
         ping_timeout=10,
         cors_allowed_origins=[],
+        # States written from their items' texts (see statepacket).
+        serializer=statepacket.Packet,
     )
     # Screens' websockets: read in place, frames built once per broadcast (see fanout).
     fanout.install(socketio.server.eio)  # type: ignore[attr-defined]
