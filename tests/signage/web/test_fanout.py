@@ -13,12 +13,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import engineio
+import engineio.packet
+import engineio.socket
+import gevent
 import pytest
 import socketio
 import websocket
 from wsproto.frame_protocol import CloseReason
 
-from signage.web.fanout import MAX_BACKLOG, frame
+from signage.web.fanout import MAX_BACKLOG, ScreenTask, frame, install
 from tests.signage.serverkit import Server, guest_auth, make_playlists, running_server, wait_until
 
 
@@ -210,3 +214,43 @@ def test_a_slow_reader_gets_every_message_in_order(server: Server) -> None:
         assert received == sent
     finally:
         ws.close()
+
+
+def test_the_wait_before_a_ping_holds_no_greenlet_and_the_ping_is_sent() -> None:
+    """engine.io sleeps ping_interval in a greenlet of its own before each ping; here a timer
+    of the event loop waits instead, and the ping still goes out (with `last_ping` set, from
+    which engine.io drops a peer that does not answer within ping_timeout)."""
+    server = engineio.Server(async_mode="gevent", ping_interval=0.05)
+    install(server)
+    connection = engineio.socket.Socket(server, "sid-1")
+    connection.last_ping = None
+    task = server.start_background_task(connection._send_ping)
+    assert isinstance(task, ScreenTask)
+    assert not task.started
+    assert connection.queue.qsize() == 0
+    deadline = time.monotonic() + 10
+    while not connection.queue.qsize() and time.monotonic() < deadline:
+        gevent.sleep(0.02)
+    sent = connection.queue.get(block=False)
+    assert sent.packet_type == engineio.packet.PING
+    assert connection.last_ping is not None
+
+
+def test_no_ping_is_sent_on_a_connection_closed_meanwhile() -> None:
+    server = engineio.Server(async_mode="gevent", ping_interval=0.05)
+    install(server)
+    connection = engineio.socket.Socket(server, "sid-2")
+    connection.last_ping = None
+    server.start_background_task(connection._send_ping)
+    connection.closed = True
+    gevent.sleep(0.3)
+    assert connection.queue.qsize() == 0
+    assert connection.last_ping is None
+
+
+def test_other_background_tasks_run_as_greenlets() -> None:
+    server = engineio.Server(async_mode="gevent")
+    install(server)
+    task = server.start_background_task(lambda x: x * 2, 21)
+    task.join(10)
+    assert task.value == 42
