@@ -40,7 +40,7 @@ import contextlib
 import socket
 import struct
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import gevent
@@ -124,6 +124,15 @@ class _NoSignal:
         return True
 
 
+class _Handshaken:
+    """Stands in for wsproto's handshake once the connection is accepted: from then on wsproto
+    asks it only for pending events (none), and its h11 connection and request objects (about
+    3 KiB a screen) can go."""
+
+    def events(self) -> Iterator[object]:
+        return iter(())
+
+
 class ScreenWebSocket(SimpleServer):  # type: ignore[misc]
     """A server websocket on a gevent socket from gunicorn, read by the greenlet that serves
     it (`receive`) and written by whoever sends (`send`, `write`), in order, never blocking
@@ -144,6 +153,10 @@ class ScreenWebSocket(SimpleServer):  # type: ignore[misc]
             thread_class=_NoReader,
             event_class=_NoSignal,
         )
+        # The opening handshake was answered above (from the environ); nothing of it is
+        # needed past that, trailing bytes included (wsproto handed them to the connection).
+        if self.ws.connection is not None:
+            self.ws.handshake = _Handshaken()
 
     def send(self, data: str | bytes) -> None:
         """Send one message (engine.io's writer greenlet calls this)."""
