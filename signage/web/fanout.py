@@ -22,8 +22,16 @@ Here, installed in place of engineio's websocket driver (`install`):
 Frames leave in the order they were handed over: a packet goes straight out only when the
 queue holds nothing older, and every write goes through the backlog while it is not empty.
 Connections that started on long-polling (console browsers) upgrade as before and keep the
-queue and its writer greenlet, with the same framing. Receiving still goes through wsproto,
-with messages bounded by engine.io's `max_http_buffer_size`. Compression is never offered.
+queue and its writer greenlet, with the same framing.
+
+Nor does a websocket-only connection keep greenlets that only sleep (`ScreenTask`, engine.io's
+background tasks): its writer greenlet is started only once a packet has to wait in the queue
+(the None that ends the connection, or a packet sent while the socket is closing), and the
+wait before each ping is a timer of the event loop rather than a sleeping greenlet. A blocked
+greenlet keeps its stack copied on the heap, so each of the two cost a screen kilobytes.
+
+Receiving still goes through wsproto, with messages bounded by engine.io's
+`max_http_buffer_size`. Compression is never offered.
 """
 
 from __future__ import annotations
@@ -31,14 +39,17 @@ from __future__ import annotations
 import contextlib
 import socket
 import struct
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 import gevent
 import gevent.queue
 import gevent.socket
+from engineio import packet as eio_packet
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from engineio.async_drivers.gevent import WebSocketWSGI
+from engineio.socket import Socket as EioSocket
 from simple_websocket import ConnectionClosed
 from simple_websocket import Server as SimpleServer
 from wsproto.events import (
@@ -113,6 +124,15 @@ class _NoSignal:
         return True
 
 
+class _Handshaken:
+    """Stands in for wsproto's handshake once the connection is accepted: from then on wsproto
+    asks it only for pending events (none), and its h11 connection and request objects (about
+    3 KiB a screen) can go."""
+
+    def events(self) -> Iterator[object]:
+        return iter(())
+
+
 class ScreenWebSocket(SimpleServer):  # type: ignore[misc]
     """A server websocket on a gevent socket from gunicorn, read by the greenlet that serves
     it (`receive`) and written by whoever sends (`send`, `write`), in order, never blocking
@@ -133,6 +153,10 @@ class ScreenWebSocket(SimpleServer):  # type: ignore[misc]
             thread_class=_NoReader,
             event_class=_NoSignal,
         )
+        # The opening handshake was answered above (from the environ); nothing of it is
+        # needed past that, trailing bytes included (wsproto handed them to the connection).
+        if self.ws.connection is not None:
+            self.ws.handshake = _Handshaken()
 
     def send(self, data: str | bytes) -> None:
         """Send one message (engine.io's writer greenlet calls this)."""
@@ -262,9 +286,11 @@ class ScreenWebSocket(SimpleServer):  # type: ignore[misc]
 class ScreenQueue(gevent.queue.JoinableQueue[Any]):
     """engine.io's outgoing queue of one connection. Once `direct` is set (a websocket-only
     connection, after its handshake), a packet put while the queue is empty is framed and
-    written at once instead of waking the writer greenlet."""
+    written at once instead of waking the writer greenlet, and the writer greenlet
+    (`idle_writer`, not yet started) is started by the first packet that has to wait."""
 
     direct: ScreenWebSocket | None = None
+    idle_writer: ScreenTask | None = None
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
         ws = self.direct
@@ -272,6 +298,23 @@ class ScreenQueue(gevent.queue.JoinableQueue[Any]):
             ws.write(frame(item.encode()))
             return
         super().put(item, block, timeout)
+        writer = self.idle_writer
+        if writer is not None:
+            self.idle_writer = None
+            gevent.Greenlet.start(writer)
+
+    def flush(self) -> bool:
+        """Write what waits in the queue (engine.io's opening packet, put before the writer
+        greenlet is started) directly, in order. False, with nothing written past it, on
+        the None that ends the connection: the writer greenlet has to see it."""
+        ws = self.direct
+        while ws is not None and ws.connected and self.qsize():
+            if self.peek(block=False) is None:
+                return False
+            item = super().get(block=False)
+            self.task_done()
+            ws.write(frame(item.encode()))
+        return not self.qsize()
 
     def get(self, block: bool = True, timeout: float | None = None) -> Any:
         """As a queue's `get`, except that a blocking get waits as long as writes go out
@@ -284,6 +327,66 @@ class ScreenQueue(gevent.queue.JoinableQueue[Any]):
             except gevent.queue.Empty:
                 if not block or self.direct is None:
                     raise
+
+
+# The queue of the websocket-only connection each serving greenlet is serving, while it is.
+_serving: dict[Any, ScreenQueue] = {}
+
+
+class ScreenTask(gevent.Greenlet):  # type: ignore[type-arg]
+    """engine.io's background task (its gevent `Thread`), except for two tasks of a
+    websocket-only connection that would otherwise sleep for its whole life:
+
+    - its writer greenlet (started from the greenlet serving the connection) is handed to the
+      connection's `ScreenQueue` and started by the first packet that has to wait there; the
+      None that ends the connection is one, so engine.io's `join` of the writer still returns;
+    - the wait before a ping (`Socket._send_ping`, any connection) is a timer of the event
+      loop; when it fires, a greenlet that lives only to send the ping is started, doing what
+      `_send_ping` does after its sleep.
+    """
+
+    def __init__(
+        self,
+        target: Callable[..., Any],
+        args: Iterable[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(target, *args, **(kwargs or {}))
+        self._target = target
+
+    def _run(self) -> Any:  # as engine.io's gevent Thread: the target is `run`
+        return self.run()
+
+    def start(self) -> None:
+        target = self._target
+        owner = getattr(target, "__self__", None)
+        if getattr(target, "__func__", None) is EioSocket._send_ping and owner is not None:
+            timer = gevent.get_hub().loop.timer(owner.server.ping_interval)
+            timer.start(_ping_due, owner, timer)
+            return
+        queue = _serving.get(gevent.getcurrent())
+        if (
+            queue is not None
+            and queue.direct is not None
+            and getattr(target, "__qualname__", "").endswith("._websocket_handler.<locals>.writer")
+        ):
+            del _serving[gevent.getcurrent()]
+            if queue.flush():
+                queue.idle_writer = self
+                return
+        super().start()
+
+
+def _ping_due(owner: EioSocket, timer: Any) -> None:
+    timer.close()
+    gevent.spawn_raw(_ping, owner)
+
+
+def _ping(owner: EioSocket) -> None:
+    """The rest of engine.io's `Socket._send_ping`, after its sleep."""
+    if not owner.closing and not owner.closed:
+        owner.last_ping = time.time()
+        owner.send(eio_packet.Packet(eio_packet.PING))
 
 
 class ScreenWebSocketWSGI(SimpleWebSocketWSGI):  # type: ignore[misc]
@@ -305,9 +408,11 @@ class ScreenWebSocketWSGI(SimpleWebSocketWSGI):  # type: ignore[misc]
         # upgrade from): nothing else ever reads its queue but the writer greenlet.
         if isinstance(queue, ScreenQueue) and not getattr(connection, "connected", True):
             queue.direct = self.ws
+            _serving[gevent.getcurrent()] = queue
         try:
             self.app(self)
         finally:
+            _serving.pop(gevent.getcurrent(), None)
             if isinstance(queue, ScreenQueue):
                 queue.direct = None
         # gunicorn must not write a response after the upgrade (as simple-websocket does).
@@ -316,4 +421,9 @@ class ScreenWebSocketWSGI(SimpleWebSocketWSGI):  # type: ignore[misc]
 
 def install(server: Any) -> None:
     """Serve the websockets of engine.io server `server` (async mode gevent) as above."""
-    server._async = {**server._async, "websocket": ScreenWebSocketWSGI, "queue": ScreenQueue}
+    server._async = {
+        **server._async,
+        "websocket": ScreenWebSocketWSGI,
+        "queue": ScreenQueue,
+        "thread": ScreenTask,
+    }

@@ -13,12 +13,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import engineio
+import engineio.packet
+import engineio.socket
+import gevent
+import gevent.socket
 import pytest
 import socketio
 import websocket
 from wsproto.frame_protocol import CloseReason
+from wsproto.handshake import H11Handshake
 
-from signage.web.fanout import MAX_BACKLOG, frame
+from signage.web.fanout import MAX_BACKLOG, ScreenTask, ScreenWebSocket, frame, install
 from tests.signage.serverkit import Server, guest_auth, make_playlists, running_server, wait_until
 
 
@@ -210,3 +216,73 @@ def test_a_slow_reader_gets_every_message_in_order(server: Server) -> None:
         assert received == sent
     finally:
         ws.close()
+
+
+def test_the_wait_before_a_ping_holds_no_greenlet_and_the_ping_is_sent() -> None:
+    """engine.io sleeps ping_interval in a greenlet of its own before each ping; here a timer
+    of the event loop waits instead, and the ping still goes out (with `last_ping` set, from
+    which engine.io drops a peer that does not answer within ping_timeout)."""
+    server = engineio.Server(async_mode="gevent", ping_interval=0.05)
+    install(server)
+    connection = engineio.socket.Socket(server, "sid-1")
+    connection.last_ping = None
+    task = server.start_background_task(connection._send_ping)
+    assert isinstance(task, ScreenTask)
+    assert not task.started
+    assert connection.queue.qsize() == 0
+    deadline = time.monotonic() + 10
+    while not connection.queue.qsize() and time.monotonic() < deadline:
+        gevent.sleep(0.02)
+    sent = connection.queue.get(block=False)
+    assert sent.packet_type == engineio.packet.PING
+    assert connection.last_ping is not None
+
+
+def test_no_ping_is_sent_on_a_connection_closed_meanwhile() -> None:
+    server = engineio.Server(async_mode="gevent", ping_interval=0.05)
+    install(server)
+    connection = engineio.socket.Socket(server, "sid-2")
+    connection.last_ping = None
+    server.start_background_task(connection._send_ping)
+    connection.closed = True
+    gevent.sleep(0.3)
+    assert connection.queue.qsize() == 0
+    assert connection.last_ping is None
+
+
+def test_other_background_tasks_run_as_greenlets() -> None:
+    server = engineio.Server(async_mode="gevent")
+    install(server)
+    task = server.start_background_task(lambda x: x * 2, 21)
+    task.join(10)
+    assert task.value == 42
+
+
+def test_the_handshake_objects_go_once_the_connection_is_accepted() -> None:
+    """wsproto keeps its h11 handshake (connection, request, buffers) for the connection's
+    life; the accepted screen websocket drops it and still reads and answers frames."""
+    server_side, client_side = gevent.socket.socketpair()
+    try:
+        environ = {
+            "gunicorn.socket": server_side,
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": "/socket.io/",
+            "QUERY_STRING": "EIO=4&transport=websocket",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_UPGRADE": "websocket",
+            "HTTP_CONNECTION": "Upgrade",
+            "HTTP_SEC_WEBSOCKET_KEY": "dGhlIHNhbXBsZSBub25jZQ==",
+            "HTTP_SEC_WEBSOCKET_VERSION": "13",
+        }
+        ws = ScreenWebSocket(environ, 1000)
+        assert not isinstance(ws.ws.handshake, H11Handshake)
+        answer = client_side.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 101 ")
+        masked = bytes(b ^ k for b, k in zip(b"2", b"\x01\x02\x03\x04", strict=False))
+        client_side.sendall(b"\x81\x81\x01\x02\x03\x04" + masked)
+        assert ws.receive() == "2"
+        ws.send("3")
+        assert _parse(client_side.recv(4096)) == (0x81, b"3")
+    finally:
+        server_side.close()
+        client_side.close()
