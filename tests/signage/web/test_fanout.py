@@ -149,6 +149,30 @@ def test_a_websocket_ping_is_answered(server: Server) -> None:
         ws.close()
 
 
+def test_a_screen_that_never_answers_a_ping_is_dropped(server: Server) -> None:
+    """Pings are sent from a timer, not a sleeping greenlet: the peer that stops answering
+    must still be dropped (after ping_interval + ping_timeout, 20 s; 90 s means it never
+    was)."""
+    ws = _raw(server)
+    ws.settimeout(90)
+    sock = ws.sock  # the client forgets its socket, unclosed, when the peer closes
+    assert sock is not None
+    received: list[str] = []
+    try:
+        while True:
+            try:
+                message = ws.recv()
+            except websocket.WebSocketConnectionClosedException:
+                break
+            if not message:
+                break
+            received.append(str(message))
+    finally:
+        ws.close()
+        sock.close()
+    assert "2" in received  # it was pinged, did not answer, and the server closed
+
+
 def test_a_message_over_the_size_limit_closes_the_connection(server: Server) -> None:
     ws = _raw(server)
     try:
