@@ -8,22 +8,28 @@ deploy/nginx/signage.conf) and set SIGNAGE_MESSAGE_QUEUE so they share rooms.
 
 Worker class gevent, matched by Flask-SocketIO's pinned async_mode "gevent"; websockets are
 served by signage.web.fanout in place of python-engineio's simple-websocket driver (frames
-built once per broadcast and written from the emitting greenlet; see that module and
-BENCHMARKS.md; gevent-websocket must NOT be installed: with it every upgrade under this worker
-fails, and the app refuses to start). Chosen by measurement (bench/signage.py, BENCHMARKS.md): in
+built once per broadcast and written from the emitting greenlet, screens' connections served
+from the event loop without a greenlet once accepted; see that module and BENCHMARKS.md;
+gevent-websocket must NOT be installed: with it every upgrade under this worker fails, and the
+app refuses to start). Chosen by measurement (bench/signage.py, BENCHMARKS.md): in
 threading mode (gthread worker) every screen held four OS threads (gunicorn's handler thread,
 engineio's writer and simple-websocket's own threads): 4,003 threads for 1,000 screens, about
 255 KiB of memory and 150-330 microseconds of CPU per screen per message, and a fan-out to
 1,000 screens of 0.4 s and more. Under gevent the same screens are greenlets in one thread:
 about 150 KiB and 60 microseconds per screen. gunicorn 27 has no eventlet worker.
 
-A gevent worker accepts at most `worker_connections` sockets; beyond that screens time out and
-even plain HTTP hangs, so it is sized from SIGNAGE_MAX_SCREENS plus room for HTTP requests.
+A gevent worker accepts at most `worker_connections` sockets at once. A screen's websocket
+leaves that pool once accepted (up to SIGNAGE_MAX_SCREENS of them, see fanout); further screens,
+console websockets and HTTP requests stay in it, so it is sized from SIGNAGE_MAX_SCREENS plus
+room for HTTP requests: beyond it screens time out and even plain HTTP hangs.
 """
 
 import os
 
-_screens = int(os.environ.get("SIGNAGE_MAX_SCREENS", "2500"))
+_text = os.environ.get("SIGNAGE_MAX_SCREENS", "").strip() or "2500"
+if not _text.isdecimal() or not 1 <= int(_text) <= 1_000_000:
+    raise SystemExit(f"SIGNAGE_MAX_SCREENS: {_text!r} is not a number of screens from 1 to 1000000")
+_screens = int(_text)
 
 workers = 1
 worker_class = "gevent"
@@ -31,8 +37,9 @@ worker_connections = _screens + 256
 # Screens keep their socket open for days; the Socket.IO ping (10 s) detects dead peers, so the
 # worker timeout only guards against a stuck worker.
 timeout = 60
-# Screens never close their websockets by themselves, so a graceful stop always waits this long;
-# keep it short: the players reconnect with back-off and catch up.
+# Console websockets and screens past SIGNAGE_MAX_SCREENS are requests that never end by
+# themselves, so a graceful stop may wait this long; keep it short: players and consoles
+# reconnect with back-off and catch up.
 graceful_timeout = 5
 keepalive = 5
 # gunicorn 25+ opens a control socket at ~/.gunicorn/gunicorn.ctl; the portal and the signage

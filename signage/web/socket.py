@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -309,6 +310,19 @@ def _without_websocket_compression(wsgi_app: WSGIApplication) -> WSGIApplication
     return app
 
 
+def _max_screens() -> int:
+    """SIGNAGE_MAX_SCREENS, which the gunicorn config reads too (fanout.DEFAULT_MAX_SCREENS when
+    unset)."""
+    text = os.environ.get("SIGNAGE_MAX_SCREENS", "").strip()
+    if not text:
+        return fanout.DEFAULT_MAX_SCREENS
+    if not text.isdecimal() or not 1 <= int(text) <= 1_000_000:
+        raise RuntimeError(
+            f"SIGNAGE_MAX_SCREENS: {text!r} is not a number of screens from 1 to 1000000"
+        )
+    return int(text)
+
+
 def init_app(app: Flask, *, message_queue: str | None) -> None:
     """Attach `socketio` to `app` with the pinned async mode and register the handlers.
 
@@ -331,8 +345,9 @@ def init_app(app: Flask, *, message_queue: str | None) -> None:
         # States written from their items' texts (see statepacket).
         serializer=statepacket.Packet,
     )
-    # Screens' websockets: read in place, frames built once per broadcast (see fanout).
-    fanout.install(socketio.server.eio)  # type: ignore[attr-defined]
+    # Screens' websockets: served without a greenlet, frames built once per broadcast (see
+    # fanout); as many as the gunicorn config sizes the worker for.
+    fanout.install(socketio.server.eio, _max_screens())  # type: ignore[attr-defined]
     # Flask declares wsgi_app as a method; wrapping it in middleware is the documented way.
     app.wsgi_app = _without_websocket_compression(app.wsgi_app)  # type: ignore[method-assign,assignment]
     socketio.on_event("connect", on_connect)

@@ -177,3 +177,13 @@ def test_an_unreachable_database_stops_the_app_with_one_clear_line(tmp_path: Pat
     message = str(caught.value)
     assert message.startswith("DATABASE: cannot use postgresql://bz:***@127.0.0.1:")
     assert "Connection refused" in message and "hunter2" not in message
+
+
+def test_the_gunicorn_config_names_a_bad_max_screens(monkeypatch: pytest.MonkeyPatch) -> None:
+    import runpy
+
+    monkeypatch.setenv("SIGNAGE_MAX_SCREENS", "lots")
+    with pytest.raises(SystemExit, match="SIGNAGE_MAX_SCREENS: 'lots' is not a number of screens"):
+        runpy.run_path(str(GUNICORN))
+    monkeypatch.setenv("SIGNAGE_MAX_SCREENS", "4000")
+    assert runpy.run_path(str(GUNICORN))["worker_connections"] == 4256

@@ -1,8 +1,10 @@
 """Screens' websockets (signage.web.fanout): frames built by hand, broadcasts framed once and
-written directly, reading in the serving greenlet, against the real server under gunicorn."""
+written directly, connections served without a greenlet, against the real server under
+gunicorn and in this process."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import socket
@@ -24,7 +26,7 @@ import websocket
 from wsproto.frame_protocol import CloseReason
 from wsproto.handshake import H11Handshake
 
-from signage.web.fanout import MAX_BACKLOG, ScreenTask, ScreenWebSocket, frame, install
+from signage.web.fanout import MAX_BACKLOG, ScreenTask, ScreenWebSocket, frame, install, served
 from tests.signage.serverkit import Server, guest_auth, make_playlists, running_server, wait_until
 
 
@@ -251,8 +253,7 @@ def test_the_wait_before_a_ping_holds_no_greenlet_and_the_ping_is_sent() -> None
     connection = engineio.socket.Socket(server, "sid-1")
     connection.last_ping = None
     task = server.start_background_task(connection._send_ping)
-    assert isinstance(task, ScreenTask)
-    assert not task.started
+    assert not isinstance(task, gevent.Greenlet)
     assert connection.queue.qsize() == 0
     deadline = time.monotonic() + 10
     while not connection.queue.qsize() and time.monotonic() < deadline:
@@ -278,8 +279,24 @@ def test_other_background_tasks_run_as_greenlets() -> None:
     server = engineio.Server(async_mode="gevent")
     install(server)
     task = server.start_background_task(lambda x: x * 2, 21)
+    assert isinstance(task, ScreenTask)
     task.join(10)
     assert task.value == 42
+
+
+def _upgrade(sock: gevent.socket.socket) -> dict[str, Any]:
+    """The environ gunicorn makes of a websocket-only engine.io request on `sock`."""
+    return {
+        "gunicorn.socket": sock,
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/engine.io/",
+        "QUERY_STRING": "EIO=4&transport=websocket",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_UPGRADE": "websocket",
+        "HTTP_CONNECTION": "Upgrade",
+        "HTTP_SEC_WEBSOCKET_KEY": "dGhlIHNhbXBsZSBub25jZQ==",
+        "HTTP_SEC_WEBSOCKET_VERSION": "13",
+    }
 
 
 def test_the_handshake_objects_go_once_the_connection_is_accepted() -> None:
@@ -287,18 +304,7 @@ def test_the_handshake_objects_go_once_the_connection_is_accepted() -> None:
     life; the accepted screen websocket drops it and still reads and answers frames."""
     server_side, client_side = gevent.socket.socketpair()
     try:
-        environ = {
-            "gunicorn.socket": server_side,
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": "/socket.io/",
-            "QUERY_STRING": "EIO=4&transport=websocket",
-            "HTTP_HOST": "127.0.0.1",
-            "HTTP_UPGRADE": "websocket",
-            "HTTP_CONNECTION": "Upgrade",
-            "HTTP_SEC_WEBSOCKET_KEY": "dGhlIHNhbXBsZSBub25jZQ==",
-            "HTTP_SEC_WEBSOCKET_VERSION": "13",
-        }
-        ws = ScreenWebSocket(environ, 1000)
+        ws = ScreenWebSocket(_upgrade(server_side), 1000)
         assert not isinstance(ws.ws.handshake, H11Handshake)
         answer = client_side.recv(4096)
         assert answer.startswith(b"HTTP/1.1 101 ")
@@ -307,6 +313,275 @@ def test_the_handshake_objects_go_once_the_connection_is_accepted() -> None:
         assert ws.receive() == "2"
         ws.send("3")
         assert _parse(client_side.recv(4096)) == (0x81, b"3")
+        ws.sock.close()  # the descriptor left server_side for the websocket's own socket
     finally:
         server_side.close()
         client_side.close()
+
+
+# --- connections served without a greenlet, in this process ------------------------------------
+
+
+def _masked(text: str, opcode: int = 0x81) -> bytes:
+    """A client's frame (masked, as clients must) carrying `text`."""
+    payload, key = text.encode(), b"\x01\x02\x03\x04"
+    size = len(payload)
+    header = (
+        struct.pack("!BB", opcode, 0x80 | size)
+        if size < 126
+        else (struct.pack("!BBH", opcode, 0x80 | 126, size))
+    )
+    return header + key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+
+
+class _Peer:
+    """A raw websocket client on one end of a socket pair; the other end goes to the server in
+    an environ as gunicorn makes it."""
+
+    def __init__(self, server: engineio.Server) -> None:
+        self.theirs, self.sock = gevent.socket.socketpair()
+        self.buffer = b""
+        environ = _upgrade(self.theirs)
+        self.environ = environ
+        self.request = gevent.spawn(self._request, server, environ)
+        answer = self._read_until(b"\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 101 ")
+        opened = self.recv()
+        assert opened.startswith("0{")
+        self.sid = json.loads(opened[1:])["sid"]
+
+    @staticmethod
+    def _request(server: engineio.Server, environ: dict[str, Any]) -> str:
+        try:
+            server.handle_request(environ, lambda status, headers: None)
+        except StopIteration:  # as gunicorn is told the connection is taken
+            return "taken"
+        return "answered"
+
+    def _read_until(self, end: bytes) -> bytes:
+        while end not in self.buffer:
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("closed")
+            self.buffer += data
+        head, _, self.buffer = self.buffer.partition(end)
+        return head + end
+
+    def _read(self, size: int) -> bytes:
+        while len(self.buffer) < size:
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("closed")
+            self.buffer += data
+        head, self.buffer = self.buffer[:size], self.buffer[size:]
+        return head
+
+    def recv_frame(self) -> tuple[int, bytes]:
+        first, second = self._read(2)
+        size = second & 0x7F
+        if size == 126:
+            (size,) = struct.unpack("!H", self._read(2))
+        elif size == 127:
+            (size,) = struct.unpack("!Q", self._read(8))
+        return first, self._read(size)
+
+    def recv(self) -> str:
+        opcode, payload = self.recv_frame()
+        assert opcode == 0x81, opcode
+        return payload.decode()
+
+    def message(self) -> str:
+        """The next message that is not a ping (answered)."""
+        while (message := self.recv()) == "2":
+            self.sock.sendall(_masked("3"))
+        return message
+
+    def close(self) -> None:
+        self.sock.close()
+        self.theirs.close()
+
+
+def _live_greenlets() -> int:
+    import gc
+
+    import greenlet
+
+    return sum(
+        1
+        for o in gc.get_objects()
+        if isinstance(o, greenlet.greenlet) and not o.dead and o is not gevent.get_hub()
+    )
+
+
+@pytest.fixture
+def engine() -> Iterator[tuple[engineio.Server, list[tuple[str, Any]]]]:
+    # As python-socketio makes it: engine.io runs its message handler in the caller.
+    server = engineio.Server(
+        async_mode="gevent", ping_interval=0.2, ping_timeout=5, async_handlers=False
+    )
+    install(server, max_screens=3)
+    events: list[tuple[str, Any]] = []
+    server.on("connect", lambda sid, environ: events.append(("connect", sid)))
+    server.on("disconnect", lambda sid, reason: events.append(("disconnect", sid)))
+
+    def message(sid: str, data: Any) -> None:
+        events.append(("message", data))
+        if data == "slow":
+            gevent.sleep(0.3)
+        server.send(sid, f"echo {data}")
+
+    server.on("message", message)
+    yield server, events
+    for sid in list(server.sockets):
+        server.disconnect(sid)
+    gevent.sleep(0.05)
+
+
+def test_a_websocket_only_connection_is_served_without_a_greenlet(
+    engine: tuple[engineio.Server, list[tuple[str, Any]]],
+) -> None:
+    server, events = engine
+    peers = [_Peer(server)]
+    try:
+        peers[0].request.join(5)
+        gevent.sleep(0.05)
+        before = _live_greenlets()  # and engine.io's service task, one for the server
+        peers += [_Peer(server) for _ in range(2)]
+        for peer in peers:
+            peer.request.join(5)
+            assert peer.request.value == "taken"
+        gevent.sleep(0.05)
+        assert _live_greenlets() == before
+        assert served() == 3
+        # gunicorn's request objects are no longer held through the environ socketio keeps.
+        assert "gunicorn.socket" not in peers[0].environ
+        assert "wsgi.early_hints" not in peers[0].environ
+        # Messages in one write arrive in order, one handler after the other.
+        first = peers[0]
+        first.sock.sendall(b"".join(_masked(f"4m{i}") for i in range(20)))
+        assert [first.message() for _ in range(20)] == [f"4echo m{i}" for i in range(20)]
+        # Pings go out from the timer and a pong keeps the connection.
+        for _ in range(3):
+            while first.recv() != "2":
+                pass
+            first.sock.sendall(_masked("3"))
+        server.send(first.sid, "broadcast")
+        while first.recv() != "4broadcast":
+            pass
+        assert _live_greenlets() == before
+    finally:
+        for peer in peers:
+            peer.close()
+    assert _wait(lambda: served() == 0)
+    assert _wait(lambda: not server.sockets)
+    assert sorted(sid for kind, sid in events if kind == "disconnect") == sorted(
+        peer.sid for peer in peers
+    )
+
+
+def _wait(condition: Any, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        gevent.sleep(0.01)
+    return bool(condition())
+
+
+def test_a_message_waits_for_the_one_before_it(
+    engine: tuple[engineio.Server, list[tuple[str, Any]]],
+) -> None:
+    """engine.io hands messages to python-socketio one at a time (a connect before the events
+    that follow it); reading pauses while a handler runs."""
+    server, events = engine
+    peer = _Peer(server)
+    try:
+        peer.sock.sendall(_masked("4slow") + _masked("4after"))
+        assert peer.message() == "4echo slow"
+        assert peer.message() == "4echo after"
+        assert [data for kind, data in events if kind == "message"] == ["slow", "after"]
+    finally:
+        peer.close()
+
+
+def test_past_max_screens_a_connection_is_served_by_its_greenlet(
+    engine: tuple[engineio.Server, list[tuple[str, Any]]],
+) -> None:
+    server, _ = engine
+    peers = [_Peer(server) for _ in range(4)]
+    try:
+        assert served() == 3
+        last = peers[-1]
+        assert not last.request.ready()  # its request greenlet serves it
+        last.sock.sendall(_masked("4hello"))
+        assert last.message() == "4echo hello"
+    finally:
+        for peer in peers:
+            peer.close()
+    assert _wait(lambda: served() == 0)
+    peers[-1].request.join(10)
+    assert peers[-1].request.value == "taken"
+
+
+@pytest.mark.parametrize("how", ["peer closes", "close frame", "server disconnects", "garbage"])
+def test_every_end_runs_the_disconnect_handler_once_and_gives_the_descriptor_back(
+    engine: tuple[engineio.Server, list[tuple[str, Any]]], how: str
+) -> None:
+    server, events = engine
+    peer = _Peer(server)
+    fd = peer.theirs.fileno()  # detached: -1 now; the descriptor number is kept by the server
+    assert fd == -1
+    try:
+        if how == "peer closes":
+            peer.sock.shutdown(socket.SHUT_RDWR)
+        elif how == "close frame":
+            peer.sock.sendall(_masked("\x03\xe8", opcode=0x88))
+        elif how == "server disconnects":
+            server.disconnect(peer.sid)
+        else:
+            peer.sock.sendall(_masked("x-not-a-packet"))
+        assert _wait(lambda: served() == 0)
+        assert _wait(lambda: not server.sockets)
+        assert [sid for kind, sid in events if kind == "disconnect"] == [peer.sid]
+        peer.sock.settimeout(5)
+        with contextlib.suppress(ConnectionError):
+            while peer.recv_frame()[0] != 0x88:
+                pass
+    finally:
+        peer.close()
+
+
+def test_a_peer_that_stops_reading_is_shut_after_the_grace(
+    engine: tuple[engineio.Server, list[tuple[str, Any]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing a connection whose peer no longer reads: the frames it still has cannot go,
+    and the socket is shut after CLOSE_GRACE instead of being held for ever."""
+    from signage.web import fanout
+
+    monkeypatch.setattr(fanout, "CLOSE_GRACE", 0.2)
+    server, _ = engine
+    peer = _Peer(server)
+    try:
+        big = "x" * 60_000
+        for _ in range(30):  # more than the socket pair holds, less than MAX_BACKLOG
+            server.send(peer.sid, big)
+        taken = server.sockets[peer.sid].queue.direct
+        assert taken is not None and taken._backlog
+        server.disconnect(peer.sid)
+        assert _wait(lambda: served() == 0)
+        assert _wait(lambda: not server.sockets)
+    finally:
+        peer.close()
+
+
+def test_max_screens_is_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from signage.web import socket as screens_socket
+
+    monkeypatch.delenv("SIGNAGE_MAX_SCREENS", raising=False)
+    assert screens_socket._max_screens() == 2500
+    monkeypatch.setenv("SIGNAGE_MAX_SCREENS", " 12000 ")
+    assert screens_socket._max_screens() == 12000
+    for bad in ("lots", "-5", "0", "2e3", "99999999"):
+        monkeypatch.setenv("SIGNAGE_MAX_SCREENS", bad)
+        with pytest.raises(RuntimeError, match=r"SIGNAGE_MAX_SCREENS: .* from 1 to 1000000"):
+            screens_socket._max_screens()
