@@ -493,9 +493,9 @@ def _post_json(url: str, body: dict[str, Any], headers: dict[str, str]) -> tuple
         raise BenchError(f"POST {url}: {error}") from None
 
 
-def _get(url: str) -> int:
+def _get(url: str, timeout: float = HTTP_TIMEOUT) -> int:
     try:
-        with _OPENER.open(url, timeout=HTTP_TIMEOUT) as response:
+        with _OPENER.open(url, timeout=timeout) as response:
             response.read()
             return int(response.status)
     except urllib.error.HTTPError as error:
@@ -552,7 +552,14 @@ def _copy_playlists(target: Path, screens: int) -> None:
 class SignageServer:
     """``bluezone-signage serve`` with a generated screens file of ``screens`` screens."""
 
-    def __init__(self, procs: Processes, tmp: Path, screens: int) -> None:
+    def __init__(
+        self,
+        procs: Processes,
+        tmp: Path,
+        screens: int,
+        extra_env: dict[str, str] | None = None,
+        ready_timeout: float = 10.0,
+    ) -> None:
         # Fresh files for every server, also when a later run measures the same size again.
         label = f"{screens}-{secrets.token_hex(3)}"
         self.playlists = tmp / f"playlists-{label}"
@@ -569,11 +576,12 @@ class SignageServer:
             # The server code of this checkout, whatever the virtualenv was installed from.
             PYTHONPATH=str(ROOT),
         )
+        env.update(extra_env or {})
         argv = [_bin("bluezone-signage"), "serve", "--bind", f"127.0.0.1:{self.port}"]
         log = tmp / f"signage-{label}.log"
         self.started = procs.start(f"signage server ({screens})", argv, log, env)
         wait_listening(self.started, self.port, 60.0)
-        status = _get(f"http://127.0.0.1:{self.port}/api/screens")
+        status = _get(f"http://127.0.0.1:{self.port}/api/screens", ready_timeout)
         if status != 200:
             raise BenchError(f"GET /api/screens answered {status}")
         workers = children(self.started.proc.pid)
