@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 def connect(path: Database | Path) -> AbstractContextManager[Connection]:
     """A connection to ``path`` whose block is one transaction (committed on success, rolled
-    back on error), closed afterwards. Rows are `bluezone.storage.database.Row`."""
+    back on error), given back afterwards (`Database.transaction`). Rows are
+    `bluezone.storage.database.Row`."""
     return Database.of(path).transaction()
 
 

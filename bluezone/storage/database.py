@@ -220,8 +220,13 @@ class Database:
     def of(cls, where: Database | Path | str, wal: bool = False) -> Database:
         """``where`` if it is a `Database`, else the one its URL or path names (`from_url`,
         with ``wal``): so that a store opens whatever database it is given, file path or
-        not."""
-        return where if isinstance(where, Database) else cls.from_url(where, wal)
+        not. A SQLite `Database` opened without ``wal`` is given again with it when ``wal``
+        is asked for: a store that wants write-ahead logging gets it on a shared file too."""
+        if not isinstance(where, Database):
+            return cls.from_url(where, wal)
+        if wal and where.engine == "sqlite" and not where.wal:
+            return cls(where.path, wal=True)
+        return where
 
     def __repr__(self) -> str:
         return f"Database({str(self)!r})"
@@ -265,9 +270,10 @@ class Database:
 
     def transaction(self) -> AbstractContextManager[Connection]:
         """A connection whose block is one transaction (committed on success, rolled back on
-        error), closed (or given back to the pool) afterwards. SQLite: the transaction begins
-        at the first write, as Python's sqlite3 does by default; use `immediate` to lock
-        before reading. PostgreSQL: READ COMMITTED, from the first statement."""
+        error), given back afterwards (to the pool, or kept idle for the next transaction of
+        this process: `IDLE_CONNECTIONS`). SQLite: the transaction begins at the first write,
+        as Python's sqlite3 does by default; use `immediate` to lock before reading.
+        PostgreSQL: READ COMMITTED, from the first statement."""
         return self._transaction(lock=False)
 
     def immediate(self) -> AbstractContextManager[Connection]:
