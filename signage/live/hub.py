@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -64,19 +65,61 @@ def item_label(item: Item) -> str:
     return label if len(label) <= 80 else label[:79] + "…"
 
 
+class PendingStates:
+    """The `state` messages one tick decided to send, built one at a time as they are taken.
+
+    After a playlist save every connected screen gets a new state, each its own (about 2.5 KB
+    of objects): built all at once before the first is sent, 10,000 of them held 24 MB at
+    the peak, which the worker kept. Taken one by one (`__iter__`), a state is built, sent and
+    dropped before the next. Each is built once: a state whose digest is the one last sent to
+    its screen is skipped, and the digest is recorded as sent when the state is built.
+    `settle` builds every state not built yet (and keeps them for `__iter__`): what reads the
+    digests sent (the board's expected versions) calls it first."""
+
+    def __init__(
+        self, build: Callable[[str], tuple[str, dict[str, Any]] | None], screens: list[str]
+    ) -> None:
+        self._build = build
+        self._screens: Iterator[str] = iter(screens)
+        self._count = len(screens)
+        self._built: deque[tuple[str, dict[str, Any]]] = deque()
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __iter__(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        while True:
+            if self._built:
+                yield self._built.popleft()
+                continue
+            screen_id = next(self._screens, None)
+            if screen_id is None:
+                return
+            state = self._build(screen_id)
+            if state is not None:
+                yield state
+
+    def settle(self) -> None:
+        for screen_id in self._screens:
+            state = self._build(screen_id)
+            if state is not None:
+                self._built.append(state)
+
+
 @dataclass(frozen=True)
 class Changes:
-    """What one tick decided to send: new states per screen, override starts and ends, and for
-    the console changed board rows, presence alerts, or (`board`) the whole board again."""
+    """What one tick decided to send: new states per screen (taken once, in order: see
+    `PendingStates`), override starts and ends, and for the console changed board rows,
+    presence alerts, or (`board`, called after the states are sent) the whole board again."""
 
-    states: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    states: Iterable[tuple[str, dict[str, Any]]] = ()
     # Sockets no longer believed (their screen's credential was revoked or replaced).
     downgraded: list[str] = field(default_factory=list)
     started: list[Override] = field(default_factory=list)
     ended: list[Override] = field(default_factory=list)
     screens: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
-    board: dict[str, Any] | None = None
+    board: Callable[[], dict[str, Any]] | None = None
 
     def __bool__(self) -> bool:
         return bool(
@@ -191,15 +234,14 @@ class Hub:
         venue_now = datetime.fromtimestamp(now, self.timezone)
         if self._boundary is not None and venue_now >= self._boundary:
             refresh = True
+        states: PendingStates | None = None
         if refresh:
             self._boundary = self.programme.next_boundary(venue_now)
             # Screens not enrolled yet still play the public rotation: they get states too.
-            for screen_id in sorted(set(self.presence.connected()) | self.trust.screens()):
-                payload = self.programme.payload(screen_id, venue_now)
-                if payload is None or self._sent.get(screen_id) == payload["digest"]:
-                    continue
-                self._sent[screen_id] = str(payload["digest"])
-                changes.states.append((screen_id, payload))
+            screens = sorted(set(self.presence.connected()) | self.trust.screens())
+            states = PendingStates(
+                lambda screen_id: self._changed_state(screen_id, venue_now), screens
+            )
         enrollment = self._enrollment_pass()
         changes.downgraded.extend(self.take_downgraded())
         self.overrides.expire(now)
@@ -221,7 +263,26 @@ class Hub:
             self._known = active
             self.acks.keep_only(active)
         self._presence_pass(changes, now, board, enrollment)
-        return replace(changes, board=self.board(now)) if board else changes
+        if states is not None:
+            changes = replace(changes, states=states)
+        if board:
+
+            def whole_board() -> dict[str, Any]:
+                if states is not None:
+                    states.settle()  # the expected versions are the digests of the new states
+                return self.board(now)
+
+            changes = replace(changes, board=whole_board)
+        return changes
+
+    def _changed_state(self, screen_id: str, at: datetime) -> tuple[str, dict[str, Any]] | None:
+        """``(screen_id, state)`` at ``at``, recorded as sent, unless the screen is unknown or
+        was sent this very state already."""
+        payload = self.programme.payload(screen_id, at)
+        if payload is None or self._sent.get(screen_id) == payload["digest"]:
+            return None
+        self._sent[screen_id] = str(payload["digest"])
+        return screen_id, payload
 
     def _presence_pass(
         self, changes: Changes, now: float, board: bool, enrollment: set[str] | None = None

@@ -447,7 +447,7 @@ def push_changes(changes: Changes) -> None:
     for override in changes.ended:
         push_override_end(override)
     if changes.board is not None:
-        push_board(changes.board)
+        push_board(changes.board())
     if changes.screens:
         push_screens(changes.screens)
     if changes.alerts:

@@ -24,9 +24,9 @@ from signage.catalog.playlist import (
     VideoContent,
 )
 from signage.emergency.model import Message
-from signage.live.hub import Hub, item_label
+from signage.live.hub import Changes, Hub, item_label
 from signage.web.socket import CONSOLE, socketio
-from tests.signage.serverkit import make_playlists, screen_auth
+from tests.signage.serverkit import make_playlists, playlist_yaml, screen_auth, write_atomically
 
 
 @pytest.fixture
@@ -206,3 +206,68 @@ def test_console_namespace_gets_the_board_when_signed_in(app: Flask) -> None:
 def test_item_labels(content: Any, label: str) -> None:
     kind: Kind = "clock" if isinstance(content, ClockContent) else "text"
     assert item_label(Item("i", kind, 5, content)) == label
+
+
+def _save_and_apply(app: Flask, hub: Hub) -> Changes:
+    """Save a new lobby playlist and tick until the hub applies it; the applying tick's
+    changes."""
+    write_atomically(Path(app.config["PLAYLISTS_DIR"]) / "lobby.yaml", playlist_yaml(["Bốn"]))
+    for _ in range(5):
+        changes = hub.tick(time.time())
+        if changes.states:
+            return changes
+    raise AssertionError("the saved playlist was never applied")
+
+
+def _counting_payloads(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    built: list[str] = []
+    payload = hub.programme.payload
+
+    def counting(screen_id: str, at: Any) -> Any:
+        built.append(screen_id)
+        return payload(screen_id, at)
+
+    monkeypatch.setattr(hub.programme, "payload", counting)
+    return built
+
+
+def test_a_save_builds_each_state_as_it_is_sent(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a save the states are built one at a time as they are taken (not all held at
+    once before the first is sent), and the board sent after them expects the new versions."""
+    hub = hub_of(app)
+    sockets = [screen(app, "lobby-1"), screen(app, "lobby-2")]
+    built = _counting_payloads(hub, monkeypatch)
+    changes = _save_and_apply(app, hub)
+    assert built == []
+    taken = iter(changes.states)
+    first_id, first = next(taken)
+    assert (first_id, built) == ("lobby-1", ["lobby-1"])
+    assert [item["content"][0]["title"] for item in first["items"]] == ["Bốn"]
+    rest = list(taken)
+    assert [screen_id for screen_id, _ in rest] == ["lobby-2"] and built == ["lobby-1", "lobby-2"]
+    assert changes.board is not None
+    rows = {row["id"]: row for row in changes.board()["screens"]}
+    assert rows["lobby-1"]["expected_version"] == first["version"]
+    assert rows["lobby-2"]["expected_version"] == rest[0][1]["version"]
+    assert list(changes.states) == []  # taken once
+    for socket in sockets:
+        socket.disconnect()
+
+
+def test_a_board_read_before_the_states_are_sent_expects_the_new_versions(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = hub_of(app)
+    sockets = [screen(app, "lobby-1"), screen(app, "lobby-2")]
+    built = _counting_payloads(hub, monkeypatch)
+    changes = _save_and_apply(app, hub)
+    assert changes.board is not None
+    rows = {row["id"]: row for row in changes.board()["screens"]}
+    states = dict(changes.states)
+    assert sorted(states) == ["lobby-1", "lobby-2"] and sorted(built) == ["lobby-1", "lobby-2"]
+    for screen_id, state in states.items():
+        assert rows[screen_id]["expected_version"] == state["version"]
+    for socket in sockets:
+        socket.disconnect()
