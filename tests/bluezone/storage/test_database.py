@@ -4,6 +4,7 @@ wrapped errors, commit and rollback, the write lock, and the schema questions mi
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import threading
 from pathlib import Path
@@ -226,3 +227,28 @@ def _idle_of_parent_used() -> bool:
 
     inherited = {id(c) for c in database._inherited}
     return any(id(c) in inherited for idle in database._idle.values() for c in idle)
+
+
+def test_a_child_forked_while_the_idle_pool_is_busy_can_still_use_it(tmp_path: Path) -> None:
+    """A fork while another thread holds the idle pool's lock must not leave the child with a
+    lock nobody will release (it would hang at its first transaction)."""
+    from bluezone.storage import database
+
+    db = Database(tmp_path / "f.sqlite3", wal=True)
+    with db.transaction() as c:
+        c.execute("CREATE TABLE t (v INTEGER)")
+    with database._idle_lock:  # as another thread taking or giving back a connection
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            code = 1
+            try:
+                signal.alarm(10)  # hanging is the failure; the alarm ends the child
+                with db.immediate() as c:
+                    c.execute("INSERT INTO t (v) VALUES (1)")
+                code = 0
+            finally:
+                os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    with db.transaction() as c:
+        assert c.execute("SELECT count(*) FROM t").fetchone()[0] == 1
