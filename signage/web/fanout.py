@@ -57,6 +57,7 @@ from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from engineio.async_drivers.gevent import WebSocketWSGI
+from engineio.server import Server as EioServer
 from engineio.socket import Socket as EioSocket
 from simple_websocket import ConnectionClosed
 from simple_websocket import Server as SimpleServer
@@ -85,6 +86,8 @@ RECEIVE_BYTES: Final = 4096
 CLOSE_GRACE: Final = 10.0
 # Greenlet-less connections at most when `install` is not told (SIGNAGE_MAX_SCREENS' default).
 DEFAULT_MAX_SCREENS: Final = 2500
+# Connections checked for a late pong between two pauses of `service_task`.
+SERVICE_SLICE: Final = 256
 
 _last_message: object = None
 _last_frame = b""
@@ -571,13 +574,52 @@ def background_task(
     kwargs: dict[str, Any] | None = None,
 ) -> ScreenTask | _Timed:
     """engine.io's `_async['thread']`: a `ScreenTask`, except for `Socket._send_ping`, whose
-    sleep becomes a timer of the event loop (`_ping_due`)."""
+    sleep becomes a timer of the event loop (`_ping_due`), and for `Server._service_task`,
+    replaced by `service_task`."""
     owner = getattr(target, "__self__", None)
-    if getattr(target, "__func__", None) is EioSocket._send_ping and owner is not None:
+    method = getattr(target, "__func__", None)
+    if method is EioSocket._send_ping and owner is not None:
         timer = gevent.get_hub().loop.timer(owner.server.ping_interval)
         timer.start(_ping_due, owner, timer)
         return _TIMED
+    if method is EioServer._service_task and owner is not None:
+        return ScreenTask(service_task, (owner,))
     return ScreenTask(target, args, kwargs)
+
+
+def service_task(server: Any, checked: int = SERVICE_SLICE) -> None:
+    """engine.io's `Server._service_task` (which checks that every connection answered its
+    last ping in time, and forgets closed ones), pausing after every `checked` connections
+    rather than after each.
+
+    engine.io spreads its checks over ping_timeout with a pause after every connection: at
+    10,000 screens and our 10 s, a timer and two greenlet switches every millisecond, the
+    largest part of the worker's CPU time with no message to send (py-spy at 2,000 screens;
+    the idle CPU per screen is in BENCHMARKS.md). Each connection is still checked once per
+    ping_timeout; a pass over `checked` of them takes a fraction of a millisecond, so a
+    broadcast waits no longer behind it than behind engine.io's pause."""
+    server.service_task_event = stop = server.create_event()
+    while not stop.is_set():
+        sockets = list(server.sockets.values())
+        if not sockets:
+            if stop.wait(timeout=server.ping_timeout):
+                return
+            continue
+        parts = range(0, len(sockets), checked)
+        pause = float(server.ping_timeout) / len(parts)
+        for start in parts:
+            for connection in sockets[start : start + checked]:
+                try:
+                    if connection.closed:
+                        if server.sockets.get(connection.sid) is connection:
+                            del server.sockets[connection.sid]
+                    elif not connection.closing:
+                        connection.check_ping_timeout()
+                except Exception:
+                    # As engine.io: one connection's failure must not stop the checks.
+                    log.exception("checking connection %s failed", connection.sid)
+            if stop.wait(timeout=pause):
+                return
 
 
 def _ping_due(owner: EioSocket, timer: Any) -> None:

@@ -19,6 +19,7 @@ import engineio
 import engineio.packet
 import engineio.socket
 import gevent
+import gevent.event
 import gevent.socket
 import pytest
 import socketio
@@ -26,7 +27,15 @@ import websocket
 from wsproto.frame_protocol import CloseReason
 from wsproto.handshake import H11Handshake
 
-from signage.web.fanout import MAX_BACKLOG, ScreenTask, ScreenWebSocket, frame, install, served
+from signage.web.fanout import (
+    MAX_BACKLOG,
+    ScreenTask,
+    ScreenWebSocket,
+    frame,
+    install,
+    served,
+    service_task,
+)
 from tests.signage.serverkit import Server, guest_auth, make_playlists, running_server, wait_until
 
 
@@ -282,6 +291,113 @@ def test_other_background_tasks_run_as_greenlets() -> None:
     assert isinstance(task, ScreenTask)
     task.join(10)
     assert task.value == 42
+
+
+class _Connection:
+    """What the service task looks at of an engine.io socket."""
+
+    def __init__(self, sid: str, *, closed: bool = False, closing: bool = False) -> None:
+        self.sid, self.closed, self.closing = sid, closed, closing
+        self.checks = 0
+
+    def check_ping_timeout(self) -> bool:
+        self.checks += 1
+        if self.sid == "broken":
+            raise RuntimeError("a connection's check failed")
+        return True
+
+
+class _Stop:
+    """The service task's event: each wait records its timeout; set after `cycles` waits."""
+
+    def __init__(self, waits: int) -> None:
+        self.waits, self.timeouts = waits, list[float]()
+
+    def is_set(self) -> bool:
+        return len(self.timeouts) >= self.waits
+
+    def wait(self, timeout: float) -> bool:
+        self.timeouts.append(timeout)
+        return self.is_set()
+
+
+class _ServiceServer:
+    def __init__(self, connections: list[_Connection], waits: int) -> None:
+        self.sockets = {c.sid: c for c in connections}
+        self.ping_timeout = 10
+        self.stop = _Stop(waits)
+
+    def create_event(self) -> _Stop:
+        return self.stop
+
+
+def test_the_service_task_checks_each_connection_once_per_cycle_with_a_pause_per_slice() -> None:
+    """engine.io pauses after every connection (a timer wake-up per connection per
+    ping_timeout); here after every `checked`, each connection still checked once a cycle."""
+    live = [_Connection(f"s{i}") for i in range(600)]
+    gone, leaving = _Connection("gone", closed=True), _Connection("leaving", closing=True)
+    server = _ServiceServer([*live[:300], gone, leaving, *live[300:]], waits=3)
+    service_task(server, checked=256)
+    # 602 connections in slices of 256: three pauses in the cycle, a third of ping_timeout each.
+    assert server.stop.timeouts == [pytest.approx(10 / 3)] * 3
+    assert [c.checks for c in live] == [1] * 600
+    assert leaving.checks == 0 and "leaving" in server.sockets
+    assert gone.checks == 0 and "gone" not in server.sockets
+
+
+def test_the_service_task_goes_on_past_a_connection_whose_check_fails() -> None:
+    after = _Connection("after")
+    server = _ServiceServer([_Connection("broken"), after], waits=2)
+    service_task(server, checked=1)
+    assert after.checks == 1
+    assert server.stop.timeouts == [5.0, 5.0]
+
+
+def test_the_service_task_waits_a_whole_ping_timeout_with_no_connection() -> None:
+    server = _ServiceServer([], waits=1)
+    service_task(server)
+    assert server.stop.timeouts == [10]
+
+
+def test_engineios_service_task_is_replaced_and_closes_a_silent_connection() -> None:
+    """Under a real engine.io server: the task it starts checks a slice of connections before
+    its first pause (engine.io's would pause 100 times before the 101st), closes the one whose
+    ping went unanswered past ping_timeout, and stops on shutdown."""
+    server = engineio.Server(async_mode="gevent", ping_timeout=100)
+    install(server)
+    pauses: list[float] = []
+
+    class Counted:
+        def __init__(self) -> None:
+            self.event = gevent.event.Event()
+
+        def is_set(self) -> bool:
+            return self.event.is_set()
+
+        def set(self) -> None:
+            self.event.set()
+
+        def wait(self, timeout: float | None = None) -> bool:
+            pauses.append(timeout or 0.0)
+            return bool(self.event.wait(timeout))
+
+    server.create_event = Counted
+    connections = [engineio.socket.Socket(server, f"s{i}") for i in range(300)]
+    for connection in connections:
+        connection.last_ping = None
+        server.sockets[connection.sid] = connection
+    silent = connections[100]
+    silent.last_ping = time.time() - 500
+    task = server.start_background_task(server._service_task)
+    server.service_task_handle = task
+    deadline = time.monotonic() + 10
+    while not silent.closed and time.monotonic() < deadline:
+        gevent.sleep(0.02)
+    assert silent.closed
+    assert pauses == [pytest.approx(50.0)]  # 300 connections: two slices of 256
+    assert not any(c.closed for c in connections if c is not silent)
+    server.shutdown()
+    assert task.dead
 
 
 def _upgrade(sock: gevent.socket.socket) -> dict[str, Any]:
