@@ -293,10 +293,7 @@ class Hub:
         changed = self.presence.take_changed() | (enrollment or set())
         if now >= self._next_presence or board:
             self._next_presence = now + 1.0
-            states = {
-                screen_id: self.presence.get(screen_id).online(now, self.offline_after)
-                for screen_id in self.programme.screen_ids()
-            }
+            states = self.presence.online(self.programme.screen_ids(), now, self.offline_after)
             # Online on any node: the board shows it, and every node follows it so that
             # whichever takes the alert duty over knows what was reported.
             shared = self._cluster_states(states, now)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -147,6 +148,18 @@ class Registry:
         # Not `get(screen_id, Presence(...))`: that built a throw-away Presence on every call,
         # for every declared screen at every presence pass and board (10,000 a second).
         return found if found is not None else Presence(screen_id)
+
+    def online(
+        self, screen_ids: Iterable[str], now: float, offline_after: float
+    ) -> dict[str, bool]:
+        """Whether each of `screen_ids` is online at `now` (see `Presence.online`), read under
+        one hold of the lock: the background loop asks for every declared screen each second."""
+        with self._lock:
+            screens = self._screens
+            return {
+                s: (p := screens.get(s)) is not None and p.online(now, offline_after)
+                for s in screen_ids
+            }
 
     def connected(self) -> list[str]:
         """Ids of the screens with at least one open connection."""
