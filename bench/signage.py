@@ -719,6 +719,14 @@ class Result:
         return self._per_message(max(0.0, self.cpu_s - self.idle_cpu_s))
 
     @property
+    def idle_us(self) -> float:
+        """Server CPU per screen per second with no message to send (pings, the background
+        loop), in microseconds."""
+        if not self.connected or not self.window_s:
+            return math.nan
+        return self.idle_cpu_s / self.window_s / self.connected * 1e6
+
+    @property
     def gross_cpu_us(self) -> float:
         return self._per_message(self.cpu_s)
 
@@ -1043,6 +1051,7 @@ FIGURES: tuple[tuple[str, str, Any], ...] = (
     ("CPU per screen per message", "us", lambda r: r.cpu_us),
     ("memory per screen (RSS)", "KiB", lambda r: r.rss_per_screen),
     ("save to last screen, worst", "s", _worst_save),
+    ("idle CPU per screen", "us/s", lambda r: r.idle_us),
 )
 
 
@@ -1392,7 +1401,9 @@ screen's client handled the message; with 20 overrides, p99 is the slowest one. 
 server's stamp* starts at the override's `starts` time, taken as it is stored (for Node, just
 before `emit`).
 *Server CPU* is the worker's user+system time over the broadcasts, less its idle rate (pings,
-the background loop) measured just before, divided by screens x messages. *Memory per screen*
+the background loop) measured just before, divided by screens x messages. *Idle CPU per
+screen* is that idle rate divided by the screens, in microseconds a second (ours pings every
+screen every 10 s, Node's socket.io every 25 s by default). *Memory per screen*
 is the worker's RSS (and PSS) after the screens connected minus before, on a fresh server,
 divided by the screens. *Playlist save* runs from the rename of an atomic save of
 `bluezone.yaml` (included by every venue playlist) to the first and the last screen holding the
@@ -1528,7 +1539,7 @@ def _summary_line(r: Result) -> str:
     return (
         f"  {r.server:<7} {r.connected:>5} screens: fan-out p50 {r.fan('from_send', 0.5):7.1f} "
         f"ms, p99 {r.fan('from_send', 0.99):7.1f} ms; CPU {r.cpu_us:5.1f} us/screen/message "
-        f"(clients {r.client_cpu_us:4.1f}); memory {r.rss_per_screen:5.1f} KiB/screen{save}"
+        f"(clients {r.client_cpu_us:4.1f}), idle {r.idle_us:5.1f} us/screen/s; memory {r.rss_per_screen:5.1f} KiB/screen{save}"
     )
 
 
