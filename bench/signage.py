@@ -1539,7 +1539,8 @@ def _summary_line(r: Result) -> str:
     return (
         f"  {r.server:<7} {r.connected:>5} screens: fan-out p50 {r.fan('from_send', 0.5):7.1f} "
         f"ms, p99 {r.fan('from_send', 0.99):7.1f} ms; CPU {r.cpu_us:5.1f} us/screen/message "
-        f"(clients {r.client_cpu_us:4.1f}), idle {r.idle_us:5.1f} us/screen/s; memory {r.rss_per_screen:5.1f} KiB/screen{save}"
+        f"(clients {r.client_cpu_us:4.1f}), idle {r.idle_us:5.1f} us/screen/s; "
+        f"memory {r.rss_per_screen:5.1f} KiB/screen{save}"
     )
 
 

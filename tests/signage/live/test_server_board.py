@@ -4,6 +4,7 @@ rows, strangers, alerts, `ack` from players, and the `/console` namespace's refu
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from signage.catalog.playlist import (
 )
 from signage.emergency.model import Message
 from signage.live.hub import Changes, Hub, item_label
-from signage.web.socket import CONSOLE, socketio
+from signage.web.socket import CONSOLE, push_changes, socketio
 from tests.signage.serverkit import make_playlists, playlist_yaml, screen_auth, write_atomically
 
 
@@ -208,10 +209,10 @@ def test_item_labels(content: Any, label: str) -> None:
     assert item_label(Item("i", kind, 5, content)) == label
 
 
-def _save_and_apply(app: Flask, hub: Hub) -> Changes:
-    """Save a new lobby playlist and tick until the hub applies it; the applying tick's
-    changes."""
-    write_atomically(Path(app.config["PLAYLISTS_DIR"]) / "lobby.yaml", playlist_yaml(["Bốn"]))
+def _save_and_apply(app: Flask, hub: Hub, title: str = "Bốn") -> Changes:
+    """Save a new lobby playlist (one item, `title`) and tick until the hub applies it; the
+    applying tick's changes."""
+    write_atomically(Path(app.config["PLAYLISTS_DIR"]) / "lobby.yaml", playlist_yaml([title]))
     for _ in range(5):
         changes = hub.tick(time.time())
         if changes.states:
@@ -271,3 +272,40 @@ def test_a_board_read_before_the_states_are_sent_expects_the_new_versions(
         assert rows[screen_id]["expected_version"] == state["version"]
     for socket in sockets:
         socket.disconnect()
+
+
+def _save_and_push(app: Flask, hub: Hub, title: str = "Bốn") -> list[str]:
+    """Save a new lobby playlist, push the applying tick's changes as the background loop does,
+    and return the screens whose rows a whole board was built for."""
+    changes = _save_and_apply(app, hub, title)
+    assert changes.board is not None
+    board = changes.board
+    built: list[str] = []
+
+    def counted() -> dict[str, Any]:
+        whole = board()
+        built.extend(row["id"] for row in whole["screens"])
+        return whole
+
+    push_changes(replace(changes, board=counted))
+    return built
+
+
+def test_no_board_is_built_after_a_save_without_a_console(app: Flask) -> None:
+    lobby = screen(app, "lobby-1")
+    assert _save_and_push(app, hub_of(app)) == []
+    assert any(m["name"] == "state" for m in lobby.get_received())
+    lobby.disconnect()
+
+
+def test_a_connected_console_gets_the_whole_board_after_a_save(app: Flask) -> None:
+    app.extensions["signage.console.session"] = lambda: lambda now: True
+    console = socketio.test_client(app, namespace=CONSOLE)
+    received(console, "board")  # the one sent on connection
+    lobby = screen(app, "lobby-1")
+    assert _save_and_push(app, hub_of(app)) == ["lobby-1", "lobby-2", "gate-1"]
+    (board,) = received(console, "board")
+    assert [r["id"] for r in board["screens"]] == ["lobby-1", "lobby-2", "gate-1"]
+    console.disconnect(namespace=CONSOLE)
+    assert _save_and_push(app, hub_of(app), "Năm") == []
+    lobby.disconnect()
