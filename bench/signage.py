@@ -1505,7 +1505,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--from-json",
         type=Path,
-        help="measure nothing: report the runs that --json wrote to this file",
+        action="append",
+        help="measure nothing: report the runs that --json wrote to this file (given more "
+        "than once, the runs of every file together)",
     )
     parser.add_argument("--write", action="store_true", help="record the section in BENCHMARKS.md")
     return parser.parse_args(argv)
@@ -1584,8 +1586,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_before = _load_average()
     began = time.monotonic()
     if args.from_json is not None:
-        saved = json.loads(args.from_json.read_text())
-        runs = [[Result.from_json(r) for r in results] for results in saved]
+        runs = [
+            [Result.from_json(r) for r in results]
+            for path in args.from_json
+            for results in json.loads(path.read_text())
+        ]
         return _report_runs(runs, args, command, node, ROOT, load_before, load_before, 0.0)
     try:
         with workspace("bluezone-signage-bench-") as (tmp, procs):
