@@ -349,6 +349,7 @@ def init_app(app: Flask, *, message_queue: str | None) -> None:
     # Screens' websockets: served without a greenlet, frames built once per broadcast (see
     # fanout); as many as the gunicorn config sizes the worker for.
     fanout.install(socketio.server.eio, _max_screens())  # type: ignore[attr-defined]
+    fanout.send_directly(socketio.server)  # type: ignore[attr-defined]
     # Flask declares wsgi_app as a method; wrapping it in middleware is the documented way.
     app.wsgi_app = _without_websocket_compression(app.wsgi_app)  # type: ignore[method-assign,assignment]
     socketio.on_event("connect", on_connect)

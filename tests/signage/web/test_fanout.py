@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import socket
 import struct
@@ -33,6 +34,7 @@ from signage.web.fanout import (
     ScreenWebSocket,
     frame,
     install,
+    send_directly,
     served,
     service_task,
 )
@@ -701,3 +703,102 @@ def test_max_screens_is_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> Non
         monkeypatch.setenv("SIGNAGE_MAX_SCREENS", bad)
         with pytest.raises(RuntimeError, match=r"SIGNAGE_MAX_SCREENS: .* from 1 to 1000000"):
             screens_socket._max_screens()
+
+
+class _Written:
+    """A greenlet-less connection's websocket: what was written to it."""
+
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.frames.append(data)
+
+
+class _Queue:
+    def __init__(self, direct: _Written | None) -> None:
+        self.direct = direct
+
+
+class _Eio:
+    """What `send_directly` reads of an engine.io server, and its own `send_packet`."""
+
+    def __init__(self) -> None:
+        self.sockets: dict[str, Any] = {}
+        self.ping_timeout = 10
+        self.logger = logging.getLogger("tests.fanout.engineio")
+        self.logger.setLevel(logging.ERROR)
+        self.through_engineio: list[tuple[str, Any]] = []
+
+    def send_packet(self, sid: str, packet: Any) -> None:
+        self.through_engineio.append((sid, packet))
+
+
+class _Sio:
+    def __init__(self) -> None:
+        self.eio = _Eio()
+
+    def _send_eio_packet(self, sid: str, packet: Any) -> None:
+        raise AssertionError("replaced by send_directly")
+
+
+def _connection(direct: _Written | None, closed: bool = False, last_ping: float = 0.0) -> Any:
+    class Connection:
+        pass
+
+    connection = Connection()
+    connection.closed = closed  # type: ignore[attr-defined]
+    connection.queue = _Queue(direct)  # type: ignore[attr-defined]
+    connection.last_ping = last_ping  # type: ignore[attr-defined]
+    return connection
+
+
+def test_a_packet_for_a_greenlet_less_connection_is_written_without_engineio() -> None:
+    sio = _Sio()
+    send_directly(sio)
+    written = _Written()
+    sio.eio.sockets["a"] = _connection(written, last_ping=time.time())
+    packet = engineio.packet.Packet(engineio.packet.MESSAGE, '2["override",{"id":1}]')
+    for _ in range(3):
+        sio._send_eio_packet("a", packet)
+    assert written.frames == [frame('42["override",{"id":1}]')] * 3
+    assert sio.eio.through_engineio == []
+
+
+@pytest.mark.parametrize(
+    "case", ["unknown", "closed", "served by its greenlet", "pong overdue", "logged"]
+)
+def test_anything_else_takes_engineios_path(case: str) -> None:
+    """engine.io forgets an unknown or closed connection, closes one late with its pong,
+    queues for a writer greenlet and logs every packet at INFO: each of those goes to it."""
+    sio = _Sio()
+    send_directly(sio)
+    written = _Written()
+    if case != "unknown":
+        sio.eio.sockets["a"] = _connection(
+            None if case == "served by its greenlet" else written,
+            closed=case == "closed",
+            last_ping=time.time() - (11 if case == "pong overdue" else 0),
+        )
+    if case == "logged":
+        sio.eio.logger.setLevel(logging.INFO)
+    packet = engineio.packet.Packet(engineio.packet.MESSAGE, "x")
+    sio._send_eio_packet("a", packet)
+    assert written.frames == []
+    assert sio.eio.through_engineio == [("a", packet)]
+
+
+def test_the_signage_server_sends_through_send_directly(tmp_path: Path) -> None:
+    from signage import create_app
+    from signage.web.socket import socketio as signage_socketio
+
+    create_app(
+        {
+            "TESTING": True,
+            "PLAYLISTS_DIR": str(make_playlists(tmp_path / "playlists")),
+            "DATABASE": str(tmp_path / "signage.sqlite3"),
+            "BACKGROUND": False,
+        }
+    )
+    sent = signage_socketio.server._send_eio_packet  # type: ignore[attr-defined]
+    assert sent.__qualname__ == "send_directly.<locals>.send_eio_packet"
