@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -302,8 +303,11 @@ def earlier_figures(portal: Portal, playlists: Path, workdir: Path, today: datet
     assert catalog is not None
     items = [item.id for item in catalog.playlists["lobby"].items]
     log = PlayLog(workdir / "signage.sqlite3")
+    # The six days before the venue's today (which the results page's last week ends on,
+    # whatever the date is in UTC), each at 10:00 at the venue, 03:00 UTC.
+    venue_today = today.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     for back in range(1, 7):
-        day = today - timedelta(days=back)
+        day = datetime.combine(venue_today - timedelta(days=back), dt_time(3), tzinfo=UTC)
         hour = day.strftime("%Y-%m-%dT03")
         store.add_events(
             [
@@ -315,7 +319,7 @@ def earlier_figures(portal: Portal, playlists: Path, workdir: Path, today: datet
                 (EventKey(hour, "qr_scan", "tuyhoa-bus", "ko", "ios", "gate-1"), 1),
             ]
         )
-        shown = day.replace(hour=3, minute=0, second=0, microsecond=0).timestamp()
+        shown = day.timestamp()
         log.record(
             "lobby-1",
             [Play(items[n % 3], "v", shown + 3 * n, 3) for n in range(40 + back)],
@@ -400,8 +404,11 @@ def funnel_history(portal: Portal, playlists: Path, workdir: Path, today: dateti
     qr_item = catalog.playlists["lobby"].items[1].id
     plays = PlayLog(workdir / "signage.sqlite3")
     printed = PrintLog(workdir / "signage.sqlite3")
+    # The six days before the venue's today (which the results page's last week ends on,
+    # whatever the date is in UTC), each at 10:00 at the venue, 03:00 UTC.
+    venue_today = today.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
     for back in range(1, 7):
-        day = today - timedelta(days=back)
+        day = datetime.combine(venue_today - timedelta(days=back), dt_time(3), tzinfo=UTC)
         hour = day.strftime("%Y-%m-%dT03")
         android = ("vi", "android")
         store.add_events(
@@ -414,7 +421,7 @@ def funnel_history(portal: Portal, playlists: Path, workdir: Path, today: dateti
                 (EventKey(hour, "qr_scan", "tuyhoa-bus", "en", "ios", "leaflet:tuyhoa-bus"), 2),
             ]
         )
-        shown = day.replace(hour=3, minute=0, second=0, microsecond=0).timestamp()
+        shown = day.timestamp()
         plays.record("lobby-1", [Play(qr_item, "v", shown + 6 * n, 3) for n in range(30 + back)])
     printed.record(
         "poster", "tuyhoa-bus", ["vi", "en"], 20, "hoa", now=today.timestamp() - 5 * 86400
