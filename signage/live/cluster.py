@@ -123,14 +123,16 @@ class Cluster:
             if gone:
                 db.executemany("DELETE FROM sightings WHERE screen = ? AND node = ?", gone)
 
-    def online(self, since: float) -> set[str]:
-        """The screens another node saw online at or after ``since``."""
+    def online(self, since: float) -> dict[str, float]:
+        """The screens another node saw online at or after ``since``, each with the latest
+        of those sightings."""
         with connect(self.path) as db:
             rows = db.execute(
-                "SELECT DISTINCT screen FROM sightings WHERE seen >= ? AND node <> ?",
+                "SELECT screen, MAX(seen) FROM sightings WHERE seen >= ? AND node <> ?"
+                " GROUP BY screen",
                 (since, self.node),
             ).fetchall()
-        return {str(row[0]) for row in rows}
+        return {str(row[0]): float(row[1]) for row in rows}
 
     def forget(self, before: float) -> int:
         """Remove sightings older than ``before`` (of nodes gone, of screens gone); how many."""

@@ -34,7 +34,7 @@ from signage.live.alerts import Alert, Alerts
 from signage.live.cluster import ALERTS, PRUNE, Cluster
 from signage.live.enrollment import Snapshot, Throttle, Trust
 from signage.live.playlog import PlayLog
-from signage.live.presence import Registry, Report
+from signage.live.presence import Presence, Registry, Report
 from signage.live.programme import LoadReport, Programme
 from signage.live.watcher import Watcher
 
@@ -173,8 +173,8 @@ class Hub:
     _next_prune: float = 0.0
     _next_sighting: float = 0.0
     _online_written: dict[str, bool] = field(default_factory=dict)
-    # Screens another node saw online at the last presence pass.
-    _elsewhere: set[str] = field(default_factory=set)
+    # Screens another node saw online at the last presence pass, with when it last did.
+    _elsewhere: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.acks = Acknowledgements(self.overrides.path)
@@ -415,9 +415,14 @@ class Hub:
         catalog = self.programme.catalog
         screen = catalog.screens.get(screen_id) if catalog is not None else None
         presence = self.presence.get(screen_id).to_json(now, self.offline_after)
-        if not presence["online"] and screen_id in self._elsewhere:
-            # Connected to another node: online, with what that node alone knows left out.
-            presence = {**presence, "online": True, "elsewhere": True}
+        seen_elsewhere = self._elsewhere.get(screen_id) if not presence["online"] else None
+        if seen_elsewhere is not None:
+            # Connected to another node: online, and what only that node knows (the slide,
+            # the version, the size) left out: this node may still hold a report from before
+            # the screen moved, and the console keeps the serving node's (its `screens` rows
+            # reach every console through the message queue).
+            empty = Presence(screen_id).to_json(now, self.offline_after)
+            presence = {**empty, "online": True, "last_seen": seen_elsewhere, "elsewhere": True}
         if screen is None or catalog is None:
             strangers = {s.screen_id: s for s in self.presence.strangers(now, STRANGER_WITHIN)}
             stranger = strangers.get(screen_id)
@@ -445,7 +450,7 @@ class Hub:
             "playlist_name": playlist.name if playlist is not None else None,
             "catalog_version": catalog.version,
             # What the server last sent this screen; a different reported version is stale.
-            "expected_version": self._sent.get(screen_id),
+            "expected_version": None if seen_elsewhere is not None else self._sent.get(screen_id),
             **presence,
             **self._enrollment_row(screen_id, now),
             "current_label": item_label(item) if item is not None else None,

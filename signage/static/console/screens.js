@@ -16,6 +16,26 @@
   var pairingBody = document.querySelector("#pairings tbody");
   var live = document.getElementById("live");
   var rows = {};
+  // The last row of each screen from the node it is connected to. With several nodes every
+  // node's rows reach this page; a node the screen is not connected to sends it as online
+  // `elsewhere`, without the slide, version and size that only the serving node knows.
+  var served = {};
+  var REPORTED = ["last_seen", "connected_at", "connections", "current_item", "current_label",
+    "playlist_version", "expected_version", "screen_size", "user_agent"];
+
+  function withReport(data) {
+    if (!data.elsewhere) {
+      if (data.online) { served[data.id] = data; } else { delete served[data.id]; }
+      return data;
+    }
+    var from = served[data.id];
+    if (!from) { return data; }
+    var merged = {};
+    Object.keys(data).forEach(function (key) { merged[key] = data[key]; });
+    REPORTED.forEach(function (key) { merged[key] = from[key]; });
+    merged.last_seen = Math.max(from.last_seen || 0, data.last_seen || 0) || null;
+    return merged;
+  }
 
   function element(tag, className, content) {
     var node = document.createElement(tag);
@@ -167,7 +187,9 @@
     if (data.gone) {
       if (old) { old.remove(); }
       delete rows[data.id];
+      delete served[data.id];
     } else {
+      data = withReport(data);
       var fresh = data.registered ? screenRow(data) : strangerRow(data);
       var body = data.registered ? boardBody : strangerBody;
       if (old && old.parentNode === body) {

@@ -13,6 +13,7 @@ from signage import create_app
 from signage.emergency.capfeed import CapSource
 from signage.live.cluster import ALERTS, CAP, Cluster
 from signage.live.hub import Hub
+from signage.live.presence import Report
 from tests.signage.emergency.test_server_cap import cap, settle
 from tests.signage.serverkit import make_playlists
 
@@ -55,12 +56,16 @@ def test_screens_online_on_another_node(database: Database) -> None:
     a, b = Cluster(database, "a"), Cluster(database, "b")
     a.saw({"gate-1": True, "gate-2": False}, 100.0)
     b.saw({"gate-2": True}, 100.0)
-    assert a.online(since=90.0) == {"gate-2"} and b.online(since=90.0) == {"gate-1"}
+    assert a.online(since=90.0) == {"gate-2": 100.0} and b.online(since=90.0) == {"gate-1": 100.0}
+    c = Cluster(database, "c")
+    c.saw({"gate-1": True}, 104.0)
+    assert b.online(since=90.0) == {"gate-1": 104.0}, "the latest sighting of any node"
+    c.saw({"gate-1": False}, 105.0)
     b.saw({"gate-2": False}, 101.0)
-    assert a.online(since=90.0) == set(), "a node's own sighting ends when it says so"
-    assert b.online(since=100.5) == set(), "a node that stopped writing stops counting"
+    assert a.online(since=90.0) == {}, "a node's own sighting ends when it says so"
+    assert b.online(since=100.5) == {}, "a node that stopped writing stops counting"
     assert b.forget(before=100.5) == 1
-    assert b.online(since=0.0) == set()
+    assert b.online(since=0.0) == {}
 
 
 def _node(tmp_path: Path, database: Database, name: str) -> Flask:
@@ -108,13 +113,18 @@ def test_two_nodes_watching_one_cap_folder_apply_each_file_once(
     assert holder in {hub.cluster.node for hub in hubs if hub.cluster}
 
 
-def test_the_board_of_each_node_shows_screens_online_on_the_other(
-    tmp_path: Path, database: Database
-) -> None:
+def _two_nodes(tmp_path: Path, database: Database) -> list[Hub]:
+    """The hubs of nodes a and b, each with its cluster on the shared database."""
     hubs: list[Hub] = [_node(tmp_path, database, n).extensions["signage"] for n in ("a", "b")]
     for hub in hubs:
         hub.cluster = hub.cluster or Cluster(database)
-    a, b = hubs
+    return hubs
+
+
+def test_the_board_of_each_node_shows_screens_online_on_the_other(
+    tmp_path: Path, database: Database
+) -> None:
+    a, b = hubs = _two_nodes(tmp_path, database)
     now = time.time()
     a.presence.connect("gate-1", "sid-1", now, "10.0.0.7")
     for hub in hubs:
@@ -128,3 +138,30 @@ def test_the_board_of_each_node_shows_screens_online_on_the_other(
     a.tick(now + 3)
     b.tick(now + 3)
     assert b.screen_row("gate-1", now + 3)["online"] is False
+
+
+def test_a_row_of_a_screen_on_another_node_shows_nothing_this_node_knew_of_it_before(
+    tmp_path: Path, database: Database
+) -> None:
+    """The screen played on B, then moved to A: B's row says online elsewhere (seen when A
+    last saw it) and leaves out the slide, version and size B remembers from before."""
+    a, b = _two_nodes(tmp_path, database)
+    now = time.time()
+    b.presence.connect("gate-1", "sid-b", now, "10.0.0.7")
+    b.presence.heartbeat(
+        "sid-b", now, Report(item="old-slide", version="v1", width=1920, height=1080)
+    )
+    b.tick(now)
+    assert b.screen_row("gate-1", now)["current_item"] == "old-slide"
+    b.presence.disconnect("sid-b")
+    a.presence.connect("gate-1", "sid-a", now + 1, "10.0.0.7")
+    a.presence.heartbeat("sid-a", now + 1, Report(item="new-slide", version="v2"))
+    a.tick(now + 1)
+    b.tick(now + 2)
+    row = b.screen_row("gate-1", now + 2)
+    assert (row["online"], row["elsewhere"], row["last_seen"]) == (True, True, now + 1)
+    assert row["current_item"] is None and row["current_label"] is None
+    assert (row["playlist_version"], row["expected_version"], row["screen_size"]) == (None,) * 3
+    assert row["connections"] == 0
+    here = a.screen_row("gate-1", now + 2)
+    assert (here["current_item"], here["playlist_version"]) == ("new-slide", "v2")
