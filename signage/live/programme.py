@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from json.encoder import encode_basestring_ascii
+from json.encoder import encode_basestring, encode_basestring_ascii
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -140,6 +140,45 @@ def _integer(value: int | None) -> str:
     return "null" if value is None else str(int(value))
 
 
+# Stands for a screen's address in a QR item's JSON text (`_Template`). An item whose own
+# text holds it (a playlist can write NUL characters in an escape) is encoded for each screen
+# as before.
+_URL_MARK = "\x00screen-address\x00"
+
+
+class _Template:
+    """The JSON text of an item with `_URL_MARK` for its address, to fill in for each screen:
+    the same text as encoding the item with that address (`encode` or `compact`), in a string
+    concatenation instead of walking the whole item again."""
+
+    __slots__ = ("after", "before", "string")
+
+    def __init__(self, text: str, ascii: bool) -> None:
+        mark = json.dumps(_URL_MARK)
+        self.before, found, self.after = text.partition(mark)
+        if not found or mark in self.after:
+            raise ValueError("the address mark must appear exactly once")
+        # `compact` writes strings in ASCII (escaping the rest), `encode` as they are.
+        self.string = encode_basestring_ascii if ascii else encode_basestring
+
+    def fill(self, url: str) -> str:
+        return self.before + str(self.string(url)) + self.after
+
+
+@dataclass(frozen=True)
+class _Rotation:
+    """`Programme._items_json` of one list of active items on one language order: what every
+    screen showing it shares, and where each screen's own QR address goes."""
+
+    active: list[playlist_format.Item]
+    items: list[dict[str, Any]]
+    encoded: list[str]
+    wire: list[str]
+    per_screen: tuple[
+        tuple[int, playlist_format.QrContent, _Template | None, _Template | None], ...
+    ]
+
+
 @dataclass(frozen=True)
 class LoadReport:
     """Outcome of the latest load of the playlist directory."""
@@ -179,6 +218,11 @@ class Programme:
     _item_json: dict[
         tuple[int, tuple[str, ...]], tuple[playlist_format.Item, dict[str, Any], str, str]
     ] = field(default_factory=dict, repr=False)
+    # The three lists of `_items_json` per list of active items (one per playlist at the
+    # moment `_evaluated` holds) and language order: as many as playlists and language orders.
+    _rotations: dict[tuple[int, tuple[str, ...]], _Rotation] = field(
+        default_factory=dict, repr=False
+    )
 
     def reload(self) -> LoadReport:
         """Load the directory on top of the catalog in use.
@@ -260,15 +304,43 @@ class Programme:
 
         What an item shows depends on the screen's languages alone, except the address in a
         campaign's QR code, which names the screen (`QrContent.target`): that one is put in a
-        copy of the shared JSON and encoded for the screen. The shared dicts go to many screens'
-        states: nothing may change them.
+        copy of the shared JSON, and its texts are filled in from templates (`_Template`). The
+        shared dicts go to many screens' states: nothing may change them.
+
+        The lists are built once per list of active items and language order (`_rotation`);
+        a save at 10,000 screens then costs each screen three list copies and its QR address,
+        where it looked up each item's entry and encoded the QR item twice (BENCHMARKS.md).
         """
         if self._items_of is not catalog:
             self._items_of = catalog
             self._item_json.clear()
+            self._rotations.clear()
+        key = (id(active), screen.languages)
+        rotation = self._rotations.get(key)
+        # An entry holds its list, so no other list can have that id while it is kept.
+        if rotation is None or rotation.active is not active:
+            rotation = self._rotations[key] = self._rotation(screen, active)
+        items, encoded, wire = list(rotation.items), list(rotation.encoded), list(rotation.wire)
+        for index, content, text, sent in rotation.per_screen:
+            url = content.target(screen, self.portal_url)
+            items[index] = data = {**items[index], "url": url}
+            if text is None or sent is None:
+                encoded[index], wire[index] = encode(data), compact(data)
+            else:
+                encoded[index], wire[index] = text.fill(url), sent.fill(url)
+        return items, encoded, wire
+
+    def _rotation(
+        self, screen: playlist_format.Screen, active: list[playlist_format.Item]
+    ) -> _Rotation:
+        """The lists of `_items_json` for every screen with `screen`'s languages showing
+        `active`, with templates for each campaign QR code (whose address names the screen)."""
         items: list[dict[str, Any]] = []
         encoded: list[str] = []
         wire: list[str] = []
+        per_screen: list[
+            tuple[int, playlist_format.QrContent, _Template | None, _Template | None]
+        ] = []
         languages = screen.languages
         for item in active:
             key = (id(item), languages)
@@ -280,12 +352,20 @@ class Programme:
             _, data, text, sent = shared
             content = item.content
             if isinstance(content, playlist_format.QrContent) and content.campaign is not None:
-                data = {**data, "url": content.target(screen, self.portal_url)}
-                text, sent = encode(data), compact(data)
+                blank = {**data, "url": _URL_MARK}
+                templates: tuple[_Template | None, _Template | None]
+                try:
+                    templates = (
+                        _Template(encode(blank), ascii=False),
+                        _Template(compact(blank), ascii=True),
+                    )
+                except ValueError:
+                    templates = (None, None)
+                per_screen.append((len(items), content, *templates))
             items.append(data)
             encoded.append(text)
             wire.append(sent)
-        return items, encoded, wire
+        return _Rotation(active, items, encoded, wire, tuple(per_screen))
 
     def _sounds(
         self, screen: playlist_format.Screen, due: list[announcements.Due]
@@ -356,6 +436,9 @@ class Programme:
         first = next(iter(self._evaluated), None)
         if first is not None and (first[2] != at or len(self._evaluated) > 4096):
             self._evaluated.clear()
+            # Their lists of active items are gone from here: so are the rotations built on
+            # them (kept, each would hold its list and texts until the catalog changes).
+            self._rotations.clear()
         value = evaluate(playlist, at)
         self._evaluated[key] = value
         return value

@@ -11,7 +11,7 @@ from typing import Any
 
 from signage.catalog import schedule
 from signage.catalog.playlist import Screen, playlist_for_screen
-from signage.live.programme import Programme, state_body
+from signage.live.programme import Programme, State, compact, state_body
 from tests.conftest import ROOT
 
 PORTAL = "http://portal.test"
@@ -26,10 +26,10 @@ def _plain_digest(payload: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _programme(tmp_path: Path) -> Programme:
+def _programme(tmp_path: Path, portal: str = PORTAL) -> Programme:
     directory = tmp_path / "playlists"
     shutil.copytree(ROOT / "playlists", directory)
-    programme = Programme(directory, PORTAL)
+    programme = Programme(directory, portal)
     assert programme.reload().problems == ()
     return programme
 
@@ -87,3 +87,62 @@ def test_a_changed_item_reaches_the_screens_after_a_reload(tmp_path: Path) -> No
     assert after is not None and after["digest"] != before["digest"]
     assert any("Mới · " in json.dumps(i, ensure_ascii=False) for i in after["items"])
     assert after["digest"] == _plain_digest(after)
+
+
+def _campaign_payloads(programme: Programme) -> list[State]:
+    """Every screen's state twice (built, then from what was kept), with their QR codes."""
+    payloads = [programme.payload(s, NOW) for s in programme.screen_ids() * 2]
+    found = [p for p in payloads if p is not None and "?src=" in json.dumps(p["items"])]
+    assert found
+    return found
+
+
+def test_a_portal_address_beyond_ascii_is_written_in_each_screen_s_qr_code(
+    tmp_path: Path,
+) -> None:
+    """The QR texts filled in per screen are those of encoding the item (the digest keeps
+    the characters, the wire escapes them)."""
+    programme = _programme(tmp_path, portal="http://cổng-vào.test")
+    for payload in _campaign_payloads(programme):
+        assert payload["digest"] == _plain_digest(payload)
+        assert payload.sent() == compact(dict(payload))
+
+
+def test_a_qr_item_whose_text_holds_the_address_mark_is_still_encoded_right(
+    tmp_path: Path,
+) -> None:
+    """A playlist can write NUL characters (a YAML escape); a QR caption that is the very mark
+    the templates put for the address is encoded whole for each screen."""
+    directory = tmp_path / "playlists"
+    shutil.copytree(ROOT / "playlists", directory)
+    path = directory / "bluezone.yaml"
+    text = path.read_text("utf-8")
+    caption = "en: Point your phone camera at this code"
+    assert caption in text
+    path.write_text(text.replace(caption, 'en: "\\0screen-address\\0"'), "utf-8")
+    programme = Programme(directory, PORTAL)
+    assert programme.reload().problems == ()
+    payloads = _campaign_payloads(programme)
+    marked = [p for p in payloads if "\\u0000screen-address\\u0000" in json.dumps(p["items"])]
+    assert marked
+    for payload in marked:
+        assert payload["digest"] == _plain_digest(payload)
+        assert payload.sent() == compact(dict(payload))
+        qr = [i for i in payload["items"] if "?src=" in i.get("url", "")]
+        assert all(i["url"].endswith(f"?src={payload['screen']['id']}") for i in qr)
+
+
+def test_what_is_kept_for_building_states_does_not_grow_with_the_moments_asked(
+    tmp_path: Path,
+) -> None:
+    """Screens connecting one by one each ask at their own moment: the lists kept for the
+    screens of one moment go when the moment changes."""
+    programme = _programme(tmp_path)
+    screens = programme.screen_ids()
+    for second in range(300):
+        for screen_id in screens:
+            assert programme.payload(screen_id, NOW + dt.timedelta(seconds=second)) is not None
+    languages = (
+        {s.languages for s in programme.catalog.screens.values()} if programme.catalog else set()
+    )
+    assert 0 < len(programme._rotations) <= len(screens) * len(languages)
