@@ -313,11 +313,17 @@ def _log(text: str) -> None:
 # --- /proc -----------------------------------------------------------------------------------
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU seconds used so far by ``pid`` (all its threads)."""
+def _cpu_times(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds used so far by ``pid`` (all its threads)."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds used so far by ``pid`` (all its threads)."""
+    return sum(_cpu_times(pid))
 
 
 def _memory_kib(pid: int) -> tuple[int, int]:

@@ -17,7 +17,6 @@ only: the Node.js peer has no playlists.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import time
@@ -32,7 +31,8 @@ from bench.harness import BenchError, Processes, workspace
 from bench.signage import (
     SignageServer,
     _client_processes,
-    _cpu_seconds,
+    _clients_cpu,
+    _cpu_times,
     _install_node_packages,
     _median,
     _raise_nofile,
@@ -56,14 +56,6 @@ class Save:
     clients: float
 
 
-def _user_system(pid: int) -> tuple[float, float]:
-    """User and system CPU seconds used so far by ``pid``."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
-
-
 def measure(procs: Processes, tmp: Path, node: str, screens: int, saves: int) -> list[Save]:
     """The saves of one fresh server with ``screens`` screens."""
     server = SignageServer(procs, tmp, screens, ready_timeout=120.0)
@@ -76,11 +68,11 @@ def measure(procs: Processes, tmp: Path, node: str, screens: int, saves: int) ->
         time.sleep(SETTLE_SECONDS)
         known = {str(v) for report in clients.reports() for v in report["versions"]}
         for revision in range(1, saves + 1):
-            user0, system0 = _user_system(server.worker_pid)
-            clients0 = sum(_cpu_seconds(pid) for pid in clients.pids)
+            user0, system0 = _cpu_times(server.worker_pid)
+            clients0 = _clients_cpu(clients)
             times = _save_once(server, clients, known, revision, 30.0)
-            user1, system1 = _user_system(server.worker_pid)
-            clients1 = sum(_cpu_seconds(pid) for pid in clients.pids)
+            user1, system1 = _cpu_times(server.worker_pid)
+            clients1 = _clients_cpu(clients)
             if times is None:
                 raise BenchError(f"save {revision} did not reach every screen within 30 s")
             found.append(
